@@ -1,0 +1,1 @@
+//! The ERB subset that real `deploy.yml` files use (placeholder: being written).

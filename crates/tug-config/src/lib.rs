@@ -1,0 +1,21 @@
+//! Reads a Kamal 2 project's configuration exactly as Kamal 2.12 does, and says precisely what
+//! is wrong when it is wrong.
+//!
+//! The pipeline is `loader` (files, `-d` destinations, ERB, YAML with spans, deep merge) →
+//! `validate` (Kamal's rules, every error at once, each located) → [`Config`] (typed sections
+//! with Kamal's defaults and derived values). Secrets are read lazily through [`secrets`].
+
+#![warn(missing_docs)]
+
+pub mod erb;
+pub mod error;
+pub mod secrets;
+pub mod sensitive;
+pub mod source;
+
+pub use error::{ConfigError, ConfigErrors, Location};
+pub use sensitive::Sensitive;
+pub use source::{SourceFile, Span};
+
+/// The Kamal release whose behaviour Tug follows (`minimum_version` compares against it).
+pub const KAMAL_COMPAT_VERSION: &str = "2.12.0";

@@ -1,0 +1,1 @@
+//! `.kamal/secrets*` files (placeholder: being written).
