@@ -8,6 +8,8 @@
 #![warn(missing_docs)]
 
 pub mod erb;
+pub mod scalar;
+pub mod yaml;
 pub mod error;
 pub mod secrets;
 pub mod sensitive;
