@@ -7,14 +7,32 @@
 
 #![warn(missing_docs)]
 
+pub mod docs;
+pub mod accessory;
+pub mod boot;
+pub mod builder;
+pub mod config;
+pub mod env;
 pub mod erb;
+pub mod loader;
+pub mod logging;
+pub mod proxy;
+pub mod registry;
+pub mod role;
+pub mod ssh;
+pub mod suggest;
+pub mod validate;
+pub mod version;
 pub mod scalar;
 pub mod yaml;
 pub mod error;
+pub mod init;
 pub mod secrets;
 pub mod sensitive;
 pub mod source;
 
+pub use config::{Config, load};
+pub use loader::LoadOptions;
 pub use error::{ConfigError, ConfigErrors, Location};
 pub use sensitive::Sensitive;
 pub use source::{SourceFile, Span};

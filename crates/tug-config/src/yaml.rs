@@ -193,22 +193,70 @@ impl Node {
 /// Parses one rendered file into a tree. An empty file is an empty hash, as Kamal treats it
 /// after `symbolize_keys` would fail on `false`… except Kamal then fails; callers decide.
 pub fn parse(file: &Arc<SourceFile>) -> Result<Node, ConfigError> {
-    let text = file.rendered.clone();
+    parse_text(file, &file.rendered).map_err(|(e, _)| e)
+}
+
+/// Like [`parse`], but after the commonest mistake (a role that lists hosts *and* has
+/// settings) it blanks the listed hosts and reads on, so that the rest of the file can be
+/// checked in the same run. Returns the tree it could read and every error met.
+pub fn parse_recovering(file: &Arc<SourceFile>) -> (Option<Node>, Vec<ConfigError>) {
+    let mut errors = Vec::new();
+    let mut text = file.rendered.to_string();
+    for _ in 0..8 {
+        match parse_text(file, &text) {
+            Ok(node) => return (Some(node), errors),
+            Err((e, recovery)) => {
+                errors.push(e);
+                match recovery {
+                    Some(patched) => text = patched,
+                    None => return (None, errors),
+                }
+            }
+        }
+    }
+    (None, errors)
+}
+
+type Failure = (ConfigError, Option<String>);
+
+fn parse_text(file: &Arc<SourceFile>, text: &str) -> Result<Node, Failure> {
     let mut b = Builder { file: file.clone(), stack: Vec::new(), anchors: HashMap::new(), root: None };
-    for event in Parser::new_from_str(&text) {
+    for event in Parser::new_from_str(text) {
         match event {
             Ok((ev, span)) => {
                 let start = span.start.byte_offset().unwrap_or(span.start.index());
                 let end = span.end.byte_offset().unwrap_or(span.end.index());
                 b.event(ev, Span::new(start, end.saturating_sub(start)));
             }
-            Err(e) => return Err(b.syntax_error(&e)),
+            Err(e) => return Err(b.syntax_error(&e, text)),
         }
         if b.root.is_some() {
             break;
         }
     }
     Ok(b.root.unwrap_or_else(|| Node::synthetic(Value::Null, file)))
+}
+
+/// Replaces the `- item` lines of the sequence that starts at `seq_start` (up to `until`) with
+/// spaces, keeping every byte offset, so the rest of the file parses as the user meant it.
+fn blank_sequence_items(text: &str, seq_start: usize, until: usize) -> String {
+    let (_, indent) = crate::source::line_col(text, seq_start);
+    let mut out = String::with_capacity(text.len());
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let in_range = offset + line.len() > seq_start && offset < until;
+        let body = line.trim_start();
+        let this_indent = line.len() - body.len();
+        let item = body.starts_with('-') && this_indent == indent;
+        let continuation = this_indent > indent && !body.trim().is_empty();
+        if in_range && (item || continuation || body.starts_with('#')) {
+            out.extend(line.chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+        } else {
+            out.push_str(line);
+        }
+        offset += line.len();
+    }
+    out
 }
 
 enum Frame {
@@ -321,10 +369,9 @@ impl Builder {
         path
     }
 
-    fn syntax_error(&self, e: &ScanError) -> ConfigError {
+    fn syntax_error(&self, e: &ScanError, text: &str) -> Failure {
         let m = e.marker();
         let offset = m.byte_offset().unwrap_or(m.index());
-        let text = &self.file.rendered;
         let line_end = text[offset.min(text.len())..].find('\n').map_or(text.len(), |i| offset + i);
         let found = text[offset.min(text.len())..line_end].trim_end();
         let span = Span::new(offset, found.len().max(1));
@@ -347,7 +394,12 @@ impl Builder {
             let role = path.join("/");
             let key = found.split_once(':').map_or(found, |(k, _)| k);
             let indent = " ".repeat(m.col());
-            return ConfigError::new(format!("`{role}` mixes a host list with role settings"))
+            let seq_start = match self.stack.last() {
+                Some(Frame::Seq { start, .. }) => *start,
+                _ => offset,
+            };
+            let recovery = Some(blank_sequence_items(text, seq_start, offset));
+            let error = ConfigError::new(format!("`{role}` mixes a host list with role settings"))
                 .kamal(kamal)
                 .at_key(role.clone())
                 .at(location)
@@ -355,12 +407,14 @@ impl Builder {
                 .help(format!(
                     "a role with settings lists its hosts under `hosts:`, and per-host values are host tags:\n\n{indent}hosts:\n{indent}  - 10.0.0.1\n{indent}  - 10.0.0.2: [primary]\n{indent}{found}"
                 ));
+            return (error, recovery);
         }
-        ConfigError::new(format!("invalid YAML: {}", e.kind_message()))
+        let error = ConfigError::new(format!("invalid YAML: {}", e.kind_message()))
             .kamal(kamal)
             .at(location)
             .label(e.kind_message())
-            .help("check the indentation and quoting of this line and the one above it")
+            .help("check the indentation and quoting of this line and the one above it");
+        (error, None)
     }
 }
 
@@ -473,6 +527,16 @@ mod tests {
         assert_eq!(e.message, "`servers/web` mixes a host list with role settings");
         assert_eq!(e.position().unwrap(), "config/deploy.yml:4:5");
         assert!(e.kamal_message.contains("did not find expected '-' indicator"), "{}", e.kamal_message);
+    }
+
+    #[test]
+    fn recovers_after_a_mixed_role_to_find_more() {
+        let file = Arc::new(SourceFile::plain("d.yml", "servers:\n  web:\n    - 1.1.1.1 # a\n    # - 2\n    hosts:\n      - 1.1.1.2\n    cmd: x\n"));
+        let (node, errors) = parse_recovering(&file);
+        assert_eq!(errors.len(), 1);
+        let web = node.unwrap().get("servers").unwrap().get("web").unwrap().clone();
+        assert_eq!(web.get("cmd").unwrap().as_str(), Some("x"));
+        assert_eq!(web.get("hosts").unwrap().location().line_col(), (6, 7));
     }
 
     #[test]

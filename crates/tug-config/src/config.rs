@@ -1,0 +1,478 @@
+//! The root of a loaded configuration, and Kamal's checks that span sections.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use indexmap::IndexMap;
+
+use crate::accessory::{self, Accessory};
+use crate::builder::{self, Builder};
+use crate::env::{self, Env};
+use crate::error::{ConfigError, ConfigErrors};
+use crate::loader::{self, LoadOptions};
+use crate::logging::Logging;
+use crate::proxy::{self, Proxy};
+use crate::registry::{self, Registry};
+use crate::role::{self, Role};
+use crate::ssh::{Ssh, Sshkit};
+use crate::boot::Boot;
+use crate::validate::{self, Checker, Kind};
+use crate::version;
+use crate::yaml::{Node, Value};
+use crate::KAMAL_COMPAT_VERSION;
+
+/// Kamal's top-level commands: an alias may not take one of these names.
+pub const BUILT_IN_COMMANDS: &[&str] = &[
+    "accessory", "app", "audit", "build", "config", "deploy", "details", "docs", "help", "init", "lock",
+    "proxy", "prune", "redeploy", "registry", "remove", "rollback", "secrets", "server", "setup",
+    "upgrade", "version",
+];
+
+/// A validated configuration, with Kamal's defaults applied.
+#[derive(Debug)]
+pub struct Config {
+    /// The merged file tree (what `tug config` falls back to for raw sections).
+    pub raw: Node,
+    /// `-d`.
+    pub destination: Option<String>,
+    /// The project directory.
+    pub root: PathBuf,
+    declared_version: Option<String>,
+    version: OnceLock<Result<String, ConfigError>>,
+    /// `service`.
+    pub service: String,
+    /// `image` (defaults to `service` with a local registry).
+    pub image: String,
+    /// Roles, sorted by name as Kamal sorts them.
+    pub roles: Vec<Role>,
+    /// `registry`.
+    pub registry: Registry,
+    /// `accessories`, in file order.
+    pub accessories: Vec<Accessory>,
+    /// `aliases`: name → command line.
+    pub aliases: IndexMap<String, String>,
+    /// `boot`.
+    pub boot: Boot,
+    /// `builder`.
+    pub builder: Builder,
+    /// The root `env`.
+    pub env: Env,
+    /// The root `env.tags`.
+    pub env_tags: IndexMap<String, Env>,
+    /// The root `logging`.
+    pub logging: Logging,
+    /// The root `proxy`.
+    pub proxy: Proxy,
+    /// `ssh`.
+    pub ssh: Ssh,
+    /// `sshkit`.
+    pub sshkit: Sshkit,
+}
+
+impl Config {
+    /// The primary role's name (`primary_role`, default `web`).
+    pub fn primary_role_name(&self) -> String {
+        str_key(&self.raw, "primary_role").unwrap_or_else(|| "web".into())
+    }
+
+    /// The primary role.
+    pub fn primary_role(&self) -> Option<&Role> {
+        let name = self.primary_role_name();
+        self.roles.iter().find(|r| r.name == name)
+    }
+
+    /// The first host of the primary role: where the deploy lock lives.
+    pub fn primary_host(&self) -> Option<String> {
+        self.primary_role().and_then(|r| r.hosts().into_iter().next())
+    }
+
+    /// Every host of every role and accessory, first appearance first.
+    pub fn all_hosts(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for h in self.roles.iter().flat_map(Role::hosts).chain(self.accessories.iter().flat_map(|a| a.hosts.clone())) {
+            if !out.contains(&h) {
+                out.push(h);
+            }
+        }
+        out
+    }
+
+    /// `registry.server/image`.
+    pub fn repository(&self) -> String {
+        match &self.registry.server {
+            Some(s) => format!("{s}/{}", self.image),
+            None => self.image.clone(),
+        }
+    }
+
+    /// The app version (`--version` > `$VERSION` > git), resolved on first use.
+    pub fn version(&self) -> Result<&str, &ConfigError> {
+        self.version
+            .get_or_init(|| version::resolve(self.declared_version.as_deref(), &self.root, !self.builder.has_context()))
+            .as_deref()
+    }
+
+    /// A root key's value (`None` when absent or `nil`).
+    pub fn root_key(&self, key: &str) -> Option<&Node> {
+        self.raw.get(key).filter(|n| !n.is_null())
+    }
+
+    /// `volumes`.
+    pub fn volumes(&self) -> Vec<String> {
+        self.root_key("volumes").and_then(Node::as_seq).map(|v| v.iter().map(Node::to_ruby_s).collect()).unwrap_or_default()
+    }
+
+    /// `retain_containers`, default 5.
+    pub fn retain_containers(&self) -> i64 {
+        self.root_key("retain_containers").and_then(Node::as_int).unwrap_or(5)
+    }
+
+    /// `readiness_delay`, default 7 seconds.
+    pub fn readiness_delay(&self) -> i64 {
+        self.root_key("readiness_delay").and_then(Node::as_int).unwrap_or(7)
+    }
+
+    /// `deploy_timeout`, default 30 seconds.
+    pub fn deploy_timeout(&self) -> i64 {
+        self.root_key("deploy_timeout").and_then(Node::as_int).unwrap_or(30)
+    }
+
+    /// `drain_timeout`, default 30 seconds.
+    pub fn drain_timeout(&self) -> i64 {
+        self.root_key("drain_timeout").and_then(Node::as_int).unwrap_or(30)
+    }
+
+    /// `hooks_path`, default `.kamal/hooks`.
+    pub fn hooks_path(&self) -> String {
+        str_key(&self.raw, "hooks_path").unwrap_or_else(|| ".kamal/hooks".into())
+    }
+
+    /// `secrets_path`, default `.kamal/secrets`.
+    pub fn secrets_path(&self) -> String {
+        str_key(&self.raw, "secrets_path").unwrap_or_else(|| ".kamal/secrets".into())
+    }
+}
+
+fn str_key(node: &Node, key: &str) -> Option<String> {
+    node.get(key).filter(|n| !n.is_null()).map(Node::to_ruby_s)
+}
+
+/// Loads and validates the configuration: every problem found is returned, in the order Kamal
+/// would meet them (Kamal itself stops at the first).
+pub fn load(opts: &LoadOptions) -> Result<Config, ConfigErrors> {
+    let (raw, read_errors) = loader::load_raw(opts);
+    let mut c = Checker::new();
+    c.errors = read_errors;
+    let Some(raw) = raw else { return Err(ConfigErrors(c.errors)) };
+    let read_ok = c.errors.is_empty();
+    check_sections(&mut c, &raw);
+    if !read_ok {
+        return Err(ConfigErrors(c.errors));
+    }
+    let config = build(raw, opts);
+    if c.errors.is_empty() {
+        cross_checks(&mut c, &config, opts);
+    }
+    if c.errors.is_empty() { Ok(config) } else { Err(ConfigErrors(c.errors)) }
+}
+
+fn empty_map(raw: &Node) -> Node {
+    Node::synthetic(Value::Map(Vec::new()), &raw.file)
+}
+
+fn build(raw: Node, opts: &LoadOptions) -> Config {
+    let registry = Registry::from_node(raw.get("registry"));
+    let service = str_key(&raw, "service").unwrap_or_default();
+    let image = str_key(&raw, "image")
+        .filter(|i| !i.trim().is_empty())
+        .or_else(|| registry.is_local().then(|| service.clone()))
+        .unwrap_or_default();
+    let primary = str_key(&raw, "primary_role").unwrap_or_else(|| "web".into());
+    let logging = Logging::from_node(raw.get("logging"));
+    let proxy = Proxy::new(raw.get("proxy").cloned().unwrap_or_else(|| empty_map(&raw)));
+    let roles = role::build(raw.get("servers").filter(|s| !s.is_null()), &primary, &logging, &proxy);
+    let accessories = raw
+        .get("accessories")
+        .and_then(Node::as_map)
+        .map(|m| {
+            m.iter()
+                .filter(|(_, v)| v.as_map().is_some())
+                .map(|(k, v)| Accessory {
+                    name: k.to_ruby_s(),
+                    hosts: accessory::hosts(v, &roles, raw.get("servers")),
+                    raw: v.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let aliases = raw
+        .get("aliases")
+        .and_then(Node::as_map)
+        .map(|m| m.iter().map(|(k, v)| (k.to_ruby_s(), v.to_ruby_s())).collect())
+        .unwrap_or_default();
+    let section = |k: &str| raw.get(k).filter(|n| n.as_map().is_some()).cloned().unwrap_or_else(|| empty_map(&raw));
+    Config {
+        destination: opts.destination.clone(),
+        root: opts.root.clone(),
+        declared_version: opts.version.clone(),
+        version: OnceLock::new(),
+        service,
+        image,
+        registry,
+        accessories,
+        aliases,
+        boot: Boot::from_node(raw.get("boot")),
+        builder: Builder { raw: section("builder") },
+        env: Env::from_node(raw.get("env")),
+        env_tags: env::tags(raw.get("env")),
+        logging,
+        proxy,
+        ssh: Ssh { raw: section("ssh") },
+        sshkit: Sshkit { raw: section("sshkit") },
+        roles,
+        raw,
+    }
+}
+
+/// The per-section validators, in the order Kamal's constructor runs them.
+fn check_sections(c: &mut Checker, raw: &Node) {
+    c.against_example("", raw, validate::example("configuration"), true);
+    let section_ok = |c: &Checker, key: &str| !c.errors.iter().any(|e| e.key_path.as_deref() == Some(key));
+    let primary = str_key(raw, "primary_role").unwrap_or_else(|| "web".into());
+    let servers = raw.get("servers").filter(|s| !s.is_null());
+    if section_ok(c, "servers") {
+        role::check(c, servers, &primary);
+    }
+    let empty = empty_map(raw);
+    if section_ok(c, "registry") {
+        registry::check(c, "registry", raw.get("registry").filter(|r| !r.is_null()).unwrap_or(&empty));
+    }
+    let role_names = role::role_names(servers);
+    if let Some(accessories) = raw.get("accessories").and_then(Node::as_map) {
+        for (name, acc) in accessories {
+            accessory::check(c, &name.to_ruby_s(), acc, &role_names);
+        }
+    }
+    if let Some(aliases) = raw.get("aliases").and_then(Node::as_map) {
+        for (name, command) in aliases {
+            check_alias(c, name, command);
+        }
+    }
+    let sections: [(&str, &str); 5] = [("boot", "boot"), ("builder", "builder"), ("logging", "logging"), ("ssh", "ssh"), ("sshkit", "sshkit")];
+    for (key, doc) in sections {
+        if !section_ok(c, key) {
+            continue;
+        }
+        let node = raw.get(key).filter(|n| !n.is_null()).unwrap_or(&empty);
+        match key {
+            "builder" => builder::check(c, key, node),
+            _ => {
+                if let Some(example) = validate::example_at(doc, &[key]) {
+                    c.against_example(key, node, example, false);
+                }
+            }
+        }
+        if key == "builder" {
+            if let Some(env) = raw.get("env").filter(|e| e.as_map().is_some())
+                && section_ok(c, "env")
+            {
+                env::check(c, "env", env);
+            }
+        }
+    }
+    if let Some(output) = raw.get("output").filter(|o| o.is_present())
+        && section_ok(c, "output")
+        && let Some(example) = validate::example_at("output", &["output"])
+    {
+        c.against_example("output", output, example, false);
+    }
+    if section_ok(c, "proxy") {
+        proxy::check(c, "proxy", raw.get("proxy").filter(|p| !p.is_null()).unwrap_or(&empty));
+    }
+}
+
+fn check_alias(c: &mut Checker, name: &Node, command: &Node) {
+    let n = name.to_ruby_s();
+    let ctx = format!("aliases/{n}");
+    c.check_type(&ctx, command, &[Kind::Str]);
+    let valid = !n.is_empty() && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if !valid {
+        let e = c.error(
+            &ctx,
+            Some(name),
+            &format!("Invalid alias name: '{n}'. Must only contain lowercase letters, alphanumeric, hyphens and underscores."),
+            format!("invalid alias name `{n}`"),
+        );
+        e.help = Some("alias names use lowercase letters, digits, `-` and `_`".into());
+    }
+    if BUILT_IN_COMMANDS.contains(&n.as_str()) {
+        let e = c.error(&ctx, Some(name), &format!("Alias '{n}' conflicts with a built-in command."), format!("the alias `{n}` would hide the built-in `{n}` command"));
+        e.help = Some(format!("rename the alias, e.g. `my-{n}`"));
+    }
+}
+
+/// Kamal's checks after construction (`ensure_*` in `Kamal::Configuration`).
+fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
+    let raw = &config.raw;
+    if raw.get("require_destination").and_then(Node::as_bool) == Some(true) && opts.destination.is_none() {
+        let e = c.error("", raw.get("require_destination"), "You must specify a destination", "this configuration requires a destination".into());
+        e.help = Some("pass `-d DESTINATION` (e.g. `-d production`), which also reads `config/deploy.DESTINATION.yml`".into());
+        return;
+    }
+    for key in ["service", "registry"] {
+        if !raw.get(key).is_some_and(Node::is_present) {
+            let e = c.error("", Some(raw), &format!("Missing required configuration for {key}"), format!("`{key}` is missing"));
+            e.location = None;
+            e.help = Some(match key {
+                "service" => "name the app: `service: my-app` (it prefixes every container name)".into(),
+                _ => "say where images live, e.g.\n\n  registry:\n    username: my-user\n    password:\n      - KAMAL_REGISTRY_PASSWORD".into(),
+            });
+            return;
+        }
+    }
+    if config.image.trim().is_empty() {
+        let e = c.error("", None, "Missing required configuration for image", "`image` is missing".into());
+        e.help = Some("name the image, e.g. `image: my-user/my-app`".into());
+        return;
+    }
+    let servers = raw.get("servers").filter(|s| !s.is_null());
+    if servers.is_none() {
+        if !raw.get("accessories").is_some_and(Node::is_present) {
+            let e = c.error("", None, "No servers or accessories specified", "no `servers` (or `accessories`) are configured".into());
+            e.help = Some("list the hosts to deploy to:\n\n  servers:\n    web:\n      - 10.0.0.1".into());
+            return;
+        }
+    } else {
+        let primary = config.primary_role_name();
+        let Some(role) = config.primary_role() else {
+            let e = c.error("", raw.get("primary_role").or(servers), &format!("The primary_role {primary} isn't defined"), format!("the primary role `{primary}` is not defined under `servers`"));
+            e.help = Some(format!(
+                "define `servers.{primary}`, or set `primary_role:` to one of: {}",
+                config.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+            return;
+        };
+        if role.tagged_hosts.is_empty() {
+            let e = c.error("", servers.and_then(|s| s.get(&primary)).or(servers), &format!("No servers specified for the {primary} primary_role"), format!("the primary role `{primary}` has no hosts"));
+            e.help = Some("list at least one host for it".into());
+            return;
+        }
+        if raw.get("allow_empty_roles").and_then(Node::as_bool) != Some(true) {
+            for role in config.roles.iter().filter(|r| r.tagged_hosts.is_empty()) {
+                let e = c.error(
+                    "",
+                    servers.and_then(|s| s.get(&role.name)),
+                    &format!("No servers specified for the {} role. You can ignore this with allow_empty_roles: true", role.name),
+                    format!("the role `{}` has no hosts", role.name),
+                );
+                e.help = Some("list its hosts, or set `allow_empty_roles: true`".into());
+                return;
+            }
+        }
+    }
+    if let Some(min) = raw.get("minimum_version").filter(|m| !m.is_null()) {
+        let min_s = min.to_ruby_s();
+        if version::gem_version_gt(&min_s, KAMAL_COMPAT_VERSION) {
+            let e = c.error("", Some(min), &format!("Current version is {KAMAL_COMPAT_VERSION}, minimum required is {min_s}"), format!("this configuration needs Kamal {min_s}; Tug follows Kamal {KAMAL_COMPAT_VERSION}"));
+            e.help = Some("lower `minimum_version`, or use a Tug release that follows a newer Kamal".into());
+            return;
+        }
+    }
+    if config.retain_containers() < 1 {
+        c.error("", raw.get("retain_containers"), "Must retain at least 1 container", "`retain_containers` must be at least 1".into())
+            .help = Some("Kamal needs the previous container for rollbacks; the default is 5".into());
+        return;
+    }
+    let service_ok = !config.service.is_empty()
+        && config.service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !service_ok {
+        c.error("", raw.get("service"), "Service name can only include alphanumeric characters, hyphens, and underscores", format!("invalid service name `{}`", config.service))
+            .help = Some("use letters, digits, `-` and `_` (it becomes part of container names)".into());
+        return;
+    }
+    let hooks_dir = config.root.join(config.hooks_path());
+    let traefik: Vec<&str> = ["pre-traefik-reboot", "post-traefik-reboot"].into_iter().filter(|h| hooks_dir.join(h).exists()).collect();
+    if !traefik.is_empty() {
+        c.error("", None, &format!("Found {}, these should be renamed to (pre|post)-proxy-reboot", traefik.join(", ")), format!("found Kamal 1 hooks {}", traefik.join(", ")))
+            .help = Some("rename them to `pre-proxy-reboot` / `post-proxy-reboot`".into());
+        return;
+    }
+    for role in &config.roles {
+        if let Some(p) = &role.proxy
+            && p.ssl()
+            && role.tagged_hosts.len() > 1
+            && !p.custom_ssl_certificate()
+        {
+            let n = role.tagged_hosts.len();
+            let e = c.error(
+                "",
+                p.raw.get("ssl"),
+                &format!("SSL is only supported on a single server unless you provide custom certificates, found {n} servers for role {}", role.name),
+                format!("automatic SSL works on one server, but role `{}` has {n}", role.name),
+            );
+            e.help = Some("give every server the same certificate (`ssl: {certificate_pem: CERT_SECRET, private_key_pem: KEY_SECRET}`, e.g. a Cloudflare Origin CA certificate), or end TLS in front (Cloudflare) with `ssl: false`".into());
+            return;
+        }
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut dups: Vec<String> = Vec::new();
+    for role in config.roles.iter().filter(|r| r.ssl()) {
+        for h in role.proxy.as_ref().map(Proxy::hosts).unwrap_or_default() {
+            if seen.contains(&h) && !dups.contains(&h) {
+                dups.push(h.clone());
+            }
+            seen.push(h);
+        }
+    }
+    if !dups.is_empty() {
+        c.error("", None, &format!("Different roles can't share the same host for SSL: {}", dups.join(", ")), format!("roles share the SSL host {}", dups.join(", ")))
+            .help = Some("give each SSL role its own host name".into());
+        return;
+    }
+    if config.registry.is_local()
+        && let Some(remote) = config.builder.remote()
+        && !config.builder.remote_arches(builder::local_docker_arch()).is_empty()
+        && !remote.starts_with("ssh://")
+    {
+        c.error("", config.builder.raw.get("remote"), "Local registry with remote builder requires an SSH URL (e.g., ssh://user@host)", "a local registry needs the remote builder to be reached over SSH".into())
+            .help = Some("write the builder as `remote: ssh://user@host`".into());
+        return;
+    }
+    for host in config.all_hosts() {
+        let mut runs: Vec<serde_json::Value> = Vec::new();
+        for role in config.roles.iter().filter(|r| r.tagged_hosts.contains_key(&host)) {
+            if let Some(run) = role.proxy.as_ref().and_then(Proxy::run) {
+                runs.push(run.to_json());
+            }
+        }
+        for acc in config.accessories.iter().filter(|a| a.hosts.contains(&host)) {
+            if let Some(run) = acc.proxy_run() {
+                runs.push(run.to_json());
+            }
+        }
+        runs.dedup();
+        if runs.len() > 1 {
+            c.error("", None, &format!("Conflicting proxy run configurations for host {host}"), format!("roles and accessories on {host} ask for different `proxy.run` settings"))
+                .help = Some("one proxy runs per host: make `proxy.run` identical for everything on it".into());
+            return;
+        }
+    }
+    if let Some(h) = raw.get("hooks_output").filter(|h| !h.is_null()) {
+        let check_level = |c: &mut Checker, level: &Node, hook: Option<&str>| {
+            let l = level.to_ruby_s();
+            if l != "quiet" && l != "verbose" {
+                let for_hook = hook.map(|h| format!(" for hook '{h}'")).unwrap_or_default();
+                c.error("", Some(level), &format!("Invalid hooks_output '{l}'{for_hook}, must be one of: quiet, verbose"), format!("invalid hooks_output `{l}`{for_hook}"))
+                    .help = Some("use `quiet` or `verbose`".into());
+            }
+        };
+        match h.as_map() {
+            Some(entries) => {
+                for (hook, level) in entries {
+                    check_level(c, level, Some(&hook.to_ruby_s()));
+                }
+            }
+            None => check_level(c, h, None),
+        }
+    }
+}
