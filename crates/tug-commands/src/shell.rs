@@ -1,0 +1,94 @@
+//! Kamal's shell escaping of values: `escape_shell_value` in Kamal's utils, which wraps a value
+//! in double quotes the way Ruby's `String#dump` does, then escapes backticks and every `$`
+//! that does not start a `${…}` expansion. Non-ASCII runs are passed through unquoted between
+//! quoted ASCII runs, as Kamal does.
+
+/// Escapes a value for a remote shell exactly as Kamal does (`"10m"` for `10m`).
+pub fn escape_shell_value(value: &str) -> String {
+    let mut out = String::new();
+    let mut ascii = String::new();
+    let mut other = String::new();
+    for ch in value.chars() {
+        if ch.is_ascii() {
+            if !other.is_empty() {
+                out.push_str(&other);
+                other.clear();
+            }
+            ascii.push(ch);
+        } else {
+            if !ascii.is_empty() {
+                out.push_str(&escape_ascii(&ascii));
+                ascii.clear();
+            }
+            other.push(ch);
+        }
+    }
+    if !ascii.is_empty() {
+        out.push_str(&escape_ascii(&ascii));
+    }
+    out.push_str(&other);
+    if value.is_empty() {
+        out.push_str("\"\"");
+    }
+    out
+}
+
+fn escape_ascii(s: &str) -> String {
+    let dumped = ruby_dump(s);
+    let bytes: Vec<char> = dumped.chars().collect();
+    let mut out = String::with_capacity(dumped.len() + 4);
+    for (i, &c) in bytes.iter().enumerate() {
+        match c {
+            '`' => out.push_str("\\`"),
+            '$' if !starts_expansion(&bytes[i + 1..]) => out.push_str("\\$"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `${…}` with a closing brace and no `}` inside: left for the shell to expand.
+fn starts_expansion(rest: &[char]) -> bool {
+    rest.first() == Some(&'{') && rest[1..].contains(&'}')
+}
+
+/// Ruby's `String#dump` for ASCII text.
+fn ruby_dump(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::from("\"");
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{1b}' => out.push_str("\\e"),
+            '#' if matches!(chars.get(i + 1), Some('{' | '$' | '@')) => out.push_str("\\#"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kamal_escaping() {
+        assert_eq!(escape_shell_value("10m"), "\"10m\"");
+        assert_eq!(escape_shell_value("a\"b"), "\"a\\\"b\"");
+        assert_eq!(escape_shell_value("$HOME ${HOME}"), "\"\\$HOME ${HOME}\"");
+        assert_eq!(escape_shell_value("`id`"), "\"\\`id\\`\"");
+        assert_eq!(escape_shell_value("a\nb"), "\"a\\nb\"");
+        assert_eq!(escape_shell_value("#{x}"), "\"\\#{x}\"");
+        assert_eq!(escape_shell_value("héllo"), "\"h\"é\"llo\"");
+    }
+}

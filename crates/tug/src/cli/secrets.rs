@@ -1,0 +1,70 @@
+//! `tug secrets …`: helpers used from `.kamal/secrets` to read secrets from vaults.
+
+use clap::{Args, Subcommand};
+
+use super::GlobalArgs;
+use crate::error::{Error, ExitStatus, Part};
+
+/// The subcommands of `tug secrets`.
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Fetch secrets from a vault and print them as JSON
+    Fetch(FetchArgs),
+    /// Pick one secret out of the JSON printed by `secrets fetch`
+    Extract(ExtractArgs),
+    /// Print the secrets the configuration would use (for debugging)
+    Print,
+}
+
+/// Arguments of `secrets fetch`.
+#[derive(Debug, Clone, Args)]
+pub struct FetchArgs {
+    /// The vault adapter (1password, bitwarden, aws_secrets_manager, …)
+    #[arg(short, long, value_name = "ADAPTER", required = true)]
+    pub adapter: String,
+
+    /// The vault account or user name
+    #[arg(long, value_name = "ACCOUNT")]
+    pub account: Option<String>,
+
+    /// The vault or folder holding the secrets
+    #[arg(long, value_name = "FROM")]
+    pub from: Option<String>,
+
+    /// Print the result on one line (used when called from a secrets file)
+    #[arg(long, hide = true)]
+    pub inline: bool,
+
+    /// The secrets to fetch
+    #[arg(value_name = "SECRETS")]
+    pub secrets: Vec<String>,
+}
+
+/// Arguments of `secrets extract`.
+#[derive(Debug, Clone, Args)]
+pub struct ExtractArgs {
+    /// The secret to pick (its name, or the end of its path)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// The JSON object printed by `secrets fetch`
+    #[arg(value_name = "SECRETS")]
+    pub secrets: String,
+
+    /// Print the result on one line (used when called from a secrets file)
+    #[arg(long, hide = true)]
+    pub inline: bool,
+}
+
+/// Runs a `tug secrets` subcommand.
+///
+/// Not built yet: it arrives with the secrets helpers.
+pub fn run(global: &GlobalArgs, command: &SecretsCommand) -> Result<ExitStatus, Error> {
+    let _ = global;
+    let name = match command {
+        SecretsCommand::Fetch(_) => "secrets fetch",
+        SecretsCommand::Extract(_) => "secrets extract",
+        SecretsCommand::Print => "secrets print",
+    };
+    Err(Error::not_available(name, Part::Secrets))
+}

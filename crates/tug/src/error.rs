@@ -1,0 +1,168 @@
+//! What can go wrong in the command line layer, and the exit status each outcome maps to.
+//!
+//! Errors are data; [`crate::diagnostics`] renders them.
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// How a run of `tug` ended, as the shell sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Exit code 0: the command did what was asked.
+    Success,
+    /// Exit code 1: an operation failed (a server, a registry, a hook, or a part of Tug that
+    /// is not built yet).
+    Failure,
+    /// Exit code 2: the input was invalid (arguments, configuration, secrets).
+    Invalid,
+}
+
+impl ExitStatus {
+    /// The numeric exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Invalid => 2,
+        }
+    }
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(status.code())
+    }
+}
+
+/// The part of Tug a command is waiting for, named in "not available yet" errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Remote operations built from `tug-commands` and run by `tug-exec`.
+    CommandsLayer,
+    /// The deploy flows (setup, deploy, redeploy, rollback, remove, upgrade).
+    Deploy,
+    /// The configuration loader in `tug-config`.
+    ConfigLoader,
+    /// The configuration reference pages printed by `tug docs`.
+    Docs,
+    /// Project scaffolding written by `tug init`.
+    Init,
+    /// The secrets helpers and vault adapters.
+    Secrets,
+    /// The preflight checks of `tug doctor`.
+    Doctor,
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Part::CommandsLayer => "the commands layer",
+            Part::Deploy => "deploy",
+            Part::ConfigLoader => "the config loader",
+            Part::Docs => "the configuration docs",
+            Part::Init => "project scaffolding",
+            Part::Secrets => "the secrets helpers",
+            Part::Doctor => "the preflight checks",
+        })
+    }
+}
+
+/// A failure of the command line layer.
+#[derive(Debug)]
+pub enum Error {
+    /// clap rejected the arguments, or asked to print help.
+    Usage(clap::Error),
+    /// The first word is neither a command nor an alias from the configuration.
+    UnknownCommand {
+        /// The word the user typed.
+        name: String,
+        /// The closest command or alias, when one is close enough.
+        suggestion: Option<String>,
+    },
+    /// An alias from the configuration could not be expanded.
+    Alias {
+        /// The alias name.
+        name: String,
+        /// What is wrong with it (lowercase, no trailing period).
+        problem: String,
+    },
+    /// An argument is not valid for a reason clap cannot see.
+    InvalidArgument {
+        /// What is wrong (lowercase, no trailing period).
+        message: String,
+        /// How to fix it.
+        help: Option<String>,
+    },
+    /// The configuration is invalid; every problem found is listed.
+    Config(tug_config::ConfigErrors),
+    /// The command exists but this build cannot run it yet.
+    NotAvailable {
+        /// The command as typed, without global options (`app boot`).
+        command: String,
+        /// What it waits for.
+        arrives_with: Part,
+    },
+    /// A capability needed on the way is missing from this build (e.g. reading aliases before
+    /// the configuration loader exists).
+    Missing {
+        /// What is missing (lowercase, no trailing period).
+        message: String,
+    },
+}
+
+impl Error {
+    /// The "`tug <command>` is not available yet" error.
+    pub fn not_available(command: impl Into<String>, arrives_with: Part) -> Self {
+        Error::NotAvailable {
+            command: command.into(),
+            arrives_with,
+        }
+    }
+
+    /// The exit status this error ends the run with.
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            Error::Usage(e) if !e.use_stderr() => ExitStatus::Success,
+            Error::Usage(_)
+            | Error::UnknownCommand { .. }
+            | Error::Alias { .. }
+            | Error::InvalidArgument { .. }
+            | Error::Config(_) => ExitStatus::Invalid,
+            Error::NotAvailable { .. } | Error::Missing { .. } => ExitStatus::Failure,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(e) => write!(f, "{}", e.kind()),
+            Error::UnknownCommand { name, .. } => write!(f, "unknown command `{name}`"),
+            Error::Alias { name, problem } => write!(f, "alias `{name}` {problem}"),
+            Error::InvalidArgument { message, .. } => f.write_str(message),
+            Error::Config(errors) => write!(f, "{errors}"),
+            Error::NotAvailable {
+                command,
+                arrives_with,
+            } => write!(
+                f,
+                "`tug {command}` is not available yet in this build (it arrives with {arrives_with})"
+            ),
+            Error::Missing { message } => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<clap::Error> for Error {
+    fn from(e: clap::Error) -> Self {
+        Error::Usage(e)
+    }
+}
+
+impl From<tug_config::ConfigErrors> for Error {
+    fn from(e: tug_config::ConfigErrors) -> Self {
+        Error::Config(e)
+    }
+}

@@ -1,0 +1,23 @@
+//! The `tug` command line: a Kamal 2 compatible deploy tool.
+//!
+//! [`cli`] parses Kamal's command line with clap (every command, subcommand, flag and alias
+//! Kamal 2.12 accepts, plus Tug's own `--json`, `--dry-run`, `--offline` and `doctor`), expands
+//! the `aliases:` of the configuration in [`cli::aliases`], and dispatches to the command
+//! functions. Failures are typed as [`Error`]; [`diagnostics`] is the only place that turns
+//! them into text and an [`ExitStatus`].
+//!
+//! Exit codes: `0` success, `1` an operation failed, `2` invalid input (arguments,
+//! configuration, secrets).
+
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod config_view;
+pub mod diagnostics;
+pub mod error;
+pub mod yaml_out;
+
+pub use error::{Error, ExitStatus, Part};
+
+/// Tug's own version (the `tug` package version).
+pub const TUG_VERSION: &str = env!("CARGO_PKG_VERSION");
