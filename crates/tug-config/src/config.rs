@@ -272,12 +272,11 @@ fn check_sections(c: &mut Checker, raw: &Node) {
                 }
             }
         }
-        if key == "builder" {
-            if let Some(env) = raw.get("env").filter(|e| e.as_map().is_some())
-                && section_ok(c, "env")
-            {
-                env::check(c, "env", env);
-            }
+        if key == "builder"
+            && let Some(env) = raw.get("env").filter(|e| e.as_map().is_some())
+            && section_ok(c, "env")
+        {
+            env::check(c, "env", env);
         }
     }
     if let Some(output) = raw.get("output").filter(|o| o.is_present())
@@ -357,17 +356,17 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
             e.help = Some("list at least one host for it".into());
             return;
         }
-        if raw.get("allow_empty_roles").and_then(Node::as_bool) != Some(true) {
-            for role in config.roles.iter().filter(|r| r.tagged_hosts.is_empty()) {
-                let e = c.error(
-                    "",
-                    servers.and_then(|s| s.get(&role.name)),
-                    &format!("No servers specified for the {} role. You can ignore this with allow_empty_roles: true", role.name),
-                    format!("the role `{}` has no hosts", role.name),
-                );
-                e.help = Some("list its hosts, or set `allow_empty_roles: true`".into());
-                return;
-            }
+        if raw.get("allow_empty_roles").and_then(Node::as_bool) != Some(true)
+            && let Some(role) = config.roles.iter().find(|r| r.tagged_hosts.is_empty())
+        {
+            let e = c.error(
+                "",
+                servers.and_then(|s| s.get(&role.name)),
+                &format!("No servers specified for the {} role. You can ignore this with allow_empty_roles: true", role.name),
+                format!("the role `{}` has no hosts", role.name),
+            );
+            e.help = Some("list its hosts, or set `allow_empty_roles: true`".into());
+            return;
         }
     }
     if let Some(min) = raw.get("minimum_version").filter(|m| !m.is_null()) {
@@ -383,7 +382,10 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
             .help = Some("Kamal needs the previous container for rollbacks; the default is 5".into());
         return;
     }
-    let service_ok = !config.service.is_empty()
+    // Kamal matches the service with a regexp, which a number (`service: 4242`) cannot take.
+    let service_is_text = raw.get("service").is_some_and(|s| matches!(s.value, Value::Str(_) | Value::Symbol(_)));
+    let service_ok = service_is_text
+        && !config.service.is_empty()
         && config.service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !service_ok {
         c.error("", raw.get("service"), "Service name can only include alphanumeric characters, hyphens, and underscores", format!("invalid service name `{}`", config.service))
@@ -396,6 +398,17 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
         c.error("", None, &format!("Found {}, these should be renamed to (pre|post)-proxy-reboot", traefik.join(", ")), format!("found Kamal 1 hooks {}", traefik.join(", ")))
             .help = Some("rename them to `pre-proxy-reboot` / `post-proxy-reboot`".into());
         return;
+    }
+    // A role's proxy settings are merged over the root ones; the result must be valid too
+    // (e.g. root `host:` with a role's `hosts:`).
+    for role in &config.roles {
+        if let Some(p) = &role.proxy {
+            let before = c.errors.len();
+            proxy::check(c, "proxy", &p.raw);
+            if c.errors.len() > before {
+                return;
+            }
+        }
     }
     for role in &config.roles {
         if let Some(p) = &role.proxy

@@ -6,6 +6,8 @@
 //! with Kamal's defaults and derived values). Secrets are read lazily through [`secrets`].
 
 #![warn(missing_docs)]
+// Config errors are rare and carry their source location; boxing them buys nothing.
+#![allow(clippy::result_large_err)]
 
 pub mod docs;
 pub mod accessory;

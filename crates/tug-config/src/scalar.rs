@@ -105,7 +105,8 @@ fn parse_int(s: &str) -> Option<i64> {
     Some(sign * value)
 }
 
-/// `1:30` is 90 and `1:00:00` is 3600 in YAML 1.1: each part after the first is 0..59.
+/// Base 60 as Psych reads it: the parts are weighted 3600, 60, 1 from the left, so `1:30` is
+/// 5400 and `1:00:00` is 3600 (Psych's own arithmetic, which differs from the YAML 1.1 spec).
 fn sexagesimal(body: &str) -> Option<i64> {
     let parts: Vec<&str> = body.split(':').collect();
     if parts.len() < 2 || parts.len() > 3 {
@@ -115,7 +116,6 @@ fn sexagesimal(body: &str) -> Option<i64> {
     if first.is_empty() || !first.as_bytes()[0].is_ascii_digit() {
         return None;
     }
-    let mut v = digits_with_separators(first, 10)?;
     for p in &parts[1..] {
         let ok = matches!(p.len(), 1 | 2)
             && p.bytes().all(|b| b.is_ascii_digit())
@@ -123,7 +123,12 @@ fn sexagesimal(body: &str) -> Option<i64> {
         if !ok {
             return None;
         }
-        v = v.checked_mul(60)?.checked_add(p.parse::<i64>().ok()?)?;
+    }
+    let mut v: i64 = 0;
+    for (i, p) in parts.iter().enumerate() {
+        let n = digits_with_separators(p, 10)?;
+        let weight = 60i64.pow((i as i32 - 2).unsigned_abs());
+        v = v.checked_add(n.checked_mul(weight)?)?;
     }
     Some(v)
 }
@@ -220,7 +225,9 @@ mod tests {
         assert_eq!(resolve_plain("08"), Scalar::Str("08".into()));
         assert_eq!(resolve_plain("1_000"), Scalar::Int(1000));
         assert_eq!(resolve_plain("0x1f"), Scalar::Int(31));
-        assert_eq!(resolve_plain("1:30"), Scalar::Int(90));
+        assert_eq!(resolve_plain("1:30"), Scalar::Int(5400));
+        assert_eq!(resolve_plain("2:05"), Scalar::Int(7500));
+        assert_eq!(resolve_plain("1:00:00"), Scalar::Int(3600));
         assert_eq!(resolve_plain("80:80"), Scalar::Str("80:80".into()));
         assert_eq!(resolve_plain("3306:3306"), Scalar::Str("3306:3306".into()));
         assert_eq!(resolve_plain("1.10"), Scalar::Float(1.1));

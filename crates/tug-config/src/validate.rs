@@ -162,7 +162,7 @@ impl Checker {
         if !ctx.is_empty() {
             e = e.at_key(ctx);
         }
-        e = e.at(node.filter(|n| n.span.len > 0 || n.span.start > 0).map(Node::location));
+        e = e.at(node.filter(|n| n.span.len > 0 || n.span.start > 0).map(first_line));
         self.errors.push(e);
         let last = self.errors.len() - 1;
         &mut self.errors[last]
@@ -440,6 +440,18 @@ impl Checker {
             e.help = Some("use `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:N`".into());
         }
     }
+}
+
+/// Points at the first line of a value: a whole multi-line hash makes an unreadable label.
+fn first_line(node: &Node) -> crate::error::Location {
+    let mut loc = node.location();
+    let text = &node.file.rendered;
+    let start = loc.span.start.min(text.len());
+    let end = (start + loc.span.len).min(text.len());
+    if let Some(nl) = text[start..end].find('\n') {
+        loc.span.len = text[start..start + nl].trim_end().len().max(1);
+    }
+    loc
 }
 
 fn valid_restart_policy(p: &str) -> bool {

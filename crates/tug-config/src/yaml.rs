@@ -393,19 +393,30 @@ impl Builder {
             path.pop();
             let role = path.join("/");
             let key = found.split_once(':').map_or(found, |(k, _)| k);
-            let indent = " ".repeat(m.col());
-            let seq_start = match self.stack.last() {
-                Some(Frame::Seq { start, .. }) => *start,
-                _ => offset,
+            let col = m.col();
+            let (seq_start, hosts) = match self.stack.last() {
+                Some(Frame::Seq { start, items, .. }) => (*start, items.iter().map(Node::to_ruby_s).collect::<Vec<_>>()),
+                _ => (offset, Vec::new()),
             };
             let recovery = Some(blank_sequence_items(text, seq_start, offset));
+            let role_name = path.last().cloned().unwrap_or_else(|| "web".into());
+            let pad = " ".repeat(col.saturating_sub(2));
+            let inner = " ".repeat(col);
+            let mut shape = format!("{pad}{role_name}:\n{inner}hosts:\n");
+            for h in if hosts.is_empty() { vec!["10.0.0.1".to_string()] } else { hosts } {
+                shape.push_str(&format!("{inner}  - {h}\n"));
+            }
+            if key != "hosts" {
+                shape.push_str(&format!("{inner}{found}\n"));
+            }
             let error = ConfigError::new(format!("`{role}` mixes a host list with role settings"))
                 .kamal(kamal)
                 .at_key(role.clone())
                 .at(location)
                 .label(format!("expected `- <host>`; found the key `{key}`"))
                 .help(format!(
-                    "a role with settings lists its hosts under `hosts:`, and per-host values are host tags:\n\n{indent}hosts:\n{indent}  - 10.0.0.1\n{indent}  - 10.0.0.2: [primary]\n{indent}{found}"
+                    "a role with settings lists its hosts under `hosts:` (per-host values are host tags, `- 10.0.0.2: [primary]`):\n\n{}",
+                    shape.trim_end()
                 ));
             return (error, recovery);
         }

