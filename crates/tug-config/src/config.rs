@@ -153,6 +153,24 @@ impl Config {
     }
 }
 
+/// Destination files beside the config file (`deploy.*.yml`), for hints.
+fn destination_files(opts: &LoadOptions) -> Vec<String> {
+    let path = opts.root.join(&opts.config_file);
+    let (Some(dir), Some(stem)) = (path.parent(), path.file_stem().and_then(|s| s.to_str())) else {
+        return Vec::new();
+    };
+    let mut found: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| n.starts_with(&format!("{stem}.")) && n.ends_with(".yml") && n.matches('.').count() == 2)
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
 fn str_key(node: &Node, key: &str) -> Option<String> {
     node.get(key).filter(|n| !n.is_null()).map(Node::to_ruby_s)
 }
@@ -245,7 +263,13 @@ fn check_sections(c: &mut Checker, raw: &Node) {
     }
     let empty = empty_map(raw);
     if section_ok(c, "registry") {
+        let before = c.errors.len();
         registry::check(c, "registry", raw.get("registry").filter(|r| !r.is_null()).unwrap_or(&empty));
+        // With no `registry:` at all there is nothing to point at but the file itself.
+        for e in c.errors[before..].iter_mut().filter(|e| e.location.is_none()) {
+            e.location = Some(validate::first_line(raw));
+            e.label = Some("add `registry:` to this file".into());
+        }
     }
     let role_names = role::role_names(servers);
     if let Some(accessories) = raw.get("accessories").and_then(Node::as_map) {
@@ -264,6 +288,7 @@ fn check_sections(c: &mut Checker, raw: &Node) {
             continue;
         }
         let node = raw.get(key).filter(|n| !n.is_null()).unwrap_or(&empty);
+        let before = c.errors.len();
         match key {
             "builder" => builder::check(c, key, node),
             _ => {
@@ -271,6 +296,10 @@ fn check_sections(c: &mut Checker, raw: &Node) {
                     c.against_example(key, node, example, false);
                 }
             }
+        }
+        for e in c.errors[before..].iter_mut().filter(|e| e.location.is_none()) {
+            e.location = Some(validate::first_line(raw));
+            e.label = Some(format!("add `{key}:` to this file"));
         }
         if key == "builder"
             && let Some(env) = raw.get("env").filter(|e| e.as_map().is_some())
@@ -321,7 +350,7 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
     for key in ["service", "registry"] {
         if !raw.get(key).is_some_and(Node::is_present) {
             let e = c.error("", Some(raw), &format!("Missing required configuration for {key}"), format!("`{key}` is missing"));
-            e.location = None;
+            e.label = Some(format!("add `{key}:` to this file"));
             e.help = Some(match key {
                 "service" => "name the app: `service: my-app` (it prefixes every container name)".into(),
                 _ => "say where images live, e.g.\n\n  registry:\n    username: my-user\n    password:\n      - KAMAL_REGISTRY_PASSWORD".into(),
@@ -330,15 +359,25 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
         }
     }
     if config.image.trim().is_empty() {
-        let e = c.error("", None, "Missing required configuration for image", "`image` is missing".into());
+        let e = c.error("", Some(raw), "Missing required configuration for image", "`image` is missing".into());
+        e.label = Some("add `image:` to this file".into());
         e.help = Some("name the image, e.g. `image: my-user/my-app`".into());
         return;
     }
     let servers = raw.get("servers").filter(|s| !s.is_null());
     if servers.is_none() {
         if !raw.get("accessories").is_some_and(Node::is_present) {
-            let e = c.error("", None, "No servers or accessories specified", "no `servers` (or `accessories`) are configured".into());
-            e.help = Some("list the hosts to deploy to:\n\n  servers:\n    web:\n      - 10.0.0.1".into());
+            let e = c.error("", Some(raw), "No servers or accessories specified", "no `servers` (or `accessories`) are configured".into());
+            e.label = Some("add `servers:` to this file".into());
+            let destinations = destination_files(opts);
+            e.help = Some(if opts.destination.is_none() && !destinations.is_empty() {
+                format!(
+                    "the servers may be in a destination file ({}): pass `-d DESTINATION`",
+                    destinations.join(", ")
+                )
+            } else {
+                "list the hosts to deploy to:\n\n  servers:\n    web:\n      - 10.0.0.1".into()
+            });
             return;
         }
     } else {
@@ -395,7 +434,7 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
     let hooks_dir = config.root.join(config.hooks_path());
     let traefik: Vec<&str> = ["pre-traefik-reboot", "post-traefik-reboot"].into_iter().filter(|h| hooks_dir.join(h).exists()).collect();
     if !traefik.is_empty() {
-        c.error("", None, &format!("Found {}, these should be renamed to (pre|post)-proxy-reboot", traefik.join(", ")), format!("found Kamal 1 hooks {}", traefik.join(", ")))
+        c.error("", None, &format!("Found {}, these should be renamed to (pre|post)-proxy-reboot", traefik.join(", ")), format!("found Kamal 1 hooks in `{}`: {}", config.hooks_path(), traefik.join(", ")))
             .help = Some("rename them to `pre-proxy-reboot` / `post-proxy-reboot`".into());
         return;
     }
@@ -429,16 +468,18 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
     }
     let mut seen: Vec<String> = Vec::new();
     let mut dups: Vec<String> = Vec::new();
+    let mut dup_at: Option<&Node> = None;
     for role in config.roles.iter().filter(|r| r.ssl()) {
         for h in role.proxy.as_ref().map(Proxy::hosts).unwrap_or_default() {
             if seen.contains(&h) && !dups.contains(&h) {
                 dups.push(h.clone());
+                dup_at = dup_at.or_else(|| role.proxy.as_ref().and_then(|p| p.raw.get("hosts").or(p.raw.get("host"))));
             }
             seen.push(h);
         }
     }
     if !dups.is_empty() {
-        c.error("", None, &format!("Different roles can't share the same host for SSL: {}", dups.join(", ")), format!("roles share the SSL host {}", dups.join(", ")))
+        c.error("", dup_at, &format!("Different roles can't share the same host for SSL: {}", dups.join(", ")), format!("roles share the SSL host {}", dups.join(", ")))
             .help = Some("give each SSL role its own host name".into());
         return;
     }
@@ -452,20 +493,20 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
         return;
     }
     for host in config.all_hosts() {
-        let mut runs: Vec<serde_json::Value> = Vec::new();
+        let mut runs: Vec<(serde_json::Value, &Node)> = Vec::new();
         for role in config.roles.iter().filter(|r| r.tagged_hosts.contains_key(&host)) {
             if let Some(run) = role.proxy.as_ref().and_then(Proxy::run) {
-                runs.push(run.to_json());
+                runs.push((run.to_json(), run));
             }
         }
         for acc in config.accessories.iter().filter(|a| a.hosts.contains(&host)) {
             if let Some(run) = acc.proxy_run() {
-                runs.push(run.to_json());
+                runs.push((run.to_json(), run));
             }
         }
-        runs.dedup();
+        runs.dedup_by(|a, b| a.0 == b.0);
         if runs.len() > 1 {
-            c.error("", None, &format!("Conflicting proxy run configurations for host {host}"), format!("roles and accessories on {host} ask for different `proxy.run` settings"))
+            c.error("", runs.get(1).map(|r| r.1), &format!("Conflicting proxy run configurations for host {host}"), format!("roles and accessories on {host} ask for different `proxy.run` settings"))
                 .help = Some("one proxy runs per host: make `proxy.run` identical for everything on it".into());
             return;
         }

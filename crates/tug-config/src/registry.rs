@@ -81,6 +81,9 @@ pub fn check(c: &mut Checker, ctx: &str, node: &Node) {
         let value = node.get(key);
         if !value.is_some_and(Node::is_present) {
             let e = c.error(&here, value.or(Some(node)), "is required", format!("`{here}` is required"));
+            if value.is_none() {
+                e.label = Some(format!("add `{key}:` here"));
+            }
             e.help = Some(if key == "password" {
                 "name the secret that holds it: `password: [KAMAL_REGISTRY_PASSWORD]`, set in `.kamal/secrets`".into()
             } else {

@@ -443,7 +443,7 @@ impl Checker {
 }
 
 /// Points at the first line of a value: a whole multi-line hash makes an unreadable label.
-fn first_line(node: &Node) -> crate::error::Location {
+pub(crate) fn first_line(node: &Node) -> crate::error::Location {
     let mut loc = node.location();
     let text = &node.file.rendered;
     let start = loc.span.start.min(text.len());

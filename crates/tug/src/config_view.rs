@@ -5,12 +5,12 @@ use serde_json::{Map, Value as J, json};
 use tug_commands::args::{ArgValue, argumentize, argumentize_list, optionize};
 use tug_config::sensitive::REDACTED;
 use tug_config::yaml::Node;
-use tug_config::{Config, ConfigError};
+use tug_config::{Config, ConfigErrors};
 
 /// Kamal's `Configuration#to_h`, with secrets redacted. Symbols are shown by name (`fatal`),
 /// an SSH jump host as `user@host`.
-pub fn kamal_view(config: &Config) -> Result<J, ConfigError> {
-    let version = config.version().map_err(Clone::clone)?.to_string();
+pub fn kamal_view(config: &Config) -> Result<J, ConfigErrors> {
+    let version = config.version().map_err(|e| ConfigErrors::from(e.clone()))?.to_string();
     let mut h = Map::new();
     h.insert("roles".into(), json!(config.roles.iter().map(|r| &r.name).collect::<Vec<_>>()));
     h.insert("hosts".into(), json!(config.all_hosts()));

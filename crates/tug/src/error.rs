@@ -95,6 +95,15 @@ pub enum Error {
     },
     /// The configuration is invalid; every problem found is listed.
     Config(tug_config::ConfigErrors),
+    /// A secret could not be read, fetched or extracted.
+    Secrets(tug_config::secrets::SecretsError),
+    /// Writing a file failed.
+    Io {
+        /// What was being done (lowercase, no trailing period).
+        action: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
     /// The command exists but this build cannot run it yet.
     NotAvailable {
         /// The command as typed, without global options (`app boot`).
@@ -127,7 +136,9 @@ impl Error {
             | Error::UnknownCommand { .. }
             | Error::Alias { .. }
             | Error::InvalidArgument { .. }
-            | Error::Config(_) => ExitStatus::Invalid,
+            | Error::Config(_)
+            | Error::Secrets(_) => ExitStatus::Invalid,
+            Error::Io { .. } => ExitStatus::Failure,
             Error::NotAvailable { .. } | Error::Missing { .. } => ExitStatus::Failure,
         }
     }
@@ -141,6 +152,8 @@ impl fmt::Display for Error {
             Error::Alias { name, problem } => write!(f, "alias `{name}` {problem}"),
             Error::InvalidArgument { message, .. } => f.write_str(message),
             Error::Config(errors) => write!(f, "{errors}"),
+            Error::Secrets(e) => write!(f, "{e}"),
+            Error::Io { action, source } => write!(f, "could not {action}: {source}"),
             Error::NotAvailable {
                 command,
                 arrives_with,
@@ -158,6 +171,12 @@ impl std::error::Error for Error {}
 impl From<clap::Error> for Error {
     fn from(e: clap::Error) -> Self {
         Error::Usage(e)
+    }
+}
+
+impl From<tug_config::secrets::SecretsError> for Error {
+    fn from(e: tug_config::secrets::SecretsError) -> Self {
+        Error::Secrets(e)
     }
 }
 

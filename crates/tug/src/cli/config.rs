@@ -16,7 +16,7 @@ pub struct ConfigArgs {}
 pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<ExitStatus, Error> {
     let _ = args;
     let config = super::load_config(global)?;
-    let view = kamal_view(&config).map_err(|e| Error::Config(e.into()))?;
+    let view = kamal_view(&config).map_err(Error::Config)?;
     if global.json {
         println!("{}", serde_json::to_string_pretty(&view).unwrap_or_default());
     } else {

@@ -3,7 +3,10 @@
 use clap::Args;
 
 use super::GlobalArgs;
-use crate::error::{Error, ExitStatus, Part};
+use std::fs;
+use std::path::Path;
+
+use crate::error::{Error, ExitStatus};
 
 /// Arguments of `tug init`.
 #[derive(Debug, Clone, Args)]
@@ -18,6 +21,60 @@ pub struct InitArgs {
 ///
 /// Not built yet: it arrives with project scaffolding.
 pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<ExitStatus, Error> {
-    let _ = (global, args);
-    Err(Error::not_available("init", Part::Init))
+    let _ = global;
+    let root = std::env::current_dir().map_err(|source| Error::Io { action: "read the current directory".into(), source })?;
+    for line in write_files(&root)? {
+        println!("{line}");
+    }
+    if args.bundle {
+        eprintln!("warning: `--bundle` adds the Kamal gem to a Gemfile; Tug is a single binary and has nothing to add");
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Writes what `kamal init` writes, skipping what exists as Kamal does, and says what it did.
+pub fn write_files(root: &Path) -> Result<Vec<String>, Error> {
+    let files = tug_config::init::files();
+    let io = |action: String| move |source| Error::Io { action, source };
+    let mut said = Vec::new();
+    let deploy = root.join("config/deploy.yml");
+    if deploy.exists() {
+        said.push("Config file already exists in config/deploy.yml (remove first to create a new one)".to_string());
+    } else if let Some(f) = files.iter().find(|f| f.path == "config/deploy.yml") {
+        fs::create_dir_all(root.join("config")).map_err(io("create `config/`".into()))?;
+        fs::write(&deploy, f.contents).map_err(io("write `config/deploy.yml`".into()))?;
+        said.push("Created configuration file in config/deploy.yml".to_string());
+    }
+    let secrets = root.join(".kamal/secrets");
+    if !secrets.exists()
+        && let Some(f) = files.iter().find(|f| f.path == ".kamal/secrets")
+    {
+        fs::create_dir_all(root.join(".kamal")).map_err(io("create `.kamal/`".into()))?;
+        fs::write(&secrets, f.contents).map_err(io("write `.kamal/secrets`".into()))?;
+        said.push("Created .kamal/secrets file".to_string());
+    }
+    let hooks = root.join(".kamal/hooks");
+    if !hooks.exists() {
+        fs::create_dir_all(&hooks).map_err(io("create `.kamal/hooks/`".into()))?;
+        for f in files.iter().filter(|f| f.path.starts_with(".kamal/hooks/")) {
+            let path = root.join(f.path);
+            fs::write(&path, f.contents).map_err(io(format!("write `{}`", f.path)))?;
+            if f.executable {
+                make_executable(&path).map_err(io(format!("make `{}` executable", f.path)))?;
+            }
+        }
+        said.push("Created sample hooks in .kamal/hooks".to_string());
+    }
+    Ok(said)
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }

@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand};
 
 use super::GlobalArgs;
-use crate::error::{Error, ExitStatus, Part};
+use crate::error::{Error, ExitStatus};
 
 /// The subcommands of `tug secrets`.
 #[derive(Debug, Subcommand)]
@@ -60,11 +60,22 @@ pub struct ExtractArgs {
 ///
 /// Not built yet: it arrives with the secrets helpers.
 pub fn run(global: &GlobalArgs, command: &SecretsCommand) -> Result<ExitStatus, Error> {
-    let _ = global;
-    let name = match command {
-        SecretsCommand::Fetch(_) => "secrets fetch",
-        SecretsCommand::Extract(_) => "secrets extract",
-        SecretsCommand::Print => "secrets print",
-    };
-    Err(Error::not_available(name, Part::Secrets))
+    use tug_config::secrets::{self, SystemRunner};
+    match command {
+        SecretsCommand::Fetch(a) => {
+            let results = secrets::fetch(&a.adapter, a.account.as_deref(), a.from.as_deref(), &a.secrets, &SystemRunner)?;
+            let json = if a.inline { secrets::to_inline_json(&results) } else { secrets::to_json(&results) };
+            println!("{}", json.expose());
+        }
+        SecretsCommand::Extract(a) => {
+            println!("{}", secrets::extract(&a.name, &a.secrets)?.expose());
+        }
+        SecretsCommand::Print => {
+            let config = super::load_config(global)?;
+            let store = secrets::Secrets::new(config.root.clone(), config.secrets_path(), config.destination.clone());
+            let text = secrets::print(&store)?;
+            println!("{}", text.expose().trim_end_matches('\n'));
+        }
+    }
+    Ok(ExitStatus::Success)
 }
