@@ -118,7 +118,8 @@ pub fn render_config(errors: &ConfigErrors, style: Style) -> String {
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
-        .with_links(false);
+        .with_links(false)
+        .with_break_words(false);
     let mut out = String::new();
     for error in &errors.0 {
         let located = Located::new(error);

@@ -477,9 +477,9 @@ impl<'a> Parser<'a> {
                         "unsupported method `{name}` in ERB expression `{}`",
                         self.code_trimmed()
                     ),
-                    "Tug supports .to_s, .strip, .lstrip, .rstrip, .chomp, .downcase, .upcase, \
-                     .nil?, .empty?, .present? and .blank?; move other logic into an environment \
-                     variable",
+                    "the methods Tug evaluates are `to_s`, `strip`, `lstrip`, `rstrip`, `chomp`, \
+                     `downcase`, `upcase`, `nil?`, `empty?`, `present?` and `blank?`; move other \
+                     logic into an environment variable",
                 )
             })?;
             // `.strip()` is allowed; arguments and blocks are not.
