@@ -8,4 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod args;
+pub mod command;
 pub mod shell;
+
+pub use command::Command;

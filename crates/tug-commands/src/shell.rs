@@ -92,3 +92,20 @@ mod tests {
         assert_eq!(escape_shell_value("héllo"), "\"h\"é\"llo\"");
     }
 }
+
+/// POSIX single quoting, for handing a whole command to `sh -c` or to `ssh HOST '…'`:
+/// `'` becomes `'\''` (Kamal's `run_over_ssh` and `sh -c` wrappers).
+pub fn single_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod single_quote_tests {
+    use super::*;
+
+    #[test]
+    fn wraps_for_sh_c() {
+        assert_eq!(single_quote("echo ID321"), "'echo ID321'");
+        assert_eq!(single_quote("it's"), "'it'\\''s'");
+    }
+}

@@ -111,3 +111,48 @@ mod tests {
         assert!(!gem_version_gt("1.3.0", "2.12.0"));
     }
 }
+
+#[cfg(test)]
+mod git_tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .args(["-c", "user.email=t@t", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(ok, "git {args:?}");
+    }
+
+    // One test, so `VERSION` from the environment is checked in the same thread that reads it.
+    #[test]
+    fn version_follows_kamals_rules() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let saved = std::env::var("VERSION").ok();
+        // SAFETY: this is the only test in this binary that touches VERSION.
+        unsafe { std::env::remove_var("VERSION") };
+        let err = resolve(None, dir.path(), true).unwrap_err();
+        assert!(err.kamal_message.starts_with("Can't use commit hash as version, no git repository found in"));
+        git(dir.path(), &["init", "-q"]);
+        std::fs::write(dir.path().join("a"), "1").expect("write");
+        git(dir.path(), &["add", "a"]);
+        git(dir.path(), &["commit", "-qm", "x"]);
+        let sha = resolve(None, dir.path(), true).expect("sha");
+        assert_eq!(sha.len(), 40);
+        std::fs::write(dir.path().join("a"), "2").expect("write");
+        assert_eq!(resolve(None, dir.path(), true).expect("clone build"), sha, "a clone ignores local changes");
+        let dirty = resolve(None, dir.path(), false).expect("context build");
+        assert!(dirty.starts_with(&format!("{sha}_uncommitted_")) && dirty.len() == 40 + 13 + 16, "{dirty}");
+        assert_eq!(resolve(Some("v9"), dir.path(), false).expect("declared"), "v9");
+        unsafe { std::env::set_var("VERSION", "from-env") };
+        assert_eq!(resolve(None, dir.path(), false).expect("env"), "from-env");
+        assert_eq!(resolve(Some("v9"), dir.path(), false).expect("declared wins"), "v9");
+        match saved {
+            Some(v) => unsafe { std::env::set_var("VERSION", v) },
+            None => unsafe { std::env::remove_var("VERSION") },
+        }
+    }
+}
