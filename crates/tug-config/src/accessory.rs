@@ -29,6 +29,11 @@ impl Accessory {
         self.raw.get("proxy").is_some_and(Node::is_present)
     }
 
+    /// Its own `registry:`, when set (its image is then pulled from that server).
+    pub fn registry(&self) -> Option<registry::Registry> {
+        self.raw.get("registry").filter(|r| r.is_present()).map(|r| registry::Registry::from_node(Some(r)))
+    }
+
     /// Its `proxy.run` section, when proxied with one.
     pub fn proxy_run(&self) -> Option<&Node> {
         self.raw.get("proxy").filter(|p| p.is_present())?.get("run").filter(|r| r.is_present())

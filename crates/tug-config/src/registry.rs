@@ -100,3 +100,13 @@ pub fn check(c: &mut Checker, ctx: &str, node: &Node) {
         }
     }
 }
+
+impl Credential {
+    /// The value: as written, or looked up in the secrets (Kamal's `lookup`).
+    pub fn resolve(&self, secrets: &crate::secrets::Secrets) -> Result<crate::Sensitive<String>, crate::secrets::SecretsError> {
+        match self {
+            Credential::Plain(v) => Ok(crate::Sensitive::new(v.clone())),
+            Credential::Secret(name) => secrets.get(name),
+        }
+    }
+}
