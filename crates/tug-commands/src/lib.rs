@@ -7,8 +7,26 @@
 
 #![warn(missing_docs)]
 
+pub mod accessory;
+pub mod app;
 pub mod args;
+pub mod auditor;
 pub mod command;
+pub mod docker;
+pub mod env_file;
+pub mod hook;
+pub mod image;
+pub mod layout;
+pub mod lock;
+pub mod logs;
+pub mod proxy;
+pub mod proxy_options;
+pub mod prune;
+pub mod registry;
+pub mod server;
+pub mod setting_args;
 pub mod shell;
+pub mod ssh;
+pub mod tags;
 
 pub use command::Command;

@@ -53,7 +53,7 @@ fn starts_expansion(rest: &[char]) -> bool {
 }
 
 /// Ruby's `String#dump` for ASCII text.
-fn ruby_dump(s: &str) -> String {
+pub(crate) fn ruby_dump(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::from("\"");
     for (i, &c) in chars.iter().enumerate() {

@@ -1,0 +1,49 @@
+//! Registering the role with kamal-proxy: deploy (switch traffic to a container), remove,
+//! maintenance (stop) and live (resume).
+
+use super::AppCommands;
+use crate::command::Command;
+use crate::docker::{docker, make_directory, remove_directory};
+use crate::layout::{proxy_app_directory, tls_directory};
+use crate::proxy_options::{self, PROXY_CONTAINER_NAME};
+
+impl AppCommands<'_> {
+    /// `docker exec kamal-proxy kamal-proxy deploy <prefix> --target="<target>:<port>" …`.
+    /// Roles the proxy does not route to get no options beyond the target.
+    pub fn deploy(&self, target: &str) -> Command {
+        let args = match &self.role.proxy {
+            Some(p) => proxy_options::deploy_args(self.config, p, Some(&self.role.name), target, self.version),
+            None => Vec::new(),
+        };
+        self.proxy_exec("deploy").args(args)
+    }
+
+    /// `docker exec kamal-proxy kamal-proxy remove <prefix>`.
+    pub fn remove(&self) -> Command {
+        self.proxy_exec("remove")
+    }
+
+    /// `docker exec kamal-proxy kamal-proxy resume <prefix>`: leave maintenance mode.
+    pub fn live(&self) -> Command {
+        self.proxy_exec("resume")
+    }
+
+    /// `docker exec kamal-proxy kamal-proxy stop <prefix> [--drain-timeout="Ns"] [--message="…"]`.
+    pub fn maintenance(&self, drain_timeout: Option<i64>, message: Option<&str>) -> Command {
+        self.proxy_exec("stop").args(proxy_options::stop_args(drain_timeout, message))
+    }
+
+    /// `rm -r .kamal/proxy/apps-config/<svc_dest>`.
+    pub fn remove_proxy_app_directory(&self) -> Command {
+        remove_directory(&proxy_app_directory(self.config))
+    }
+
+    /// `mkdir -p …/apps-config/<svc_dest>/tls/<role>` for custom certificates.
+    pub fn create_ssl_directory(&self) -> Command {
+        make_directory(&format!("{}/{}", tls_directory(self.config), self.role.name))
+    }
+
+    fn proxy_exec(&self, verb: &str) -> Command {
+        docker(["exec", PROXY_CONTAINER_NAME, "kamal-proxy", verb]).arg(self.container_prefix())
+    }
+}

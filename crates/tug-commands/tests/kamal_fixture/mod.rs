@@ -1,0 +1,84 @@
+//! Test configurations written as `config/deploy.yml` in a temp dir and loaded with
+//! `tug_config::load`, the way the CLI loads them. Each root key is one flow-style YAML value,
+//! so a test replaces exactly the keys it is about.
+
+#![allow(dead_code)]
+
+use tug_config::{Config, LoadOptions};
+
+/// A loaded config and the directory it lives in.
+pub struct Fixture {
+    _dir: tempfile::TempDir,
+    pub config: Config,
+}
+
+/// Root keys, in order; `set` replaces a key or appends it.
+#[derive(Clone)]
+pub struct Yaml {
+    keys: Vec<(String, String)>,
+    destination: Option<String>,
+}
+
+impl Yaml {
+    pub fn new(keys: &[(&str, &str)]) -> Yaml {
+        Yaml { keys: keys.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), destination: None }
+    }
+
+    pub fn set(mut self, key: &str, value: &str) -> Yaml {
+        match self.keys.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value.to_string(),
+            None => self.keys.push((key.to_string(), value.to_string())),
+        }
+        self
+    }
+
+    pub fn destination(mut self, d: &str) -> Yaml {
+        self.destination = Some(d.to_string());
+        self
+    }
+
+    pub fn text(&self) -> String {
+        self.keys.iter().map(|(k, v)| format!("{k}: {v}\n")).collect()
+    }
+
+    pub fn load(&self) -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
+        std::fs::write(dir.path().join("config/deploy.yml"), self.text()).expect("write deploy.yml");
+        if let Some(d) = &self.destination {
+            std::fs::write(dir.path().join(format!("config/deploy.{d}.yml")), "x-destination: true\n").expect("write destination file");
+        }
+        let mut opts = LoadOptions::new(dir.path());
+        opts.destination = self.destination.clone();
+        opts.version = Some("999".into());
+        let config = match tug_config::load(&opts) {
+            Ok(c) => c,
+            Err(e) => panic!("fixture does not load: {e:?}\n{}", self.text()),
+        };
+        Fixture { _dir: dir, config }
+    }
+}
+
+/// The app Kamal's command tests deploy: service `app`, image `dhh/app`, web on 1.1.1.1 and
+/// workers on 1.1.1.2, one secret.
+pub fn app() -> Yaml {
+    Yaml::new(&[
+        ("service", "app"),
+        ("image", "dhh/app"),
+        ("registry", "{username: dhh, password: secret}"),
+        ("servers", "{web: [1.1.1.1], workers: [1.1.1.2]}"),
+        ("env", "{secret: [RAILS_MASTER_KEY]}"),
+        ("builder", "{arch: amd64}"),
+    ])
+}
+
+/// One web host, no env (the lock, prune, auditor and docker tests).
+pub fn single() -> Yaml {
+    Yaml::new(&[
+        ("service", "app"),
+        ("image", "dhh/app"),
+        ("registry", "{username: dhh, password: secret}"),
+        ("servers", "[1.1.1.1]"),
+        ("builder", "{arch: amd64}"),
+    ])
+}
