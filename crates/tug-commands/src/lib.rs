@@ -11,6 +11,7 @@ pub mod accessory;
 pub mod app;
 pub mod args;
 pub mod auditor;
+pub mod builder;
 pub mod command;
 pub mod docker;
 pub mod env_file;
