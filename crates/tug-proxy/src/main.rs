@@ -1,0 +1,19 @@
+//! `tug-proxy` (also installed as `kamal-proxy`; both names behave the same).
+
+use std::io::Write;
+
+fn main() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Error: unable to start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let outcome = runtime.block_on(tug_proxy::cli::main(args));
+    let _ = std::io::stdout().write_all(outcome.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
+    drop(runtime);
+    std::process::exit(outcome.code);
+}

@@ -1,0 +1,328 @@
+//! Forwarding one request to its target, with Go `ReverseProxy` semantics: hop-by-hop headers
+//! dropped, `Host` kept, query passed through verbatim, `X-Forwarded-*` set, WebSocket upgrades
+//! spliced, and errors mapped to kamal-proxy's status codes (413, 500, 502, 504).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http::header::{self, HeaderName};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Uri, Version};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+
+use crate::body::{GuardedBody, ProxyBody, boxed};
+use crate::buffer::{BufferError, buffer};
+use crate::client_ip::PeerTrust;
+use crate::forwarded::{self, Origin};
+use crate::load_balancer::{AFFINITY_OPT_OUT_HEADER, Claim, TARGET_HEADER, WRITER_COOKIE};
+use crate::log;
+use crate::options::TargetOptions;
+use crate::pages::{ErrorPages, error_response};
+use crate::trusted::TrustedProxies;
+
+/// The pooled HTTP/1.1 client used for targets and health checks.
+pub type UpstreamClient = Client<HttpConnector, ProxyBody>;
+
+/// Builds the upstream client (HTTP/1.1, keep-alive, up to 100 idle connections per target).
+pub fn upstream_client() -> UpstreamClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.enforce_http(true);
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(100)
+        .pool_idle_timeout(std::time::Duration::from_secs(90))
+        .pool_timer(hyper_util::rt::TokioTimer::new())
+        .build(connector)
+}
+
+/// What is known about the connection a request came in on.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnInfo {
+    /// TCP peer.
+    pub peer: SocketAddr,
+    /// Whether the connection is TLS.
+    pub tls: bool,
+    /// The listener's port.
+    pub local_port: u16,
+    /// The peer against the trusted ranges.
+    pub trust: PeerTrust,
+}
+
+/// Everything a forward needs besides the request.
+pub struct ForwardContext<'a> {
+    /// Upstream client.
+    pub client: &'a UpstreamClient,
+    /// The connection.
+    pub conn: ConnInfo,
+    /// Matched prefix to strip, when stripping applies.
+    pub strip_prefix: Option<&'a str>,
+    /// Trusted proxy ranges.
+    pub trusted: &'a TrustedProxies,
+    /// The service's custom error pages.
+    pub pages: Option<&'a ErrorPages>,
+}
+
+const HOP_BY_HOP: [HeaderName; 8] = [
+    header::CONNECTION,
+    HeaderName::from_static("proxy-connection"),
+    HeaderName::from_static("keep-alive"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
+
+/// Removes hop-by-hop headers, including those the `Connection` header names. `TE: trailers`
+/// survives, as in Go.
+pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+        .collect();
+    for name in named.iter().chain(HOP_BY_HOP.iter()) {
+        headers.remove(name);
+    }
+    let te_trailers = headers
+        .get(header::TE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("trailers")));
+    headers.remove(header::TE);
+    if te_trailers {
+        headers.insert(header::TE, HeaderValue::from_static("trailers"));
+    }
+}
+
+/// The path sent upstream: the prefix stripped (an empty result becomes `/`).
+pub fn upstream_path(path: &str, strip_prefix: Option<&str>) -> String {
+    let stripped = match strip_prefix {
+        Some(prefix) if prefix != "/" => path.strip_prefix(prefix).unwrap_or(path),
+        _ => path,
+    };
+    if stripped.is_empty() {
+        "/".to_string()
+    } else if stripped.starts_with('/') {
+        stripped.to_string()
+    } else {
+        format!("/{stripped}")
+    }
+}
+
+/// The request's host: the `Host` header, else the URI authority (HTTP/2).
+pub fn request_host<B>(req: &Request<B>) -> String {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_default()
+}
+
+fn error(ctx: &ForwardContext<'_>, status: StatusCode) -> Response<ProxyBody> {
+    error_response(ctx.pages, status, "")
+}
+
+/// Forwards `req` to the claimed target and returns the response for the client.
+pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim: Claim) -> Response<ProxyBody> {
+    let target = Arc::clone(claim.guard.target());
+    let options: &TargetOptions = target.options();
+    let upgrade_requested = crate::load_balancer::is_websocket(req.headers());
+    let client_upgrade = upgrade_requested.then(|| hyper::upgrade::on(&mut req));
+
+    let host = request_host(&req);
+    let path = upstream_path(req.uri().path(), ctx.strip_prefix);
+    let uri_text = match req.uri().query() {
+        Some(q) => format!("http://{}{path}?{q}", target.authority()),
+        None => format!("http://{}{path}", target.authority()),
+    };
+    let Ok(uri) = uri_text.parse::<Uri>() else {
+        return error(&ctx, StatusCode::BAD_REQUEST);
+    };
+
+    let (parts, body) = req.into_parts();
+    let mut headers = parts.headers;
+    let upgrade_value = headers.get(header::UPGRADE).cloned();
+    remove_hop_by_hop(&mut headers);
+    if upgrade_requested && let Some(v) = upgrade_value {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+        headers.insert(header::UPGRADE, v);
+    }
+    if !headers.contains_key(header::HOST)
+        && let Ok(v) = HeaderValue::from_str(&host)
+    {
+        headers.insert(header::HOST, v);
+    }
+    let origin = Origin {
+        peer: ctx.conn.peer.ip(),
+        host: &host,
+        tls: ctx.conn.tls,
+        trust: ctx.conn.trust,
+    };
+    let fwd = forwarded::compute(&headers, origin, options.forward_headers, ctx.trusted);
+    forwarded::apply(&mut headers, &fwd, ctx.conn.trust);
+    set_target_header(&mut headers, target.address(), options.forward_headers);
+
+    let body = if options.buffer_requests && !upgrade_requested {
+        let memory = u64::try_from(options.max_memory_buffer_size).unwrap_or(0);
+        let max = u64::try_from(options.max_request_body_size).unwrap_or(0);
+        match buffer(body, memory, max).await {
+            Ok(buffered) => {
+                headers.remove(header::TRANSFER_ENCODING);
+                headers.insert(header::CONTENT_LENGTH, HeaderValue::from(buffered.len()));
+                buffered.into_body()
+            }
+            Err(BufferError::TooLarge) => return error(&ctx, StatusCode::PAYLOAD_TOO_LARGE),
+            Err(BufferError::Read(e)) if e.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_parse) => {
+                return error(&ctx, StatusCode::BAD_REQUEST);
+            }
+            Err(BufferError::Read(_)) => return error(&ctx, StatusCode::BAD_REQUEST),
+            Err(BufferError::Io(_)) => return error(&ctx, StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    } else {
+        boxed(body)
+    };
+
+    let mut out = Request::new(body);
+    *out.method_mut() = parts.method.clone();
+    *out.uri_mut() = uri;
+    *out.version_mut() = Version::HTTP_11;
+    *out.headers_mut() = headers;
+
+    let send = async {
+        if upgrade_requested {
+            send_for_upgrade(&target.authority(), out).await
+        } else {
+            ctx.client.request(out).await.map_err(|e| e.to_string())
+        }
+    };
+    let cancelled = claim.guard.cancelled();
+    let outcome = tokio::select! {
+        r = tokio::time::timeout(options.response_timeout, send) => r,
+        () = cancelled => {
+            log::info("Request cancelled due to draining", &[("target", target.address().into()), ("path", path.as_str().into())]);
+            return error(&ctx, StatusCode::GATEWAY_TIMEOUT);
+        }
+    };
+    let mut response = match outcome {
+        Err(_) => return error(&ctx, StatusCode::GATEWAY_TIMEOUT),
+        Ok(Err(e)) => {
+            log::error(
+                "Error while proxying",
+                &[("target", target.address().into()), ("path", path.as_str().into()), ("error", e.into())],
+            );
+            return error(&ctx, StatusCode::BAD_GATEWAY);
+        }
+        Ok(Ok(r)) => r,
+    };
+
+    if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+        if let Some(client_upgrade) = client_upgrade {
+            let upstream_upgrade = hyper::upgrade::on(&mut response);
+            let guard = claim.guard;
+            tokio::spawn(async move {
+                let tunnel_cancelled = guard.tunnel_cancelled();
+                let splice = async {
+                    let (Ok(client), Ok(upstream)) = (client_upgrade.await, upstream_upgrade.await) else { return };
+                    let mut client = TokioIo::new(client);
+                    let mut upstream = TokioIo::new(upstream);
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                };
+                tokio::select! {
+                    () = splice => {}
+                    () = tunnel_cancelled => {}
+                }
+                drop(guard);
+            });
+        }
+        let (parts, _) = response.into_parts();
+        return Response::from_parts(parts, crate::body::empty());
+    }
+
+    let (mut parts, body) = response.into_parts();
+    let streaming = is_streaming(&parts.headers);
+    remove_hop_by_hop(&mut parts.headers);
+    apply_writer_affinity(&mut parts.headers, claim.set_writer_cookie);
+
+    let body = if options.buffer_responses && !streaming {
+        let memory = u64::try_from(options.max_memory_buffer_size).unwrap_or(0);
+        let max = u64::try_from(options.max_response_body_size).unwrap_or(0);
+        let cancelled = claim.guard.cancelled();
+        let buffered = tokio::select! {
+            b = buffer(body, memory, max) => b,
+            () = cancelled => return error(&ctx, StatusCode::GATEWAY_TIMEOUT),
+        };
+        match buffered {
+            Ok(b) => {
+                parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(b.len()));
+                b.into_body()
+            }
+            Err(_) => return error(&ctx, StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    } else {
+        boxed(body)
+    };
+    Response::from_parts(parts, boxed(GuardedBody::new(body, claim.guard)))
+}
+
+async fn send_for_upgrade(authority: &str, req: Request<ProxyBody>) -> Result<Response<Incoming>, String> {
+    let stream = tokio::net::TcpStream::connect(authority).await.map_err(|e| e.to_string())?;
+    let _ = stream.set_nodelay(true);
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        let _ = conn.with_upgrades().await;
+    });
+    sender.send_request(req).await.map_err(|e| e.to_string())
+}
+
+/// Whether a response must stream even with buffering on (SSE, chunked).
+pub fn is_streaming(headers: &HeaderMap) -> bool {
+    let sse = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("text/event-stream"));
+    let chunked = headers
+        .get_all(header::TRANSFER_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("chunked"));
+    sse || chunked
+}
+
+fn set_target_header(headers: &mut HeaderMap, address: &str, forward_headers: bool) {
+    let value = if forward_headers {
+        let prior: Vec<&str> = headers.get_all(TARGET_HEADER).iter().filter_map(|v| v.to_str().ok()).collect();
+        if prior.is_empty() { address.to_string() } else { format!("{}, {address}", prior.join(", ")) }
+    } else {
+        address.to_string()
+    };
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        headers.insert(TARGET_HEADER, v);
+    }
+}
+
+fn apply_writer_affinity(headers: &mut HeaderMap, cookie: Option<std::time::Duration>) {
+    let opted_out = headers
+        .get(AFFINITY_OPT_OUT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "false");
+    headers.remove(AFFINITY_OPT_OUT_HEADER);
+    if let Some(timeout) = cookie
+        && !opted_out
+    {
+        let now = log::unix_millis();
+        let expires_ms = now.saturating_add(i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX));
+        let expires_secs = u64::try_from(expires_ms / 1000).unwrap_or(0) + 1;
+        let cookie = format!("{WRITER_COOKIE}={expires_ms}; Path=/; Expires={}; HttpOnly", log::http_date(expires_secs));
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            headers.append(header::SET_COOKIE, v);
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! The server: HTTP and HTTPS listeners, the control socket, per-request plumbing (request IDs,
+//! routing, access log), Cloudflare-aware connection filtering, and graceful shutdown.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::{Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+use crate::access_log::{LoggedBody, Record, Sink, header_fields};
+use crate::body::{ProxyBody, boxed};
+use crate::client_ip::{PeerTrust, client_ip_from_trusted, peer_trust};
+use crate::log;
+use crate::pages::error_response;
+use crate::proxy::{ConnInfo, ForwardContext, request_host, upstream_client};
+use crate::request_id::{RequestIds, X_REQUEST_ID};
+use crate::router::Router;
+use crate::service::{Served, TlsFlags};
+use crate::trusted::TrustedProxies;
+
+/// How long shutdown waits for open connections.
+pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the server listens on and where it keeps state.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// HTTP listener.
+    pub http_addr: SocketAddr,
+    /// HTTPS listener, if any.
+    pub https_addr: Option<SocketAddr>,
+    /// Control socket.
+    pub socket_path: PathBuf,
+    /// State file (none: nothing persisted).
+    pub state_path: Option<PathBuf>,
+    /// Trusted proxy ranges for client addresses.
+    pub trusted: TrustedProxies,
+    /// Close connections from outside the trusted ranges.
+    pub refuse_untrusted: bool,
+    /// Access log destination.
+    pub access_log: Sink,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("http_addr", &self.http_addr)
+            .field("https_addr", &self.https_addr)
+            .field("socket_path", &self.socket_path)
+            .field("state_path", &self.state_path)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Shared {
+    router: Arc<Router>,
+    trusted: TrustedProxies,
+    refuse_untrusted: bool,
+    sink: Sink,
+    ids: RequestIds,
+}
+
+/// A running server.
+pub struct Server {
+    router: Arc<Router>,
+    http_addr: SocketAddr,
+    https_addr: Option<SocketAddr>,
+    socket_path: PathBuf,
+    shutdown: watch::Sender<bool>,
+    listeners: Vec<JoinHandle<()>>,
+    control: JoinHandle<()>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A listener could not bind.
+    #[error("unable to listen on {what}: {source}")]
+    Bind {
+        /// Which listener.
+        what: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// TLS setup failed.
+    #[error("unable to configure TLS: {0}")]
+    Tls(#[from] rustls::Error),
+}
+
+impl Server {
+    /// Restores state, binds every listener and starts serving.
+    pub async fn start(config: ServerConfig) -> Result<Self, StartError> {
+        let router = Router::new(config.state_path.clone(), upstream_client());
+        router.restore();
+        let bind = |what: String| move |source| StartError::Bind { what, source };
+        let http = TcpListener::bind(config.http_addr).await.map_err(bind(format!("{}", config.http_addr)))?;
+        let http_addr = http.local_addr().map_err(bind("http".into()))?;
+        let https = match config.https_addr {
+            Some(addr) => Some(TcpListener::bind(addr).await.map_err(bind(format!("{addr}")))?),
+            None => None,
+        };
+        let https_addr = match &https {
+            Some(l) => Some(l.local_addr().map_err(bind("https".into()))?),
+            None => None,
+        };
+        let control = crate::control::bind(&config.socket_path)
+            .map_err(bind(config.socket_path.display().to_string()))?;
+
+        let shared = Arc::new(Shared {
+            router: Arc::clone(&router),
+            trusted: config.trusted.clone(),
+            refuse_untrusted: config.refuse_untrusted,
+            sink: config.access_log.clone(),
+            ids: RequestIds::new(),
+        });
+        let (shutdown, _) = watch::channel(false);
+        let mut listeners = vec![tokio::spawn(accept_loop(http, None, Arc::clone(&shared), shutdown.subscribe()))];
+        if let Some(https) = https {
+            let tls = TlsAcceptor::from(crate::tls::server_config(router.clone())?);
+            listeners.push(tokio::spawn(accept_loop(https, Some(tls), Arc::clone(&shared), shutdown.subscribe())));
+        }
+        let control = tokio::spawn(crate::control::serve(control, Arc::clone(&router)));
+        log::info("Server started", &[("http", http_addr.to_string().into())]);
+        Ok(Self { router, http_addr, https_addr, socket_path: config.socket_path, shutdown, listeners, control })
+    }
+
+    /// The bound HTTP address.
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
+    }
+
+    /// The bound HTTPS address.
+    pub fn https_addr(&self) -> Option<SocketAddr> {
+        self.https_addr
+    }
+
+    /// The router.
+    pub fn router(&self) -> &Arc<Router> {
+        &self.router
+    }
+
+    /// Stops accepting, lets open connections finish (up to 10 s), and closes the socket.
+    pub async fn shutdown(self) {
+        self.control.abort();
+        let _ = std::fs::remove_file(&self.socket_path);
+        self.shutdown.send_replace(true);
+        for l in self.listeners {
+            let _ = l.await;
+        }
+        self.router.dispose_all();
+        log::info("Server stopped", &[]);
+    }
+}
+
+async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let graceful = GracefulShutdown::new();
+    let local_port = listener.local_addr().map_or(0, |a| a.port());
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stop.changed() => break,
+        };
+        let Ok((stream, peer)) = accepted else { continue };
+        let trust = peer_trust(&shared.trusted, peer.ip());
+        if shared.refuse_untrusted && trust == PeerTrust::Untrusted {
+            log::debug("Refused connection from outside the trusted ranges", &[("peer", peer.to_string().into())]);
+            drop(stream);
+            continue;
+        }
+        let _ = stream.set_nodelay(true);
+        let conn_info = ConnInfo { peer, tls: tls.is_some(), local_port, trust };
+        let shared = Arc::clone(&shared);
+        let service = service_fn(move |req| handle(Arc::clone(&shared), conn_info, req));
+        let builder = auto::Builder::new(TokioExecutor::new());
+        match &tls {
+            None => {
+                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let handshake = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await;
+                    let Ok(Ok(tls_stream)) = handshake else {
+                        log::debug("TLS handshake failed", &[("peer", peer.to_string().into())]);
+                        return;
+                    };
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), service).into_owned();
+                    let _ = watcher.watch(conn).await;
+                });
+            }
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_TIMEOUT, graceful.shutdown()).await;
+}
+
+fn header_str(req: &Request<Incoming>, name: impl header::AsHeaderName) -> String {
+    req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+}
+
+async fn handle(shared: Arc<Shared>, conn: ConnInfo, mut req: Request<Incoming>) -> Result<Response<ProxyBody>, Infallible> {
+    let started = Instant::now();
+    shared.ids.stamp(req.headers_mut(), log::unix_millis());
+    let host = request_host(&req);
+    let mut record = base_record(&shared, &conn, &req, &host);
+
+    let snapshot = shared.router.snapshot();
+    let route = snapshot.map.lookup(&host, req.uri().path()).map(|(s, p)| (Arc::clone(s), p.to_string()));
+    let mut served = Served::default();
+    let request_headers = req.headers().clone();
+    let response = match route {
+        None => error_response(None, StatusCode::NOT_FOUND, ""),
+        Some((service, prefix)) => {
+            let config = service.config();
+            let strip = (config.options.strip_prefix && prefix != "/").then_some(prefix.as_str());
+            let tls = snapshot
+                .tls
+                .get(service.name())
+                .copied()
+                .unwrap_or(TlsFlags { enabled: config.options.tls_enabled, redirect: config.options.tls_redirect });
+            let ctx = ForwardContext {
+                client: shared.router.client(),
+                conn,
+                strip_prefix: strip,
+                trusted: &shared.trusted,
+                pages: None,
+            };
+            service.handle(req, ctx, tls, &mut served).await
+        }
+    };
+    record.status = response.status().as_u16();
+    record.service = served.service;
+    record.target = served.target;
+    record.resp_content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    record.request_headers = header_fields("req", &served.log_request_headers, &request_headers);
+    record.response_headers = header_fields("resp", &served.log_response_headers, response.headers());
+    let sink = Arc::clone(&shared.sink);
+    Ok(response.map(|body| boxed(LoggedBody::new(body, record, started, sink))))
+}
+
+fn base_record(shared: &Shared, conn: &ConnInfo, req: &Request<Incoming>, host: &str) -> Record {
+    let req_content_length = match req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()) {
+        Some(v) => v.trim().parse().unwrap_or(-1),
+        None if req.headers().contains_key(header::TRANSFER_ENCODING) => -1,
+        None => 0,
+    };
+    let peer_ip = crate::trusted::canonical(conn.peer.ip());
+    let remote_addr = match conn.trust {
+        PeerTrust::Trusted => client_ip_from_trusted(req.headers(), peer_ip, &shared.trusted).to_string(),
+        PeerTrust::Untrusted => peer_ip.to_string(),
+        PeerTrust::Unconfigured => {
+            let xff = header_str(req, "x-forwarded-for");
+            if xff.is_empty() { peer_ip.to_string() } else { xff }
+        }
+    };
+    Record {
+        host: host.to_string(),
+        port: conn.local_port,
+        path: req.uri().path().to_string(),
+        request_id: header_str(req, X_REQUEST_ID),
+        method: req.method().to_string(),
+        req_content_length,
+        req_content_type: header_str(req, header::CONTENT_TYPE),
+        client_addr: peer_ip.to_string(),
+        client_port: conn.peer.port().to_string(),
+        remote_addr,
+        user_agent: header_str(req, header::USER_AGENT),
+        proto: match req.version() {
+            http::Version::HTTP_2 => "HTTP/2.0".into(),
+            http::Version::HTTP_10 => "HTTP/1.0".into(),
+            _ => "HTTP/1.1".into(),
+        },
+        scheme: if conn.tls { "https".into() } else { "http".into() },
+        query: req.uri().query().unwrap_or("").to_string(),
+        ..Record::default()
+    }
+}

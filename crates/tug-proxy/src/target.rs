@@ -1,0 +1,228 @@
+//! One upstream (`host:port`): its health state, its in-flight requests, and draining them.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+
+use crate::error::ProxyError;
+use crate::options::TargetOptions;
+
+/// A target's health, as kamal-proxy names the states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetState {
+    /// Added, not yet checked.
+    Adding,
+    /// Being drained: takes no new requests.
+    Draining,
+    /// Passed its last check.
+    Healthy,
+    /// Failed a check after being healthy.
+    Unhealthy,
+}
+
+impl TargetState {
+    /// The state's name, as logged.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Adding => "adding",
+            Self::Draining => "draining",
+            Self::Healthy => "healthy",
+            Self::Unhealthy => "unhealthy",
+        }
+    }
+}
+
+/// Checks a target address against kamal-proxy's pattern `^(\w[-_.\w+]+)(:\d+)?$`.
+pub fn validate_address(address: &str) -> Result<(), ProxyError> {
+    let invalid = || ProxyError::InvalidHostPattern(address.to_string());
+    let (host, port) = match address.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (address, None),
+    };
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut chars = host.chars();
+    let first = chars.next().ok_or_else(invalid)?;
+    if !word(first) || host.chars().count() < 2 {
+        return Err(invalid());
+    }
+    if !chars.all(|c| word(c) || matches!(c, '-' | '.' | '+')) {
+        return Err(invalid());
+    }
+    if let Some(p) = port
+        && (p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(invalid());
+    }
+    Ok(())
+}
+
+/// An upstream target.
+#[derive(Debug)]
+pub struct Target {
+    address: String,
+    readonly: bool,
+    options: Arc<TargetOptions>,
+    state: Mutex<TargetState>,
+    inflight: AtomicUsize,
+    idle: Notify,
+    cancel: watch::Sender<u64>,
+    tunnels: watch::Sender<u64>,
+}
+
+impl Target {
+    /// A target at `address` (`host[:port]`, port 80 when absent).
+    pub fn new(address: &str, readonly: bool, options: Arc<TargetOptions>) -> Result<Arc<Self>, ProxyError> {
+        validate_address(address)?;
+        Ok(Arc::new(Self {
+            address: address.to_string(),
+            readonly,
+            options,
+            state: Mutex::new(TargetState::Adding),
+            inflight: AtomicUsize::new(0),
+            idle: Notify::new(),
+            cancel: watch::channel(0).0,
+            tunnels: watch::channel(0).0,
+        }))
+    }
+
+    /// `host[:port]` as given.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// `host:port`, with port 80 filled in.
+    pub fn authority(&self) -> String {
+        if self.address.contains(':') { self.address.clone() } else { format!("{}:80", self.address) }
+    }
+
+    /// Whether this is a read target.
+    pub fn readonly(&self) -> bool {
+        self.readonly
+    }
+
+    /// The target's options.
+    pub fn options(&self) -> &Arc<TargetOptions> {
+        &self.options
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TargetState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The current state.
+    pub fn state(&self) -> TargetState {
+        *self.lock()
+    }
+
+    /// Marks the target healthy without a check (restored state, `--force`).
+    pub fn mark_healthy(&self) {
+        *self.lock() = TargetState::Healthy;
+    }
+
+    /// Records a health check result; returns `(was, now)` when the state changed.
+    pub fn health_check_completed(&self, success: bool) -> Option<(TargetState, TargetState)> {
+        let mut state = self.lock();
+        let was = *state;
+        match (success, was) {
+            (_, TargetState::Draining) => {}
+            (true, _) => *state = TargetState::Healthy,
+            (false, TargetState::Healthy) => *state = TargetState::Unhealthy,
+            (false, _) => {}
+        }
+        (was != *state).then_some((was, *state))
+    }
+
+    /// Registers a request; fails while draining.
+    pub fn start_request(self: &Arc<Self>) -> Option<InflightGuard> {
+        let state = self.lock();
+        if *state == TargetState::Draining {
+            return None;
+        }
+        self.inflight.fetch_add(1, Ordering::SeqCst);
+        drop(state);
+        Some(InflightGuard {
+            target: Arc::clone(self),
+            cancel: self.cancel.subscribe(),
+            tunnels: self.tunnels.subscribe(),
+        })
+    }
+
+    /// Requests in flight.
+    pub fn inflight(&self) -> usize {
+        self.inflight.load(Ordering::SeqCst)
+    }
+
+    /// Drains: refuse new requests, close upgraded connections at once, wait up to `timeout` for
+    /// the rest, then cancel what is left (those clients get 504). The state is restored after.
+    pub async fn drain(&self, timeout: Duration) {
+        let original = {
+            let mut state = self.lock();
+            let original = *state;
+            if original == TargetState::Draining {
+                return;
+            }
+            *state = TargetState::Draining;
+            original
+        };
+        self.tunnels.send_modify(|g| *g += 1);
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.inflight() == 0 {
+                break;
+            }
+            tokio::select! {
+                () = notified => {}
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        self.cancel.send_modify(|g| *g += 1);
+        let mut state = self.lock();
+        if *state == TargetState::Draining {
+            *state = original;
+        }
+    }
+}
+
+/// Held while a request uses a target; dropping it ends the request.
+#[derive(Debug)]
+pub struct InflightGuard {
+    target: Arc<Target>,
+    cancel: watch::Receiver<u64>,
+    tunnels: watch::Receiver<u64>,
+}
+
+impl InflightGuard {
+    /// The target.
+    pub fn target(&self) -> &Arc<Target> {
+        &self.target
+    }
+
+    /// Resolves when a drain cancels this request.
+    pub fn cancelled(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        wait_for_change(self.cancel.clone())
+    }
+
+    /// Resolves when a drain closes upgraded (WebSocket) connections.
+    pub fn tunnel_cancelled(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        wait_for_change(self.tunnels.clone())
+    }
+}
+
+async fn wait_for_change(mut rx: watch::Receiver<u64>) {
+    if rx.changed().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+impl Drop for InflightGuard {
+    fn drop(&mut self) {
+        if self.target.inflight.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.target.idle.notify_waiters();
+        }
+    }
+}
