@@ -1,11 +1,24 @@
-//! The execution layer: it will run the commands built by `tug-commands` on hosts, over SSH
-//! through the system OpenSSH client (so `~/.ssh/config`, the agent, ProxyJump and known_hosts
-//! all apply) with one multiplexed connection per host, bounded fan-out, a timeout on every
-//! remote call, uploads, remote port forwards for a local registry, and local commands.
+//! The execution layer: runs the commands built by `tug-commands` on hosts and locally.
 //!
-//! It will also provide a recording runner with scripted replies, used by `--dry-run` plans and
-//! by flow tests.
-//!
-//! This crate holds no runner yet; it arrives with the exec layer.
+//! [`Runner`] is the one interface flows use. [`LocalRunner`] runs on the deploying machine,
+//! [`ssh::SshRunner`] runs on servers through the system OpenSSH client (so `~/.ssh/config`,
+//! the agent, ProxyJump and known_hosts all apply) with one multiplexed connection per host,
+//! and [`RecordingRunner`] records what would run and answers from a script: `--dry-run` plans
+//! and flow tests use it. [`fanout::for_each_host`] runs per-host work with bounded
+//! parallelism. Every call has a timeout.
 
 #![warn(missing_docs)]
+
+pub mod error;
+pub mod fanout;
+pub mod local;
+pub mod output;
+pub mod record;
+pub mod runner;
+pub mod ssh;
+
+pub use error::ExecError;
+pub use local::LocalRunner;
+pub use output::Output;
+pub use record::{RecordingRunner, Step};
+pub use runner::{RunOptions, Runner, Target, Upload};

@@ -1,0 +1,180 @@
+//! Runs commands on servers through the system OpenSSH client, one multiplexed connection per
+//! host (ControlMaster), so the user's `~/.ssh/config`, agent, ProxyJump and known_hosts apply.
+
+use std::path::PathBuf;
+use std::process::Command as Process;
+use std::time::Duration;
+
+use tug_commands::Command;
+use tug_commands::shell::single_quote;
+
+use crate::error::ExecError;
+use crate::local::run_process;
+use crate::output::Output;
+use crate::runner::{RunOptions, Runner, Target, Upload};
+
+/// How to reach servers (filled by the flows from the config's `ssh:` section).
+#[derive(Debug, Clone)]
+pub struct SshOptions {
+    /// `ssh.user`.
+    pub user: String,
+    /// `ssh.port`.
+    pub port: String,
+    /// `ssh.proxy` as `user@host` (`-J`).
+    pub proxy_jump: Option<String>,
+    /// `ssh.proxy_command`.
+    pub proxy_command: Option<String>,
+    /// `ssh.keys` (`-i`).
+    pub keys: Vec<String>,
+    /// `ssh.keys_only` (`IdentitiesOnly=yes`).
+    pub keys_only: bool,
+    /// `ssh.config`: `Some(false)` ignores the user's config (`-F /dev/null`), a path uses it.
+    pub config_files: Option<Vec<String>>,
+    /// `ssh.forward_agent`.
+    pub forward_agent: bool,
+    /// Extra `-o` options (tests use them for known_hosts files).
+    pub extra_options: Vec<String>,
+    /// How long to wait for a connection.
+    pub connect_timeout: Duration,
+    /// Where the control sockets live.
+    pub control_dir: PathBuf,
+    /// `sshkit.pool_idle_timeout`: how long a master stays after its last use.
+    pub persist: Duration,
+}
+
+impl SshOptions {
+    /// Kamal's defaults (`root`, port 22) with control sockets under `control_dir`.
+    pub fn new(control_dir: impl Into<PathBuf>) -> Self {
+        SshOptions {
+            user: "root".into(),
+            port: "22".into(),
+            proxy_jump: None,
+            proxy_command: None,
+            keys: Vec::new(),
+            keys_only: false,
+            config_files: None,
+            forward_agent: false,
+            extra_options: Vec::new(),
+            connect_timeout: Duration::from_secs(30),
+            control_dir: control_dir.into(),
+            persist: Duration::from_secs(900),
+        }
+    }
+
+    /// The `ssh` arguments before the destination.
+    pub fn args(&self) -> Vec<String> {
+        let mut a: Vec<String> = Vec::new();
+        match &self.config_files {
+            Some(files) if files.is_empty() => a.extend(["-F".into(), "/dev/null".into()]),
+            Some(files) => {
+                for f in files {
+                    a.extend(["-F".into(), f.clone()]);
+                }
+            }
+            None => {}
+        }
+        if let Some(j) = &self.proxy_jump {
+            a.extend(["-J".into(), j.clone()]);
+        } else if let Some(c) = &self.proxy_command {
+            a.extend(["-o".into(), format!("ProxyCommand={c}")]);
+        }
+        for k in &self.keys {
+            a.extend(["-i".into(), k.clone()]);
+        }
+        if self.keys_only {
+            a.extend(["-o".into(), "IdentitiesOnly=yes".into()]);
+        }
+        if self.forward_agent {
+            a.push("-A".into());
+        }
+        let control = self.control_dir.join("%C");
+        for o in [
+            "BatchMode=yes".to_string(),
+            "StrictHostKeyChecking=accept-new".to_string(),
+            format!("ConnectTimeout={}", self.connect_timeout.as_secs().max(1)),
+            "ServerAliveInterval=30".to_string(),
+            "ControlMaster=auto".to_string(),
+            format!("ControlPath={}", control.display()),
+            format!("ControlPersist={}", self.persist.as_secs().max(1)),
+        ]
+        .into_iter()
+        .chain(self.extra_options.iter().cloned())
+        {
+            a.extend(["-o".into(), o]);
+        }
+        a.extend(["-p".into(), self.port.clone(), "-l".into(), self.user.clone()]);
+        a
+    }
+}
+
+/// The SSH runner.
+#[derive(Debug, Clone)]
+pub struct SshRunner {
+    options: SshOptions,
+}
+
+impl SshRunner {
+    /// A runner with these options.
+    pub fn new(options: SshOptions) -> Self {
+        SshRunner { options }
+    }
+
+    fn process(&self, host: &str, remote: &str) -> Process {
+        let mut p = Process::new("ssh");
+        p.args(self.options.args()).arg(host).arg("--").arg(remote);
+        p
+    }
+
+    /// ssh exits 255 when the connection itself failed.
+    fn check_reachable(host: &str, out: Output) -> Result<Output, ExecError> {
+        if out.status == Some(255) {
+            return Err(ExecError::Unreachable { host: host.into(), message: out.tail(1) });
+        }
+        Ok(out)
+    }
+}
+
+impl Runner for SshRunner {
+    fn run(&self, target: &Target, command: &Command, options: &RunOptions) -> Result<Output, ExecError> {
+        let Target::Host(host) = target else {
+            return crate::LocalRunner.run(target, command, options);
+        };
+        let out = run_process(self.process(host, &command.to_remote_shell()), None, host, &command.to_redacted(), options.timeout)?;
+        Self::check_reachable(host, out)
+    }
+
+    fn upload(&self, host: &str, upload: &Upload) -> Result<(), ExecError> {
+        // Content goes through stdin, never the command line (no secret in a process list).
+        let path = single_quote(&upload.remote_path);
+        let remote = format!(
+            "mkdir -p \"$(dirname {path})\" && touch {path} && chmod {mode:o} {path} && cat > {path}",
+            mode = upload.mode
+        );
+        let out = run_process(self.process(host, &remote), Some(upload.content.clone()), host, &remote, Duration::from_secs(120))?;
+        let out = Self::check_reachable(host, out)?;
+        if out.success() {
+            Ok(())
+        } else {
+            Err(ExecError::Upload { host: host.into(), path: upload.remote_path.clone(), message: out.tail(1) })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_follow_the_config() {
+        let mut o = SshOptions::new("/tmp/c");
+        o.user = "deploy".into();
+        o.proxy_jump = Some("root@bastion".into());
+        o.keys = vec!["~/.ssh/id".into()];
+        o.keys_only = true;
+        o.config_files = Some(vec![]);
+        let a = o.args().join(" ");
+        assert!(a.starts_with("-F /dev/null -J root@bastion -i ~/.ssh/id -o IdentitiesOnly=yes"), "{a}");
+        assert!(a.contains("-o ControlMaster=auto -o ControlPath=/tmp/c/%C"), "{a}");
+        assert!(a.ends_with("-p 22 -l deploy"), "{a}");
+    }
+}
