@@ -117,10 +117,13 @@ impl Backend {
         let hits = Arc::new(AtomicUsize::new(0));
         let (n, h, c) = (name.to_string(), healthy.clone(), hits.clone());
         let task = tokio::spawn(async move {
+            // Connections live in this set, so aborting the backend closes them all.
+            let mut connections = tokio::task::JoinSet::new();
             loop {
                 let Ok((stream, _)) = listener.accept().await else { continue };
                 let (n, h, c) = (n.clone(), h.clone(), c.clone());
-                tokio::spawn(async move {
+                while connections.try_join_next().is_some() {}
+                connections.spawn(async move {
                     let svc = service_fn(move |req| backend_handle(n.clone(), h.clone(), c.clone(), req));
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), svc)
