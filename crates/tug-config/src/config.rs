@@ -255,67 +255,60 @@ fn build(raw: Node, opts: &LoadOptions) -> Config {
 /// The per-section validators, in the order Kamal's constructor runs them.
 fn check_sections(c: &mut Checker, raw: &Node) {
     c.against_example("", raw, validate::example("configuration"), true);
-    let section_ok = |c: &Checker, key: &str| !c.errors.iter().any(|e| e.key_path.as_deref() == Some(key));
     let primary = str_key(raw, "primary_role").unwrap_or_else(|| "web".into());
     let servers = raw.get("servers").filter(|s| !s.is_null());
     if section_ok(c, "servers") {
         role::check(c, servers, &primary);
     }
-    let empty = empty_map(raw);
-    if section_ok(c, "registry") {
-        let before = c.errors.len();
-        registry::check(c, "registry", raw.get("registry").filter(|r| !r.is_null()).unwrap_or(&empty));
-        // With no `registry:` at all there is nothing to point at but the file itself.
-        for e in c.errors[before..].iter_mut().filter(|e| e.location.is_none()) {
-            e.location = Some(validate::first_line(raw));
-            e.label = Some("add `registry:` to this file".into());
-        }
-    }
+    check_section(c, raw, "registry", |c, node| registry::check(c, "registry", node));
     let role_names = role::role_names(servers);
-    if let Some(accessories) = raw.get("accessories").and_then(Node::as_map) {
-        for (name, acc) in accessories {
-            accessory::check(c, &name.to_ruby_s(), acc, &role_names);
-        }
+    for (name, acc) in raw.get("accessories").and_then(Node::as_map).unwrap_or(&[]) {
+        accessory::check(c, &name.to_ruby_s(), acc, &role_names);
     }
-    if let Some(aliases) = raw.get("aliases").and_then(Node::as_map) {
-        for (name, command) in aliases {
-            check_alias(c, name, command);
-        }
+    for (name, command) in raw.get("aliases").and_then(Node::as_map).unwrap_or(&[]) {
+        check_alias(c, name, command);
     }
-    let sections: [(&str, &str); 5] = [("boot", "boot"), ("builder", "builder"), ("logging", "logging"), ("ssh", "ssh"), ("sshkit", "sshkit")];
-    for (key, doc) in sections {
-        if !section_ok(c, key) {
-            continue;
-        }
-        let node = raw.get(key).filter(|n| !n.is_null()).unwrap_or(&empty);
-        let before = c.errors.len();
-        match key {
-            "builder" => builder::check(c, key, node),
-            _ => {
-                if let Some(example) = validate::example_at(doc, &[key]) {
-                    c.against_example(key, node, example, false);
-                }
-            }
-        }
-        for e in c.errors[before..].iter_mut().filter(|e| e.location.is_none()) {
-            e.location = Some(validate::first_line(raw));
-            e.label = Some(format!("add `{key}:` to this file"));
-        }
-        if key == "builder"
-            && let Some(env) = raw.get("env").filter(|e| e.as_map().is_some())
-            && section_ok(c, "env")
-        {
-            env::check(c, "env", env);
-        }
-    }
-    if let Some(output) = raw.get("output").filter(|o| o.is_present())
-        && section_ok(c, "output")
-        && let Some(example) = validate::example_at("output", &["output"])
+    check_section(c, raw, "boot", |c, node| check_by_example(c, "boot", node));
+    check_section(c, raw, "builder", |c, node| builder::check(c, "builder", node));
+    if let Some(env) = raw.get("env").filter(|e| e.as_map().is_some())
+        && section_ok(c, "env")
     {
-        c.against_example("output", output, example, false);
+        env::check(c, "env", env);
     }
-    if section_ok(c, "proxy") {
-        proxy::check(c, "proxy", raw.get("proxy").filter(|p| !p.is_null()).unwrap_or(&empty));
+    check_section(c, raw, "logging", |c, node| check_by_example(c, "logging", node));
+    if raw.get("output").is_some_and(Node::is_present) {
+        check_section(c, raw, "output", |c, node| check_by_example(c, "output", node));
+    }
+    check_section(c, raw, "proxy", |c, node| proxy::check(c, "proxy", node));
+    check_section(c, raw, "ssh", |c, node| check_by_example(c, "ssh", node));
+    check_section(c, raw, "sshkit", |c, node| check_by_example(c, "sshkit", node));
+}
+
+/// The root check already reported a wrong type for this section: do not pile on.
+fn section_ok(c: &Checker, key: &str) -> bool {
+    !c.errors.iter().any(|e| e.key_path.as_deref() == Some(key))
+}
+
+/// Runs a section's checks on its hash (an empty one when absent, as Kamal does with `|| {}`).
+/// Problems in an absent section point at the file, with a label saying where to add it.
+fn check_section(c: &mut Checker, raw: &Node, key: &str, check: impl FnOnce(&mut Checker, &Node)) {
+    if !section_ok(c, key) {
+        return;
+    }
+    let empty = empty_map(raw);
+    let node = raw.get(key).filter(|n| !n.is_null()).unwrap_or(&empty);
+    let before = c.errors.len();
+    check(c, node);
+    for e in c.errors[before..].iter_mut().filter(|e| e.location.is_none()) {
+        e.location = Some(validate::first_line(raw));
+        e.label = Some(format!("add `{key}:` to this file"));
+    }
+}
+
+/// A section whose rules are all in its reference example.
+fn check_by_example(c: &mut Checker, key: &str, node: &Node) {
+    if let Some(example) = validate::example_at(key, &[key]) {
+        c.against_example(key, node, example, false);
     }
 }
 
