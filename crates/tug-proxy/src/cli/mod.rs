@@ -119,7 +119,7 @@ fn context(e: &clap::Error, kind: ContextKind) -> Option<String> {
 /// Words a clap error the way cobra/pflag word the same failure.
 fn cobra_message(e: &clap::Error) -> String {
     let arg = context(e, ContextKind::InvalidArg).unwrap_or_default();
-    let flag = arg.split([' ', '=', '<']).next().unwrap_or("").to_string();
+    let flag = arg.split([' ', '=', '<', '[']).next().unwrap_or("").to_string();
     match e.kind() {
         ErrorKind::UnknownArgument => {
             if flag.starts_with("--") {

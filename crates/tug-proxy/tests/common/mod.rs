@@ -105,7 +105,7 @@ async fn backend_handle(name: String, healthy: Arc<AtomicBool>, hits: Arc<Atomic
             r.headers_mut().insert("upgrade", "websocket".parse().unwrap());
             Ok(r)
         }
-        _ => Ok(reply(StatusCode::OK, format!("{name}"))),
+        _ => Ok(reply(StatusCode::OK, name.to_string())),
     }
 }
 
