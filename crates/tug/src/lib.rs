@@ -13,8 +13,16 @@
 
 pub mod cli;
 pub mod config_view;
+pub mod context;
 pub mod diagnostics;
 pub mod error;
+pub mod events;
+pub mod flows;
+pub mod fnmatch;
+pub mod inputs;
+pub mod plan;
+pub mod render;
+pub mod specifics;
 pub mod yaml_out;
 
 pub use error::{Error, ExitStatus, Part};

@@ -1,0 +1,249 @@
+//! `app boot`, the heart of deploy, redeploy and rollback: on every app host, error pages,
+//! assets and certificates first; then host group by host group (`boot.limit`, `boot.wait`),
+//! each role's new container, registered with kamal-proxy (or polled until healthy), the
+//! barrier held for other roles until the first primary-role container is healthy, the old
+//! container stopped; finally the image tagged as latest.
+
+use std::time::Duration;
+
+use tug_commands::app::{AppCommands, LogOptions, container_hostname};
+use tug_commands::env_file::{ENV_FILE_MODE, EnvFile};
+use tug_commands::image::{absolute_image, latest_tag};
+use tug_commands::layout::{error_pages_directory, tls_directory};
+use tug_config::role::Role;
+use tug_exec::Upload;
+
+use super::barrier::Barrier;
+use super::poller;
+use crate::context::Context;
+use crate::events::Event;
+use crate::flows::error::{FlowError, FlowResult};
+use crate::flows::step::{Fact, host};
+use crate::flows::{audit, hooks, lock};
+
+/// The role named `name`.
+pub fn role<'a>(ctx: &Context<'a>, name: &str) -> FlowResult<&'a Role> {
+    ctx.config.roles.iter().find(|r| r.name == name).ok_or_else(|| FlowError::msg(format!("no role `{name}`")))
+}
+
+/// The env file of secrets for `role` on `h`, ready to upload.
+pub fn env_file_upload(ctx: &Context, app: &AppCommands) -> FlowResult<Upload> {
+    let mut vars = Vec::new();
+    for (name, secret) in app.env().secret_pairs() {
+        vars.push((name, ctx.secret(&secret)?));
+    }
+    let file = EnvFile::new(vars);
+    Ok(Upload { remote_path: app.env_file_path(), mode: ENV_FILE_MODE, content: file.expose().as_bytes().to_vec(), sensitive: true })
+}
+
+/// `app boot`: the version given with `--version`, else the `latest` image.
+pub fn boot(ctx: &Context, version: Option<String>) -> FlowResult<()> {
+    lock::with_lock(ctx, || {
+        if version.is_none() {
+            ctx.phase("Get most recent version available as an image...");
+        }
+        let v = version.clone().unwrap_or_else(|| latest_tag(ctx.config));
+        let previous = ctx.set_version(Some(v.clone()));
+        let result = boot_version(ctx, &v);
+        ctx.set_version(previous);
+        result
+    })
+}
+
+/// Boots `version` everywhere (the body of `app boot`, inside the lock).
+pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
+    ctx.phase(format!("Start container with version {version} (or reboot if already running)..."));
+    let app_hosts = ctx.specifics.app_hosts().to_vec();
+    ctx.on_hosts(&app_hosts, |h| {
+        error_pages(ctx, h, version)?;
+        for r in ctx.specifics.roles_on(h) {
+            let app = AppCommands::new(ctx.config, role(ctx, &r)?, h, version);
+            assets(ctx, &app)?;
+            certificates(ctx, &app)?;
+        }
+        Ok(())
+    })?;
+    let barrier = Barrier::new();
+    let groups: Vec<Vec<String>> = match ctx.config.boot.group_size(ctx.config.all_hosts().len()) {
+        Some(n) if n > 0 => app_hosts.chunks(n).map(<[String]>::to_vec).collect(),
+        _ => vec![app_hosts.clone()],
+    };
+    for group in groups {
+        let list = group.join(",");
+        hooks::run(ctx, "pre-app-boot", false, &[("hosts", &list)])?;
+        ctx.on_roles(&group, ctx.config.boot.parallel_roles, |h, r| boot_one(ctx, h, r, version, &barrier))?;
+        hooks::run(ctx, "post-app-boot", false, &[("hosts", &list)])?;
+        if let Some(wait) = ctx.config.boot.wait.filter(|w| *w > 0) {
+            let secs = u64::try_from(wait).unwrap_or(0);
+            ctx.emit(Event::Wait { target: None, what: "the next boot group (boot.wait)".into(), seconds: secs });
+            if !ctx.is_plan() {
+                ctx.inputs.clock.sleep(Duration::from_secs(secs));
+            }
+        }
+    }
+    ctx.on_hosts(&app_hosts, |h| {
+        let Some(first) = ctx.specifics.roles_on(h).into_iter().next() else { return Ok(()) };
+        let app = AppCommands::new(ctx.config, role(ctx, &first)?, h, version);
+        audit::record(ctx, h, &format!("Tagging {} as the latest image", absolute_image(ctx.config, version)), None)?;
+        ctx.execute(&host(h), &app.tag_latest_image())?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn error_pages(ctx: &Context, h: &str, version: &str) -> FlowResult<()> {
+    let Some(path) = ctx.config.root_key("error_pages_path").map(|n| n.to_ruby_s()) else { return Ok(()) };
+    let dir = ctx.config.root.join(&path);
+    let mut pages: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    pages.retain(|p| {
+        let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        n.len() == 8 && n.ends_with(".html") && (n.starts_with('4') || n.starts_with('5'))
+    });
+    pages.sort();
+    if pages.is_empty() {
+        return Ok(());
+    }
+    let role_name = ctx.specifics.roles_on(h).into_iter().next().unwrap_or_default();
+    let app = AppCommands::new(ctx.config, role(ctx, &role_name)?, h, version);
+    ctx.execute(&host(h), &app.create_error_pages_directory())?;
+    for page in pages {
+        let content = std::fs::read(&page).map_err(|e| FlowError::msg(format!("could not read `{}`: {e}", page.display())))?;
+        let name = page.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let remote_path = format!("{}/{version}/{name}", error_pages_directory(ctx.config));
+        ctx.upload(h, &Upload { remote_path, mode: 0o700, content, sensitive: false })?;
+    }
+    Ok(())
+}
+
+fn assets(ctx: &Context, app: &AppCommands) -> FlowResult<()> {
+    if !app.assets() {
+        return Ok(());
+    }
+    let h = app.host();
+    ctx.execute(&host(h), &app.extract_assets())?;
+    let old = ctx.query_lenient(&host(h), &app.current_running_version(), "running version")?;
+    ctx.execute(&host(h), &app.sync_asset_volumes(old.presence().as_deref()))?;
+    Ok(())
+}
+
+fn certificates(ctx: &Context, app: &AppCommands) -> FlowResult<()> {
+    let r = app.role();
+    let Some(proxy) = r.proxy.as_ref().filter(|p| r.running_proxy() && p.custom_ssl_certificate()) else { return Ok(()) };
+    let h = app.host();
+    ctx.execute(&host(h), &app.create_ssl_directory())?;
+    let ssl = proxy.raw.get("ssl");
+    for (key, file) in [("certificate_pem", "cert.pem"), ("private_key_pem", "key.pem")] {
+        let Some(name) = ssl.and_then(|s| s.get(key)).map(|n| n.to_ruby_s()) else { continue };
+        let value = ctx.secret(&name)?;
+        let remote_path = format!("{}/{}/{file}", tls_directory(ctx.config), r.name);
+        ctx.upload(h, &Upload { remote_path, mode: 0o644, content: value.expose().as_bytes().to_vec(), sensitive: true })?;
+    }
+    Ok(())
+}
+
+fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Barrier) -> FlowResult<()> {
+    let r = role(ctx, role_name)?;
+    let app = AppCommands::new(ctx.config, r, h, version);
+    let primary = ctx.specifics.primary_role.clone().unwrap_or_default();
+    let gatekeeper = role_name == primary;
+    let result = (|| {
+        let old = rename_if_clashing(ctx, &app, version)?;
+        if !gatekeeper {
+            ctx.emit(Event::Wait { target: Some(h.to_string()), what: format!("the first healthy {primary} container before booting {role_name}"), seconds: 0 });
+            if !ctx.is_plan() && !barrier.wait() {
+                return Err(FlowError::msg(format!("First {primary} container is unhealthy, not booting {role_name} on {h}")));
+            }
+        }
+        if let Err(e) = start_new_version(ctx, &app, version) {
+            if gatekeeper && barrier.close() {
+                show_failure(ctx, &app, version);
+            }
+            ctx.execute_lenient(&host(h), &app.stop(Some(version)))?;
+            return Err(FlowError::msg(format!("Failed to boot {role_name} on {h}: {e}")));
+        }
+        if gatekeeper && barrier.open() && !ctx.is_plan() {
+            ctx.phase(format!("First {primary} container is healthy on {h}, booting any other roles"));
+        }
+        ctx.when(Some(h), &format!("another version of {role_name} was running (<running version>)"), match &old {
+            None => Some(false),
+            Some((true, _)) => Some(true),
+            Some((false, _)) => None,
+        }, || {
+            let old_version = old.as_ref().map(|o| o.1.clone()).unwrap_or_default();
+            ctx.execute_lenient(&host(h), &app.stop(Some(&old_version)))?;
+            if app.assets() {
+                ctx.execute(&host(h), &app.clean_up_assets())?;
+            }
+            if ctx.config.root_key("error_pages_path").is_some() {
+                ctx.execute(&host(h), &app.clean_up_error_pages())?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    })();
+    if result.is_err() && gatekeeper {
+        barrier.close();
+    }
+    result
+}
+
+/// Renames a container already holding the version's name, then asks which version runs.
+/// Returns `(known to run, version)`, or `None` when none runs.
+fn rename_if_clashing(ctx: &Context, app: &AppCommands, version: &str) -> FlowResult<Option<(bool, String)>> {
+    let h = app.host();
+    let existing = ctx.query_lenient(&host(h), &app.container_id_for_version(version, false), "container of this version")?;
+    ctx.when(Some(h), &format!("a container for version {version} already exists"), existing.present(), || {
+        let renamed = format!("{version}_replaced_{}", ctx.inputs.hex.hex(16));
+        audit::record(ctx, h, &format!("Renaming container {version} to {renamed}"), None)?;
+        ctx.execute(&host(h), &app.rename_container(version, &renamed))?;
+        Ok(())
+    })?;
+    let running = ctx.query_lenient(&host(h), &app.current_running_version(), "running version")?;
+    Ok(match running {
+        Fact::Known(v) if v.trim().is_empty() => None,
+        Fact::Known(v) => Some((true, v.trim().to_string())),
+        Fact::Unknown(p) => Some((false, p)),
+    })
+}
+
+fn start_new_version(ctx: &Context, app: &AppCommands, version: &str) -> FlowResult<()> {
+    let h = app.host();
+    let r = app.role();
+    audit::record(ctx, h, &format!("Booted app version {version}"), Some(&r.name))?;
+    let hostname = container_hostname(h, &ctx.inputs.hex.hex(12));
+    ctx.execute(&host(h), &app.ensure_env_directory())?;
+    ctx.upload(h, &env_file_upload(ctx, app)?)?;
+    ctx.execute(&host(h), &app.run(Some(&hostname)))?;
+    if r.running_proxy() {
+        let endpoint = ctx.query(&host(h), &app.container_id_for_version(version, false), "new container id")?;
+        if endpoint.present() == Some(false) {
+            return Err(FlowError::msg(format!("Failed to get endpoint for {} on {h}, did the container boot?", r.name)));
+        }
+        ctx.execute(&host(h), &app.deploy(endpoint.text()))?;
+    } else {
+        poller::wait_for_healthy(ctx, h, || ctx.query_lenient(&host(h), &app.status(version), "container health"))?;
+    }
+    Ok(())
+}
+
+fn show_failure(ctx: &Context, app: &AppCommands, version: &str) {
+    if ctx.is_plan() {
+        return;
+    }
+    let h = app.host();
+    ctx.phase(format!("First {} container is unhealthy on {h}, not booting any other roles", app.role().name));
+    let id = ctx.query_lenient(&host(h), &app.container_id_for_version(version, false), "container id");
+    if let Ok(id) = id
+        && let Some(id) = id.known().filter(|i| !i.is_empty())
+    {
+        let opts = LogOptions { lines: Some(20), ..LogOptions::default() };
+        if let Ok(logs) = ctx.query_lenient(&host(h), &app.logs(Some(id), &opts), "container logs") {
+            ctx.emit(Event::Output { target: h.to_string(), text: logs.text().to_string() });
+        }
+        if let Ok(health) = ctx.query_lenient(&host(h), &app.container_health_log(version), "health log") {
+            ctx.emit(Event::Output { target: h.to_string(), text: health.text().to_string() });
+        }
+    }
+}

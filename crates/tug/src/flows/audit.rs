@@ -1,0 +1,29 @@
+//! Audit lines on the servers (`.kamal/<service>[-<dest>]-audit.log`), and `tug audit`.
+
+use tug_commands::auditor::Auditor;
+
+use crate::context::Context;
+use crate::events::Event;
+use crate::flows::error::FlowResult;
+use crate::flows::step::host;
+
+/// Appends an audit line on `h` (with the role, when given).
+pub fn record(ctx: &Context, h: &str, line: &str, role: Option<&str>) -> FlowResult<()> {
+    let auditor = Auditor::new(ctx.config, ctx.tags());
+    let details: Vec<(&str, &str)> = role.map(|r| vec![("role", r)]).unwrap_or_default();
+    ctx.execute(&host(h), &auditor.record(line, &details))?;
+    Ok(())
+}
+
+/// `tug audit`: the last 50 audit lines of every selected host.
+pub fn show(ctx: &Context) -> FlowResult<()> {
+    let auditor = Auditor::new(ctx.config, ctx.tags());
+    ctx.on_hosts(&ctx.specifics.hosts, |h| {
+        let fact = ctx.query(&host(h), &auditor.reveal(), "audit log")?;
+        if let Some(text) = fact.known() {
+            ctx.emit(Event::Output { target: h.to_string(), text: text.to_string() });
+        }
+        Ok(())
+    })?;
+    Ok(())
+}

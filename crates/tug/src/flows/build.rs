@@ -1,0 +1,197 @@
+//! `tug build push|pull|deliver`: build the image on this machine (from a fresh git clone, as
+//! Kamal does, unless `builder.context` is set) and push it; pull it on the servers.
+//!
+//! Beyond Kamal: without the buildx plugin, the image is built with the classic
+//! `docker build` and pushed with `docker push`.
+
+use indexmap::IndexMap;
+use tug_commands::Command;
+use tug_commands::builder::{BuildInputs, BuilderCommands, CloneDirs, PushOptions, clone_directory};
+use tug_commands::registry::RegistryCommands;
+use tug_exec::{RunOptions, Target};
+
+use crate::context::Context;
+use crate::flows::audit;
+use crate::flows::error::{FlowError, FlowResult};
+use crate::flows::hooks;
+use crate::flows::registry;
+use crate::flows::step::host;
+
+fn builder<'a>(ctx: &'a Context, version: &str) -> FlowResult<BuilderCommands<'a>> {
+    let names: Vec<String> = ctx
+        .config
+        .builder
+        .raw
+        .get("secrets")
+        .and_then(|s| s.as_seq())
+        .map(|s| s.iter().map(|n| n.to_ruby_s()).collect())
+        .unwrap_or_default();
+    let mut secrets = IndexMap::new();
+    for n in names {
+        secrets.insert(n.clone(), ctx.secret(&n)?);
+    }
+    Ok(BuilderCommands::new(
+        ctx.config,
+        BuildInputs { local_arch: ctx.inputs.local_arch.clone(), version: version.to_string(), secrets },
+    ))
+}
+
+/// A stable 13-hex-digit name for the clone directory of a project directory.
+fn directory_hash(path: &str) -> String {
+    // FNV-1a: stable across runs and platforms (Kamal uses sha256; only the name differs).
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in path.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}").chars().take(13).collect()
+}
+
+fn clone(ctx: &Context, b: &BuilderCommands, version: &str) -> FlowResult<String> {
+    let root_query = Command::new(["git", "rev-parse", "--show-toplevel"]).via_env();
+    let git_root = ctx.query(&Target::Local, &root_query, "git root")?.text().to_string();
+    let pwd = ctx.config.root.display().to_string();
+    let relative = pwd.strip_prefix(&git_root).unwrap_or("").trim_start_matches('/').to_string();
+    let basename = git_root.rsplit('/').next().unwrap_or("repo").trim_end_matches('>').trim_start_matches('<').to_string();
+    let clone_dir = clone_directory(&ctx.inputs.tmp_dir, &ctx.config.service, &directory_hash(&pwd));
+    let mut build_dir = format!("{clone_dir}/{basename}");
+    if !relative.is_empty() {
+        build_dir = format!("{build_dir}/{relative}");
+    }
+    let dirs = CloneDirs { git_root, clone_directory: clone_dir.clone(), build_directory: build_dir.clone(), revision: version.to_string() };
+    ctx.phase(format!("Cloning repo into build directory `{build_dir}`..."));
+    ctx.execute(&Target::Local, &Command::new(["mkdir", "-p", &clone_dir]).via_env())?;
+    let out = ctx.execute_lenient(&Target::Local, &b.clone(&dirs))?;
+    if !out.success() {
+        if !out.stderr.contains("already exists and is not an empty directory") {
+            return Err(FlowError::msg(format!("Failed to clone repo: {}", out.tail(2))));
+        }
+        ctx.phase(format!("Resetting local clone as `{build_dir}` already exists..."));
+        for step in b.clone_reset_steps(&dirs) {
+            ctx.execute(&Target::Local, &step)?;
+        }
+    }
+    let status = ctx.query(&Target::Local, &b.clone_status(&dirs), "clone status")?;
+    if status.present() == Some(true) {
+        return Err(FlowError::msg(format!("Clone in {build_dir} is dirty, {}", status.text())));
+    }
+    let revision = ctx.query(&Target::Local, &b.clone_revision(&dirs), "clone revision")?;
+    if let Some(r) = revision.known().filter(|r| *r != version) {
+        return Err(FlowError::msg(format!("Clone in {build_dir} is not on the correct revision, expected `{version}` but got `{r}`")));
+    }
+    Ok(build_dir)
+}
+
+/// `build push`.
+pub fn push(ctx: &Context, options: &PushOptions) -> FlowResult<()> {
+    let version = ctx.version()?;
+    hooks::pre_connect(ctx)?;
+    let b = builder(ctx, &version)?;
+    let buildx = Command::new(["docker", "--version"]).and(Command::new(["docker", "buildx", "version"]));
+    let has_buildx = ctx.check(&Target::Local, &buildx, "docker buildx")?;
+    if has_buildx == Some(false) {
+        let docker = ctx.check(&Target::Local, &Command::new(["docker", "--version"]), "docker")?;
+        if docker == Some(false) {
+            return Err(FlowError::msg("Docker is not installed locally"));
+        }
+    }
+    let registry = RegistryCommands::new(&ctx.config.registry);
+    if let Some(setup) = registry.setup() {
+        ctx.execute(&Target::Local, &setup)?;
+    } else if b.login_to_registry_locally()
+        && let Some(login) = registry::login(ctx, None)?
+    {
+        ctx.execute(&Target::Local, &login)?;
+    }
+    hooks::run(ctx, "pre-build", false, &[])?;
+    let build_dir = if ctx.config.builder.has_context() { ctx.root().display().to_string() } else { clone(ctx, &b, &version)? };
+    let mut run_options = RunOptions::with_timeout(std::time::Duration::from_secs(3600));
+    run_options.cwd = Some(build_dir.clone().into());
+    run_options.env = b.push_env().into_iter().collect();
+    if !ctx.is_plan() {
+        for n in b.secret_names() {
+            run_options.env.push((n.clone(), ctx.secret(&n)?.expose().clone()));
+        }
+    }
+    let buildx_steps = || -> FlowResult<()> {
+        if let Some(inspect) = b.inspect_builder() {
+            let fits = ctx.check(&Target::Local, &inspect, "builder")?;
+            ctx.when(None, &format!("the builder `{}` is missing or does not fit", b.builder_name()), fits.map(|f| !f), || {
+                if let Some(remove) = b.remove() {
+                    ctx.execute_lenient(&Target::Local, &remove)?;
+                }
+                if let Some(create) = b.create() {
+                    ctx.execute(&Target::Local, &create)?;
+                }
+                Ok(())
+            })?;
+        }
+        ctx.execute_with(&Target::Local, &b.push(options), &run_options)?;
+        Ok(())
+    };
+    let classic = || -> FlowResult<()> {
+        let unsupported = b.classic_unsupported();
+        if !unsupported.is_empty() {
+            ctx.warn(None, format!("docker buildx is missing; the classic `docker build` ignores {}", unsupported.join(", ")));
+        }
+        ctx.execute_with(&Target::Local, &b.classic_push(options), &run_options)?;
+        Ok(())
+    };
+    ctx.branch(None, "docker buildx is installed here", has_buildx, buildx_steps, Some(&classic))?;
+    Ok(())
+}
+
+/// `build pull`: the image on every app host, checked for the `service` label.
+pub fn pull(ctx: &Context) -> FlowResult<()> {
+    let version = ctx.version()?;
+    let b = builder(ctx, &version)?;
+    let hosts = ctx.specifics.app_hosts().to_vec();
+    if ctx.config.registry.is_local() {
+        if !ctx.is_plan() {
+            return Err(FlowError::msg(
+                "pulling from a local registry needs a remote port forward over SSH, which this build of tug cannot open yet",
+            ));
+        }
+        ctx.warn(None, "each host would reach the local registry through a remote SSH port forward");
+    } else {
+        ctx.on_hosts(&hosts, |h| registry::login_on(ctx, h, None))?;
+    }
+    let mut first: Vec<String> = Vec::new();
+    if hosts.len() > 1 {
+        let mirrors = ctx.on_hosts(&hosts, |h| Ok((h.to_string(), ctx.query_lenient(&host(h), &b.first_mirror(), "first mirror")?)))?;
+        let mut seen: Vec<String> = Vec::new();
+        for (h, m) in mirrors {
+            if let Some(m) = m.known().filter(|m| !m.is_empty() && !m.contains("error")) {
+                if !seen.contains(&m.to_string()) {
+                    seen.push(m.to_string());
+                    first.push(h);
+                }
+            }
+        }
+    }
+    let pull_on = |hs: &[String]| {
+        ctx.on_hosts(hs, |h| {
+            audit::record(ctx, h, &format!("Pulled image with version {version}"), None)?;
+            ctx.execute_lenient(&host(h), &b.clean())?;
+            ctx.execute(&host(h), &b.pull())?;
+            ctx.execute(&host(h), &b.validate_image())?;
+            Ok(())
+        })
+    };
+    if first.is_empty() {
+        pull_on(&hosts)?;
+    } else {
+        ctx.phase(format!("Pulling image on {} to seed the mirror{}...", first.join(", "), if first.len() > 1 { "s" } else { "" }));
+        pull_on(&first)?;
+        ctx.phase("Pulling image on remaining hosts...");
+        let rest: Vec<String> = hosts.into_iter().filter(|h| !first.contains(h)).collect();
+        pull_on(&rest)?;
+    }
+    Ok(())
+}
+
+/// `build deliver`: push, then pull.
+pub fn deliver(ctx: &Context, options: &PushOptions) -> FlowResult<()> {
+    push(ctx, options)?;
+    pull(ctx)
+}

@@ -1,0 +1,19 @@
+//! The verbs: each flow runs Kamal's steps in Kamal's order against a [`crate::context::Context`],
+//! emitting events and never printing. The same code runs for real (SSH) and for plans
+//! (`--dry-run`), thanks to the primitives in [`step`].
+
+pub mod accessory;
+pub mod app;
+pub mod audit;
+pub mod build;
+pub mod deploy;
+pub mod error;
+pub mod hooks;
+pub mod lock;
+pub mod prune;
+pub mod proxy;
+pub mod registry;
+pub mod server;
+pub mod step;
+
+pub use error::{FlowError, FlowResult};

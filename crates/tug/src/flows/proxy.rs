@@ -1,0 +1,195 @@
+//! `tug proxy …`: kamal-proxy on the servers (boot, reboot, start, stop, restart, details,
+//! logs, remove).
+
+use tug_commands::docker::Docker;
+use tug_commands::logs::LogOptions;
+use tug_commands::proxy::{MINIMUM_VERSION, ProxyCommands};
+use tug_commands::server::ServerCommands;
+
+use crate::context::Context;
+use crate::events::Event;
+use crate::flows::error::{FlowError, FlowResult};
+use crate::flows::step::host;
+use crate::flows::{audit, hooks, lock, registry};
+
+/// Whether `version` is older than `other` (`v0.8.7` < `v0.9.2`), comparing numbers.
+pub fn older_version(version: &str, other: &str) -> bool {
+    let parts = |v: &str| -> Vec<u64> { v.trim_start_matches('v').split('.').map(|p| p.trim().parse().unwrap_or(0)).collect() };
+    parts(version) < parts(other)
+}
+
+/// Creates the `kamal` network on `h` ("already exists" is fine).
+pub fn create_network(ctx: &Context, h: &str) -> FlowResult<()> {
+    let out = ctx.execute_lenient(&host(h), &Docker.create_network())?;
+    if !out.success() && !out.stderr.contains("already exists") {
+        return Err(FlowError::CommandFailed { target: h.into(), command: Docker.create_network().to_redacted(), status: out.status, tail: out.tail(2) });
+    }
+    Ok(())
+}
+
+/// `proxy boot`: the network everywhere, then kamal-proxy started (or run) on proxy hosts.
+pub fn boot(ctx: &Context) -> FlowResult<()> {
+    lock::with_lock(ctx, || {
+        ctx.on_hosts(&ctx.specifics.hosts, |h| create_network(ctx, h))?;
+        ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+            let proxy = ProxyCommands::new(ctx.config, h);
+            registry::login_on(ctx, h, None)?;
+            let version = ctx.query(&host(h), &proxy.version(), "proxy version")?;
+            if let Some(v) = version.known().filter(|v| !v.is_empty())
+                && older_version(v, MINIMUM_VERSION)
+            {
+                return Err(FlowError::msg(format!(
+                    "kamal-proxy version {v} is too old, run `tug proxy reboot` in order to update to at least {MINIMUM_VERSION}"
+                )));
+            }
+            ctx.execute(&host(h), &proxy.ensure_apps_config_directory())?;
+            ctx.execute(&host(h), &proxy.start_or_run())?;
+            Ok(())
+        })?;
+        Ok(())
+    })
+}
+
+/// `proxy reboot [--rolling]`: a new kamal-proxy container, host group by host group.
+pub fn reboot(ctx: &Context, rolling: bool) -> FlowResult<()> {
+    lock::with_lock(ctx, || {
+        let all = ctx.specifics.proxy_hosts().to_vec();
+        let groups: Vec<Vec<String>> = if rolling { all.iter().map(|h| vec![h.clone()]).collect() } else { vec![all] };
+        for group in groups {
+            let list = group.join(",");
+            hooks::run(ctx, "pre-proxy-reboot", false, &[("hosts", &list)])?;
+            ctx.on_hosts(&group, |h| {
+                let proxy = ProxyCommands::new(ctx.config, h);
+                audit::record(ctx, h, "Rebooted proxy", None)?;
+                registry::login_on(ctx, h, None)?;
+                ctx.execute_lenient(&host(h), &proxy.stop())?;
+                ctx.execute(&host(h), &proxy.remove_container())?;
+                ctx.execute(&host(h), &proxy.ensure_apps_config_directory())?;
+                ctx.execute(&host(h), &proxy.run())?;
+                Ok(())
+            })?;
+            hooks::run(ctx, "post-proxy-reboot", false, &[("hosts", &list)])?;
+        }
+        Ok(())
+    })
+}
+
+/// `proxy start`.
+pub fn start(ctx: &Context) -> FlowResult<()> {
+    lock::with_lock(ctx, || {
+        ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+            audit::record(ctx, h, "Started proxy", None)?;
+            ctx.execute(&host(h), &ProxyCommands::new(ctx.config, h).start())?;
+            Ok(())
+        })?;
+        Ok(())
+    })
+}
+
+/// `proxy stop`.
+pub fn stop(ctx: &Context) -> FlowResult<()> {
+    lock::with_lock(ctx, || {
+        ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+            audit::record(ctx, h, "Stopped proxy", None)?;
+            ctx.execute_lenient(&host(h), &ProxyCommands::new(ctx.config, h).stop())?;
+            Ok(())
+        })?;
+        Ok(())
+    })
+}
+
+/// `proxy restart`.
+pub fn restart(ctx: &Context) -> FlowResult<()> {
+    lock::with_lock(ctx, || {
+        stop(ctx)?;
+        start(ctx)
+    })
+}
+
+/// `proxy details`.
+pub fn details(ctx: &Context) -> FlowResult<()> {
+    ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+        let fact = ctx.query(&host(h), &ProxyCommands::new(ctx.config, h).info(), "proxy container")?;
+        if let Some(t) = fact.known() {
+            ctx.emit(Event::Output { target: h.to_string(), text: t.to_string() });
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// `proxy logs` (without `--follow`).
+pub fn logs(ctx: &Context, options: &LogOptions) -> FlowResult<()> {
+    ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+        let fact = ctx.query(&host(h), &ProxyCommands::new(ctx.config, h).logs(options), "proxy logs")?;
+        if let Some(t) = fact.known() {
+            ctx.emit(Event::Output { target: h.to_string(), text: t.to_string() });
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// `proxy remove [--force]`: only where no app is left, unless forced.
+pub fn remove(ctx: &Context, force: bool) -> FlowResult<()> {
+    lock::with_lock(ctx, || {
+        let count = ServerCommands::new(ctx.config).app_directory_count();
+        let counts = ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| ctx.query(&host(h), &count, "number of apps"))?;
+        let others = counts.iter().map(|c| c.decide(|t| t.trim().parse::<u64>().unwrap_or(0) > 0)).try_fold(false, |acc, o| o.map(|o| acc || o));
+        let allowed = match others {
+            Some(true) if force => {
+                ctx.phase("Forcing, so removing the proxy, even though other apps are installed");
+                Some(true)
+            }
+            Some(true) => {
+                ctx.phase("Not removing the proxy, as other apps are installed, ignore this check with tug proxy remove --force");
+                Some(false)
+            }
+            Some(false) => Some(true),
+            None if force => Some(true),
+            None => None,
+        };
+        ctx.when(None, "no other app is deployed on the proxy hosts (`ls .kamal/apps | wc -l` is 0)", allowed, || {
+            stop(ctx)?;
+            remove_container(ctx)?;
+            remove_image(ctx)?;
+            remove_proxy_directory(ctx)
+        })?;
+        Ok(())
+    })
+}
+
+/// `proxy remove_container`.
+pub fn remove_container(ctx: &Context) -> FlowResult<()> {
+    lock::with_lock(ctx, || {
+        ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+            audit::record(ctx, h, "Removed proxy container", None)?;
+            ctx.execute(&host(h), &ProxyCommands::new(ctx.config, h).remove_container())?;
+            Ok(())
+        })?;
+        Ok(())
+    })
+}
+
+/// `proxy remove_image`.
+pub fn remove_image(ctx: &Context) -> FlowResult<()> {
+    lock::with_lock(ctx, || {
+        ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+            audit::record(ctx, h, "Removed proxy image", None)?;
+            ctx.execute(&host(h), &ProxyCommands::new(ctx.config, h).remove_image())?;
+            Ok(())
+        })?;
+        Ok(())
+    })
+}
+
+/// `proxy remove_proxy_directory`.
+pub fn remove_proxy_directory(ctx: &Context) -> FlowResult<()> {
+    lock::with_lock(ctx, || {
+        ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+            ctx.execute_lenient(&host(h), &ProxyCommands::new(ctx.config, h).remove_proxy_directory())?;
+            Ok(())
+        })?;
+        Ok(())
+    })
+}
