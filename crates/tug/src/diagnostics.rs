@@ -96,7 +96,7 @@ pub fn render(error: &Error, style: Style) -> String {
             Some(&format!("fix `aliases/{name}` in the configuration")),
         ),
         Error::InvalidArgument { help, .. } => lines(error, help.as_deref()),
-        Error::NotAvailable { .. } | Error::Missing { .. } | Error::Io { .. } => lines(error, None),
+        Error::NotAvailable { .. } | Error::Missing { .. } | Error::Io { .. } | Error::Flow(_) => lines(error, None),
         Error::Secrets(_) => lines(error, Some("`tug secrets print` shows what the secrets files give; `tug docs env` explains secrets")),
     }
 }

@@ -111,6 +111,8 @@ pub enum Error {
         /// What it waits for.
         arrives_with: Part,
     },
+    /// A flow (deploy, boot, lock, …) failed.
+    Flow(crate::flows::FlowError),
     /// A capability needed on the way is missing from this build (e.g. reading aliases before
     /// the configuration loader exists).
     Missing {
@@ -139,6 +141,8 @@ impl Error {
             | Error::Config(_)
             | Error::Secrets(_) => ExitStatus::Invalid,
             Error::Io { .. } => ExitStatus::Failure,
+            Error::Flow(e) if e.is_invalid_input() => ExitStatus::Invalid,
+            Error::Flow(_) => ExitStatus::Failure,
             Error::NotAvailable { .. } | Error::Missing { .. } => ExitStatus::Failure,
         }
     }
@@ -162,6 +166,7 @@ impl fmt::Display for Error {
                 "`tug {command}` is not available yet in this build (it arrives with {arrives_with})"
             ),
             Error::Missing { message } => f.write_str(message),
+            Error::Flow(e) => write!(f, "{e}"),
         }
     }
 }
@@ -183,5 +188,11 @@ impl From<tug_config::secrets::SecretsError> for Error {
 impl From<tug_config::ConfigErrors> for Error {
     fn from(e: tug_config::ConfigErrors) -> Self {
         Error::Config(e)
+    }
+}
+
+impl From<crate::flows::FlowError> for Error {
+    fn from(e: crate::flows::FlowError) -> Self {
+        Error::Flow(e)
     }
 }

@@ -27,8 +27,10 @@ fn expand_braces(pattern: &str) -> Vec<String> {
             ',' if depth == 1 => commas.push(i),
             '}' if depth > 0 => {
                 depth -= 1;
-                if depth == 0 {
-                    if let Some(o) = open {
+                if depth == 0
+                    && let Some(o) = open
+                {
+                    {
                         let prefix: String = chars[..o].iter().collect();
                         let suffix: String = chars[i + 1..].iter().collect();
                         let mut bounds = vec![o];

@@ -13,6 +13,7 @@ pub mod build;
 pub mod config;
 pub mod deploy;
 pub mod docs;
+pub mod flow;
 pub mod init;
 pub mod lock;
 pub mod logs;
@@ -330,6 +331,11 @@ pub fn builtin_commands() -> Vec<String> {
 
 /// Runs a parsed command line.
 pub fn run(invocation: &Invocation) -> Result<ExitStatus, Error> {
+    run_in(invocation, flow::Environment::system())
+}
+
+/// Runs a parsed command line in `env` (tests pass fixed inputs and captured output).
+pub fn run_in(invocation: &Invocation, env: flow::Environment) -> Result<ExitStatus, Error> {
     let global = &invocation.cli.global;
     let line = invocation.command_line();
     match &invocation.cli.command {
@@ -338,22 +344,9 @@ pub fn run(invocation: &Invocation) -> Result<ExitStatus, Error> {
         Command::Docs(args) => docs::run(global, args),
         Command::Init(args) => init::run(global, args),
         Command::Secrets(cmd) => secrets::run(global, cmd),
-        Command::Setup(_)
-        | Command::Deploy(_)
-        | Command::Redeploy(_)
-        | Command::Rollback(_)
-        | Command::Remove(_)
-        | Command::Upgrade(_) => Err(Error::not_available(line, Part::Deploy)),
+        Command::Upgrade(_) => Err(Error::not_available(line, Part::Deploy)),
         Command::Doctor => Err(Error::not_available(line, Part::Doctor)),
-        Command::Details
-        | Command::Audit
-        | Command::Accessory(_)
-        | Command::App(_)
-        | Command::Build(_)
-        | Command::Lock(_)
-        | Command::Proxy(_)
-        | Command::Prune(_)
-        | Command::Registry(_)
-        | Command::Server(_) => Err(Error::not_available(line, Part::CommandsLayer)),
+        command if flow::handles(command) => flow::execute(invocation, env),
+        _ => Err(Error::not_available(line, Part::CommandsLayer)),
     }
 }

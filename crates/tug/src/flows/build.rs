@@ -11,6 +11,7 @@ use tug_commands::registry::RegistryCommands;
 use tug_exec::{RunOptions, Target};
 
 use crate::context::Context;
+use crate::events::LOCAL;
 use crate::flows::audit;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::hooks;
@@ -52,7 +53,7 @@ fn clone(ctx: &Context, b: &BuilderCommands, version: &str) -> FlowResult<String
     let git_root = ctx.query(&Target::Local, &root_query, "git root")?.text().to_string();
     let pwd = ctx.config.root.display().to_string();
     let relative = pwd.strip_prefix(&git_root).unwrap_or("").trim_start_matches('/').to_string();
-    let basename = git_root.rsplit('/').next().unwrap_or("repo").trim_end_matches('>').trim_start_matches('<').to_string();
+    let basename = if git_root.starts_with('<') { "<repository>".to_string() } else { git_root.rsplit('/').next().unwrap_or("repo").to_string() };
     let clone_dir = clone_directory(&ctx.inputs.tmp_dir, &ctx.config.service, &directory_hash(&pwd));
     let mut build_dir = format!("{clone_dir}/{basename}");
     if !relative.is_empty() {
@@ -116,7 +117,7 @@ pub fn push(ctx: &Context, options: &PushOptions) -> FlowResult<()> {
     let buildx_steps = || -> FlowResult<()> {
         if let Some(inspect) = b.inspect_builder() {
             let fits = ctx.check(&Target::Local, &inspect, "builder")?;
-            ctx.when(None, &format!("the builder `{}` is missing or does not fit", b.builder_name()), fits.map(|f| !f), || {
+            ctx.when(Some(LOCAL), &format!("the builder `{}` is missing or does not fit", b.builder_name()), fits.map(|f| !f), || {
                 if let Some(remove) = b.remove() {
                     ctx.execute_lenient(&Target::Local, &remove)?;
                 }
@@ -137,7 +138,7 @@ pub fn push(ctx: &Context, options: &PushOptions) -> FlowResult<()> {
         ctx.execute_with(&Target::Local, &b.classic_push(options), &run_options)?;
         Ok(())
     };
-    ctx.branch(None, "docker buildx is installed here", has_buildx, buildx_steps, Some(&classic))?;
+    ctx.branch(Some(LOCAL), "docker buildx is installed here", has_buildx, buildx_steps, Some(&classic))?;
     Ok(())
 }
 
@@ -161,11 +162,11 @@ pub fn pull(ctx: &Context) -> FlowResult<()> {
         let mirrors = ctx.on_hosts(&hosts, |h| Ok((h.to_string(), ctx.query_lenient(&host(h), &b.first_mirror(), "first mirror")?)))?;
         let mut seen: Vec<String> = Vec::new();
         for (h, m) in mirrors {
-            if let Some(m) = m.known().filter(|m| !m.is_empty() && !m.contains("error")) {
-                if !seen.contains(&m.to_string()) {
-                    seen.push(m.to_string());
-                    first.push(h);
-                }
+            if let Some(m) = m.known().filter(|m| !m.is_empty() && !m.contains("error"))
+                && !seen.contains(&m.to_string())
+            {
+                seen.push(m.to_string());
+                first.push(h);
             }
         }
     }

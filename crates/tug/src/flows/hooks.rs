@@ -45,9 +45,11 @@ pub fn run(ctx: &Context, name: &str, secrets: bool, extra: &[(&str, &str)]) -> 
     if ctx.is_plan() {
         return Ok(());
     }
-    let mut options = RunOptions::default();
-    options.cwd = Some(ctx.root());
-    options.env = env.iter().map(|(k, v)| (k.clone(), v.expose().to_string())).collect();
+    let options = RunOptions {
+        cwd: Some(ctx.root()),
+        env: env.iter().map(|(k, v)| (k.clone(), v.expose().to_string())).collect(),
+        ..RunOptions::default()
+    };
     let out = tug_exec::LocalRunner.run(&Target::Local, &command, &options)?;
     if !out.success() {
         let mut text = out.stdout.clone();

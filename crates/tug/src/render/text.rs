@@ -8,6 +8,9 @@ use std::sync::Mutex;
 use super::{Stream, Verbosity, write_line};
 use crate::events::{Event, EventSink, LOCAL};
 
+/// The label of conditions about every host.
+const ALL: &str = "all hosts";
+
 /// Writes events as lines: data (plans, requested output) to `out`, progress to `err`.
 pub struct TextRenderer {
     out: Stream,
@@ -24,7 +27,14 @@ impl TextRenderer {
     }
 
     fn indent(&self, target: &str) -> String {
-        let d = self.depth.lock().map(|d| d.get(target).copied().unwrap_or(0)).unwrap_or(0);
+        let d = self
+            .depth
+            .lock()
+            .map(|d| {
+                let own = d.get(target).copied().unwrap_or(0);
+                if target == ALL { own } else { own + d.get(ALL).copied().unwrap_or(0) }
+            })
+            .unwrap_or(0);
         "  ".repeat(d)
     }
 
@@ -45,7 +55,7 @@ impl TextRenderer {
     }
 
     fn branch_key(target: &Option<String>) -> String {
-        target.clone().unwrap_or_else(|| "all hosts".to_string())
+        target.clone().unwrap_or_else(|| ALL.to_string())
     }
 }
 

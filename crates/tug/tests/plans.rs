@@ -1,0 +1,186 @@
+//! Full `--dry-run` plans of real configurations, snapshotted: the user's corrected config and
+//! scenario fixtures (destination, local registry, accessories, boot limits). Fixed version,
+//! clock, performer and hex; secrets files hold sentinel values that must never show.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use tug::cli::flow::{Environment, SharedBuf};
+use tug::inputs::Inputs;
+
+const SENTINELS: [&str; 3] = ["sentinel-registry-pw-7731", "sentinel-master-key-5512", "sentinel-pg-pw-9043"];
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tug-config/tests/fixtures");
+const ZEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/zen-miner/config/deploy.yml");
+
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new(config: &Path, destination: Option<&Path>) -> Project {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        for d in ["config", ".kamal/hooks", "conf"] {
+            std::fs::create_dir_all(root.join(d)).expect("mkdir");
+        }
+        std::fs::copy(config, root.join("config/deploy.yml")).expect("copy config");
+        if let Some(d) = destination {
+            let name = d.file_name().and_then(|n| n.to_str()).expect("name");
+            let dest = name.split('.').nth(1).expect("destination");
+            std::fs::copy(d, root.join(format!("config/deploy.{dest}.yml"))).expect("copy destination");
+            std::fs::write(root.join(format!(".kamal/secrets.{dest}")), secrets()).expect("secrets");
+        }
+        std::fs::write(root.join(".kamal/secrets"), secrets()).expect("secrets");
+        std::fs::write(root.join("conf/pg.conf"), "max_wal_size = 1GB\n").expect("file");
+        std::fs::write(root.join("conf/init.sql.erb"), "CREATE ROLE <%= ENV[\"POSTGRES_USER\"] %>;\n").expect("file");
+        for hook in ["pre-deploy", "post-deploy", "pre-app-boot", "pre-proxy-reboot"] {
+            let path = root.join(".kamal/hooks").join(hook);
+            std::fs::write(&path, "#!/bin/sh\nexit 0\n").expect("hook");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        Project { dir }
+    }
+
+    fn fixture(name: &str) -> Project {
+        Project::new(&Path::new(FIXTURES).join(name), None)
+    }
+
+    /// Runs `tug <line>` and returns (exit code, stdout, stderr).
+    fn tug(&self, line: &str) -> (u8, String, String) {
+        let mut argv = vec!["tug".to_string()];
+        argv.extend(shell_words::split(line).expect("argv"));
+        let out = SharedBuf::default();
+        let err = SharedBuf::default();
+        let env = Environment {
+            root: self.dir.path().to_path_buf(),
+            inputs: Inputs::fixed(),
+            out: Box::new(out.clone()),
+            err: Box::new(err.clone()),
+            interactive: false,
+        };
+        let outcome = tug::cli::parse(&argv).and_then(|inv| tug::cli::run_in(&inv, env));
+        let code = match &outcome {
+            Ok(s) => s.code(),
+            Err(e) => e.exit_status().code(),
+        };
+        let mut stderr = err.text();
+        if let Err(e) = outcome {
+            stderr.push_str(&tug::diagnostics::render(&e, tug::diagnostics::Style::PLAIN));
+        }
+        let root = self.dir.path().display().to_string();
+        let clean = |s: String| {
+            let s = s.replace(&root, "[ROOT]");
+            regex_lite(&s)
+        };
+        (code, clean(out.text()), clean(stderr))
+    }
+}
+
+/// Replaces the clone directory's hash (it depends on the temp dir) with `[HASH]`.
+fn regex_lite(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("kamal-clones/") {
+        let (head, tail) = rest.split_at(i + "kamal-clones/".len());
+        out.push_str(head);
+        let dash = tail.find('-').unwrap_or(0);
+        out.push_str(&tail[..=dash]);
+        out.push_str("[HASH]");
+        rest = &tail[(dash + 1 + 13).min(tail.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn secrets() -> String {
+    format!(
+        "KAMAL_REGISTRY_PASSWORD={}\nRAILS_MASTER_KEY={}\nPOSTGRES_PASSWORD={}\nAPI_TOKEN={}\n",
+        SENTINELS[0], SENTINELS[1], SENTINELS[2], SENTINELS[1]
+    )
+}
+
+fn assert_no_secret(text: &str) {
+    for s in SENTINELS {
+        assert!(!text.contains(s), "secret `{s}` leaked:\n{text}");
+    }
+}
+
+fn plan(project: &Project, line: &str) -> String {
+    let (code, out, err) = project.tug(line);
+    assert_no_secret(&out);
+    assert_no_secret(&err);
+    let (jcode, json, jerr) = project.tug(&format!("{line} --json"));
+    assert_no_secret(&json);
+    assert_no_secret(&jerr);
+    assert_eq!(code, jcode, "{line}: text and JSON runs end alike");
+    for l in json.lines() {
+        serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+    }
+    format!("exit: {code}\n{out}{err}")
+}
+
+fn zen() -> Project {
+    Project::new(Path::new(ZEN), None)
+}
+
+macro_rules! plan_snapshot {
+    ($name:ident, $project:expr, $line:expr) => {
+        #[test]
+        fn $name() {
+            let project = $project;
+            insta::assert_snapshot!(plan(&project, $line));
+        }
+    };
+}
+
+plan_snapshot!(zen_deploy, zen(), "deploy --dry-run --offline --version 999");
+plan_snapshot!(zen_setup, zen(), "setup --dry-run --offline --version 999");
+plan_snapshot!(zen_redeploy, zen(), "redeploy --dry-run --offline --version 999 -P");
+plan_snapshot!(zen_rollback, zen(), "rollback 998 --dry-run --offline --version 999");
+plan_snapshot!(zen_remove, zen(), "remove -y --dry-run --offline --version 999");
+plan_snapshot!(zen_prune_all, zen(), "prune all --dry-run --offline --version 999");
+plan_snapshot!(zen_app_boot, zen(), "app boot --dry-run --offline --version 999");
+plan_snapshot!(zen_proxy_reboot, zen(), "proxy reboot -y --dry-run --offline --version 999");
+plan_snapshot!(zen_lock_acquire, zen(), "lock acquire -m x --dry-run --offline --version 999");
+plan_snapshot!(zen_build_push, zen(), "build push --dry-run --offline --version 999");
+plan_snapshot!(accessories_boot_all, Project::fixture("accessories.yml"), "accessory boot all --dry-run --offline --version 999");
+plan_snapshot!(accessories_setup, Project::fixture("accessories.yml"), "setup -P --dry-run --offline --version 999");
+plan_snapshot!(boot_limits_deploy, Project::fixture("boot_strategy.yml"), "deploy -P --dry-run --offline --version 999");
+plan_snapshot!(local_registry_deploy, Project::fixture("local_registry.yml"), "deploy --dry-run --offline --version 999");
+plan_snapshot!(
+    destination_deploy,
+    Project::new(&Path::new(FIXTURES).join("dest_overlay.yml"), Some(&Path::new(FIXTURES).join("dest_overlay.alpha.yml"))),
+    "deploy -P -d alpha --dry-run --offline --version 999"
+);
+
+#[test]
+fn unknown_hosts_are_refused_like_kamal() {
+    let (code, _, err) = zen().tug("deploy --dry-run --offline --version 999 -h 9.9.9.9,8.8.*");
+    assert_eq!(code, 2);
+    assert!(err.contains("No --hosts match for 9.9.9.9,8.8.*"), "{err}");
+    let (code, _, err) = zen().tug("deploy --dry-run --offline -r db");
+    assert_eq!(code, 2);
+    assert!(err.contains("No --roles match for db"), "{err}");
+}
+
+#[test]
+fn offline_without_dry_run_is_refused() {
+    let (code, _, err) = zen().tug("deploy --offline --version 999");
+    assert_eq!(code, 2);
+    assert!(err.contains("--offline forbids contacting them"), "{err}");
+}
+
+#[test]
+fn unreachable_host_is_one_clear_line() {
+    let p = zen();
+    std::fs::write(
+        p.dir.path().join("config/deploy.yml"),
+        std::fs::read_to_string(ZEN).expect("zen").replace("123.45.67.89", "127.0.0.1").replace("registry:", "ssh:\n  port: 1\nregistry:"),
+    )
+    .expect("write");
+    let (code, _, err) = p.tug("app details --version 999");
+    assert_eq!(code, 1, "{err}");
+    let last = err.lines().rfind(|l| l.starts_with("error:")).unwrap_or_default().to_string();
+    assert!(last.contains("127.0.0.1"), "{err}");
+    assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "{err}");
+}
