@@ -120,17 +120,31 @@ pub struct LoggedBody {
     started: Instant,
     written: u64,
     sink: Sink,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
+    in_flight: Option<crate::metrics::InFlight>,
 }
 
 impl LoggedBody {
     /// Wraps `inner`.
     pub fn new(inner: ProxyBody, record: Record, started: Instant, sink: Sink) -> Self {
-        Self { inner, record: Some(Box::new(record)), started, written: 0, sink }
+        Self { inner, record: Some(Box::new(record)), started, written: 0, sink, metrics: None, in_flight: None }
+    }
+
+    /// Also counts the request in `metrics` when done, and holds `in_flight` until then.
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>, in_flight: Option<crate::metrics::InFlight>) -> Self {
+        self.metrics = Some(metrics);
+        self.in_flight = in_flight;
+        self
     }
 
     fn finish(&mut self) {
         if let Some(record) = self.record.take() {
-            (self.sink)(record.line(self.started.elapsed().as_nanos(), self.written));
+            let elapsed = self.started.elapsed();
+            (self.sink)(record.line(elapsed.as_nanos(), self.written));
+            if let Some(m) = self.metrics.take() {
+                m.track_request(&record.service, &record.method, record.status, elapsed);
+            }
+            self.in_flight = None;
         }
     }
 }

@@ -11,18 +11,21 @@
 #![warn(missing_docs)]
 
 pub mod access_log;
+pub mod acme;
 pub mod body;
 pub mod buffer;
 pub mod cli;
 pub mod client_ip;
 pub mod config;
 pub mod control;
+pub mod der;
 pub mod duration;
 pub mod error;
 pub mod forwarded;
 pub mod health;
 pub mod load_balancer;
 pub mod log;
+pub mod metrics;
 pub mod options;
 pub mod pages;
 pub mod pause;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use rustls::sign::CertifiedKey;
 use serde::{Deserialize, Serialize};
 
+use crate::acme::{AcmeContext, AcmeSettings, Preparation};
 use crate::error::ProxyError;
 use crate::load_balancer::LoadBalancer;
 use crate::log;
@@ -71,6 +72,7 @@ pub struct Router {
     services: Mutex<BTreeMap<String, Arc<Service>>>,
     snapshot: RwLock<Arc<Snapshot>>,
     client: UpstreamClient,
+    acme: Arc<AcmeContext>,
 }
 
 /// Validates service options as kamal-proxy does, with its messages.
@@ -97,12 +99,23 @@ pub fn validate(options: &ServiceOptions) -> Result<(), ProxyError> {
 impl Router {
     /// A router saving to `state_path` (none: in memory only).
     pub fn new(state_path: Option<PathBuf>, client: UpstreamClient) -> Arc<Self> {
+        Self::with_acme(state_path, client, AcmeContext::new(AcmeSettings::default()))
+    }
+
+    /// A router whose ACME services share `acme`.
+    pub fn with_acme(state_path: Option<PathBuf>, client: UpstreamClient, acme: Arc<AcmeContext>) -> Arc<Self> {
         Arc::new(Self {
             state_path,
             services: Mutex::new(BTreeMap::new()),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             client,
+            acme,
         })
+    }
+
+    /// The shared ACME state.
+    pub fn acme(&self) -> &Arc<AcmeContext> {
+        &self.acme
     }
 
     /// The upstream client.
@@ -168,7 +181,7 @@ impl Router {
                 ("tls", opts.tls_enabled.into()),
             ],
         );
-        let config = ServiceConfig::build(args.service_options.clone(), args.target_options.clone())?;
+        let config = ServiceConfig::build(args.service_options.clone(), args.target_options.clone(), &self.acme)?;
         let lb = self.create_load_balancer(
             &args.target_urls,
             &args.reader_urls,
@@ -408,7 +421,7 @@ impl Router {
     fn restore_one(&self, s: ServiceState) -> Result<Arc<Service>, (String, ProxyError)> {
         let name = s.name.clone();
         let err = |e| (name.clone(), e);
-        let config = ServiceConfig::build(s.options.clone(), s.target_options.clone()).map_err(err)?;
+        let config = ServiceConfig::build(s.options.clone(), s.target_options.clone(), &self.acme).map_err(err)?;
         let service = Service::new(&s.name, config);
         let make = |w: &Option<Vec<String>>, r: &Option<Vec<String>>| -> Result<Option<Arc<LoadBalancer>>, ProxyError> {
             let w = w.clone().unwrap_or_default();
@@ -447,18 +460,28 @@ impl Router {
     }
 }
 
+impl Router {
+    fn tls_config_for(&self, server_name: &str) -> Option<Arc<ServiceConfig>> {
+        let service = self.snapshot().map.service_for_host(server_name).cloned()?;
+        let config = service.config();
+        config.options.tls_enabled.then_some(config)
+    }
+}
+
 impl CertificateLookup for Router {
     fn certificate_for(&self, server_name: Option<&str>) -> Option<Arc<CertifiedKey>> {
-        let snapshot = self.snapshot();
         let name = match server_name {
             Some(n) => n.to_string(),
-            None => snapshot.default_tls_host.clone()?,
+            None => self.snapshot().default_tls_host.clone()?,
         };
-        let service = snapshot.map.service_for_host(&name)?;
-        let config = service.config();
-        if !config.options.tls_enabled {
-            return None;
-        }
-        config.certificates.as_ref()?.certificate(&name)
+        self.tls_config_for(&name)?.certificates.as_ref()?.certificate(&name)
+    }
+
+    fn prepare(&self, server_name: &str) -> Option<Preparation> {
+        self.tls_config_for(server_name)?.certificates.as_ref()?.prepare(server_name)
+    }
+
+    fn acme_challenge_certificate(&self, server_name: &str) -> Option<Arc<CertifiedKey>> {
+        self.acme.alpn_certificate(server_name)
     }
 }

@@ -16,12 +16,15 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tokio_rustls::TlsAcceptor;
+use tokio_rustls::LazyConfigAcceptor;
 
+use crate::acme::{ACME_TLS_ALPN, AcmeContext, AcmeSettings};
 use crate::access_log::{LoggedBody, Record, Sink, header_fields};
 use crate::body::{ProxyBody, boxed};
 use crate::client_ip::{PeerTrust, client_ip_from_trusted, peer_trust};
 use crate::log;
+use crate::metrics::Metrics;
+use crate::tls::{CertificateLookup, TlsConfigs};
 use crate::pages::error_response;
 use crate::proxy::{ConnInfo, ForwardContext, request_host, upstream_client};
 use crate::request_id::{RequestIds, X_REQUEST_ID};
@@ -31,6 +34,8 @@ use crate::trusted::TrustedProxies;
 
 /// How long shutdown waits for open connections.
 pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long each step of a TLS handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the server listens on and where it keeps state.
 #[derive(Clone)]
@@ -49,6 +54,12 @@ pub struct ServerConfig {
     pub refuse_untrusted: bool,
     /// Access log destination.
     pub access_log: Sink,
+    /// ACME settings (trusted roots for the directory, challenge order, renewal window).
+    pub acme: AcmeSettings,
+    /// Require TLS clients to present a certificate signed by this CA (PEM).
+    pub tls_client_ca: Option<PathBuf>,
+    /// Serve Prometheus metrics here.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -58,6 +69,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("https_addr", &self.https_addr)
             .field("socket_path", &self.socket_path)
             .field("state_path", &self.state_path)
+            .field("tls_client_ca", &self.tls_client_ca)
+            .field("metrics_addr", &self.metrics_addr)
             .finish_non_exhaustive()
     }
 }
@@ -68,6 +81,7 @@ struct Shared {
     refuse_untrusted: bool,
     sink: Sink,
     ids: RequestIds,
+    metrics: Option<Arc<Metrics>>,
 }
 
 /// A running server.
@@ -75,6 +89,7 @@ pub struct Server {
     router: Arc<Router>,
     http_addr: SocketAddr,
     https_addr: Option<SocketAddr>,
+    metrics_addr: Option<SocketAddr>,
     socket_path: PathBuf,
     shutdown: watch::Sender<bool>,
     listeners: Vec<JoinHandle<()>>,
@@ -95,12 +110,19 @@ pub enum StartError {
     /// TLS setup failed.
     #[error("unable to configure TLS: {0}")]
     Tls(#[from] rustls::Error),
+    /// The client CA could not be loaded.
+    #[error("{0}")]
+    ClientCa(String),
 }
 
 impl Server {
     /// Restores state, binds every listener and starts serving.
     pub async fn start(config: ServerConfig) -> Result<Self, StartError> {
-        let router = Router::new(config.state_path.clone(), upstream_client());
+        let client_verifier = match &config.tls_client_ca {
+            Some(path) => Some(crate::tls::client_verifier(path).map_err(StartError::ClientCa)?),
+            None => None,
+        };
+        let router = Router::with_acme(config.state_path.clone(), upstream_client(), AcmeContext::new(config.acme.clone()));
         router.restore();
         let bind = |what: String| move |source| StartError::Bind { what, source };
         let http = TcpListener::bind(config.http_addr).await.map_err(bind(format!("{}", config.http_addr)))?;
@@ -113,6 +135,14 @@ impl Server {
             Some(l) => Some(l.local_addr().map_err(bind("https".into()))?),
             None => None,
         };
+        let metrics_listener = match config.metrics_addr {
+            Some(addr) => Some(TcpListener::bind(addr).await.map_err(bind(format!("{addr}")))?),
+            None => None,
+        };
+        let metrics_addr = match &metrics_listener {
+            Some(l) => Some(l.local_addr().map_err(bind("metrics".into()))?),
+            None => None,
+        };
         let control = crate::control::bind(&config.socket_path)
             .map_err(bind(config.socket_path.display().to_string()))?;
 
@@ -122,16 +152,26 @@ impl Server {
             refuse_untrusted: config.refuse_untrusted,
             sink: config.access_log.clone(),
             ids: RequestIds::new(),
+            metrics: metrics_listener.as_ref().map(|_| Metrics::new()),
         });
         let (shutdown, _) = watch::channel(false);
         let mut listeners = vec![tokio::spawn(accept_loop(http, None, Arc::clone(&shared), shutdown.subscribe()))];
         if let Some(https) = https {
-            let tls = TlsAcceptor::from(crate::tls::server_config(router.clone())?);
+            let tls = crate::tls::server_configs(router.clone(), client_verifier)?;
             listeners.push(tokio::spawn(accept_loop(https, Some(tls), Arc::clone(&shared), shutdown.subscribe())));
+        }
+        if let (Some(listener), Some(metrics)) = (metrics_listener, &shared.metrics) {
+            let serving = tokio::spawn(crate::metrics::serve(listener, Arc::clone(metrics)));
+            let mut stop = shutdown.subscribe();
+            listeners.push(tokio::spawn(async move {
+                let _ = stop.changed().await;
+                serving.abort();
+            }));
+            log::info("Metrics enabled", &[("address", metrics_addr.map(|a| a.to_string()).unwrap_or_default().into())]);
         }
         let control = tokio::spawn(crate::control::serve(control, Arc::clone(&router)));
         log::info("Server started", &[("http", http_addr.to_string().into())]);
-        Ok(Self { router, http_addr, https_addr, socket_path: config.socket_path, shutdown, listeners, control })
+        Ok(Self { router, http_addr, https_addr, metrics_addr, socket_path: config.socket_path, shutdown, listeners, control })
     }
 
     /// The bound HTTP address.
@@ -142,6 +182,11 @@ impl Server {
     /// The bound HTTPS address.
     pub fn https_addr(&self) -> Option<SocketAddr> {
         self.https_addr
+    }
+
+    /// The bound metrics address.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The router.
@@ -162,7 +207,7 @@ impl Server {
     }
 }
 
-async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+async fn accept_loop(listener: TcpListener, tls: Option<TlsConfigs>, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     let graceful = GracefulShutdown::new();
     let local_port = listener.local_addr().map_or(0, |a| a.port());
     loop {
@@ -179,6 +224,7 @@ async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, shared: Ar
         }
         let _ = stream.set_nodelay(true);
         let conn_info = ConnInfo { peer, tls: tls.is_some(), local_port, trust };
+        let router = Arc::clone(&shared.router);
         let shared = Arc::clone(&shared);
         let service = service_fn(move |req| handle(Arc::clone(&shared), conn_info, req));
         let builder = auto::Builder::new(TokioExecutor::new());
@@ -190,12 +236,11 @@ async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, shared: Ar
                     let _ = conn.await;
                 });
             }
-            Some(acceptor) => {
-                let acceptor = acceptor.clone();
+            Some(configs) => {
+                let configs = configs.clone();
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
-                    let handshake = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await;
-                    let Ok(Ok(tls_stream)) = handshake else {
+                    let Some(tls_stream) = tls_handshake(stream, &configs, router.as_ref()).await else {
                         log::debug("TLS handshake failed", &[("peer", peer.to_string().into())]);
                         return;
                     };
@@ -207,6 +252,29 @@ async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, shared: Ar
     }
     drop(listener);
     let _ = tokio::time::timeout(SHUTDOWN_TIMEOUT, graceful.shutdown()).await;
+}
+
+/// Reads the ClientHello, answers TLS-ALPN-01 validation with its own configuration, lets an
+/// on-demand certificate be obtained, then completes the handshake.
+async fn tls_handshake(
+    stream: tokio::net::TcpStream,
+    configs: &TlsConfigs,
+    lookup: &dyn CertificateLookup,
+) -> Option<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
+    let acceptor = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), stream);
+    let start = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor).await.ok()?.ok()?;
+    let hello = start.client_hello();
+    let acme_validation = hello.alpn().is_some_and(|mut protocols| protocols.any(|p| p == ACME_TLS_ALPN));
+    let server_name = hello.server_name().map(str::to_string);
+    if acme_validation {
+        let mut stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, start.into_stream(Arc::clone(&configs.acme))).await.ok()?.ok()?;
+        let _ = tokio::io::AsyncWriteExt::shutdown(&mut stream).await;
+        return None;
+    }
+    if let Some(preparation) = server_name.as_deref().and_then(|name| lookup.prepare(name)) {
+        preparation.await;
+    }
+    tokio::time::timeout(HANDSHAKE_TIMEOUT, start.into_stream(Arc::clone(&configs.main))).await.ok()?.ok()
 }
 
 fn header_str(req: &Request<Incoming>, name: impl header::AsHeaderName) -> String {
@@ -223,11 +291,19 @@ async fn handle(shared: Arc<Shared>, conn: ConnInfo, mut req: Request<Incoming>)
     let route = snapshot.map.lookup(&host, req.uri().path()).map(|(s, p)| (Arc::clone(s), p.to_string()));
     let mut served = Served::default();
     let request_headers = req.headers().clone();
+    let mut track = shared.metrics.is_some();
+    let mut in_flight = None;
     let response = match route {
         None => error_response(None, StatusCode::NOT_FOUND, ""),
         Some((service, prefix)) => {
             let config = service.config();
             let strip = (config.options.strip_prefix && prefix != "/").then_some(prefix.as_str());
+            if let Some(metrics) = &shared.metrics {
+                let excluded = !config.options.exclude_metrics_paths.is_empty()
+                    && config.options.exclude_metrics_paths.iter().any(|p| *p == crate::proxy::upstream_path(req.uri().path(), strip));
+                track = !excluded;
+                in_flight = track.then(|| metrics.in_flight(service.name()));
+            }
             let tls = snapshot
                 .tls
                 .get(service.name())
@@ -255,7 +331,14 @@ async fn handle(shared: Arc<Shared>, conn: ConnInfo, mut req: Request<Incoming>)
     record.request_headers = header_fields("req", &served.log_request_headers, &request_headers);
     record.response_headers = header_fields("resp", &served.log_response_headers, response.headers());
     let sink = Arc::clone(&shared.sink);
-    Ok(response.map(|body| boxed(LoggedBody::new(body, record, started, sink))))
+    let metrics = shared.metrics.clone().filter(|_| track);
+    Ok(response.map(|body| {
+        let logged = LoggedBody::new(body, record, started, sink);
+        boxed(match metrics {
+            Some(m) => logged.with_metrics(m, in_flight),
+            None => logged,
+        })
+    }))
 }
 
 fn base_record(shared: &Shared, conn: &ConnInfo, req: &Request<Incoming>, host: &str) -> Record {

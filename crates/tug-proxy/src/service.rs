@@ -8,6 +8,7 @@ use std::time::Duration;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 
+use crate::acme::{AcmeCertificates, AcmeContext, HTTP01_PREFIX};
 use crate::body::{ProxyBody, empty, full};
 use crate::error::ProxyError;
 use crate::load_balancer::LoadBalancer;
@@ -30,16 +31,19 @@ pub struct ServiceConfig {
     pub pages: Option<ErrorPages>,
     /// Certificates, when TLS is on and one is available.
     pub certificates: Option<Arc<dyn CertificateSource>>,
+    /// Set when certificates come from ACME: HTTP-01 challenges are answered from here.
+    pub acme: Option<Arc<AcmeContext>>,
 }
 
 impl ServiceConfig {
     /// Loads error pages and certificates; fails as kamal-proxy does on bad paths.
-    pub fn build(options: ServiceOptions, target_options: TargetOptions) -> Result<Self, ProxyError> {
+    pub fn build(options: ServiceOptions, target_options: TargetOptions, acme: &Arc<AcmeContext>) -> Result<Self, ProxyError> {
         let pages = if options.error_page_path.is_empty() {
             None
         } else {
             Some(ErrorPages::load(Path::new(&options.error_page_path))?)
         };
+        let mut acme_context = None;
         let certificates: Option<Arc<dyn CertificateSource>> = if !options.tls_enabled {
             None
         } else if !options.tls_certificate_path.is_empty() && !options.tls_private_key_path.is_empty() {
@@ -51,9 +55,15 @@ impl ServiceConfig {
             if options.hosts.iter().any(|h| h.contains('*')) {
                 return Err(ProxyError::AutomaticTlsDoesNotSupportWildcards);
             }
-            None
+            acme_context = Some(Arc::clone(acme));
+            Some(Arc::new(AcmeCertificates::new(
+                Arc::clone(acme),
+                &options.hosts,
+                &options.acme_directory,
+                &options.acme_cache_path,
+            )))
         };
-        Ok(Self { options, target_options, pages, certificates })
+        Ok(Self { options, target_options, pages, certificates, acme: acme_context })
     }
 }
 
@@ -241,6 +251,19 @@ impl Service {
         ctx.pages = config.pages.as_ref();
         let pages = config.pages.as_ref();
 
+        if let Some(acme) = &config.acme
+            && !ctx.conn.tls
+            && let Some(token) = req.uri().path().strip_prefix(HTTP01_PREFIX)
+        {
+            return match acme.http01_response(token) {
+                Some(answer) => {
+                    let mut ok = Response::new(full(answer));
+                    ok.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+                    ok
+                }
+                None => error_response(pages, StatusCode::NOT_FOUND, ""),
+            };
+        }
         if !tls.enabled && ctx.conn.tls {
             return error_response(pages, StatusCode::SERVICE_UNAVAILABLE, "");
         }

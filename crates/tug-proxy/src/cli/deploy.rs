@@ -47,6 +47,9 @@ pub struct DeployCmd {
     /// Location to store ACME assets
     #[arg(long)]
     pub tls_acme_cache_path: Option<String>,
+    /// ACME directory URL (tug-proxy; default: env ACME_DIRECTORY, else Let's Encrypt)
+    #[arg(long)]
+    pub tls_acme_directory: Option<String>,
     /// Redirect HTTP traffic to HTTPS
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool)]
     pub tls_redirect: Option<bool>,
@@ -121,6 +124,18 @@ pub struct DeployCmd {
 /// Let's Encrypt's staging directory, for `--tls-staging`.
 pub const ACME_STAGING_DIRECTORY: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
 
+/// The ACME directory a deploy asks for: `--tls-staging` (Let's Encrypt staging), else
+/// `--tls-acme-directory`, else `KAMAL_PROXY_ACME_DIRECTORY`/`ACME_DIRECTORY`, else empty (Let's
+/// Encrypt production; the cache directory is the hash of this string, as in kamal-proxy).
+pub fn acme_directory(staging: bool, flag: Option<&str>) -> Result<String, String> {
+    match (staging, flag) {
+        (true, Some(_)) => Err("--tls-staging and --tls-acme-directory cannot be used together".into()),
+        (true, None) => Ok(ACME_STAGING_DIRECTORY.into()),
+        (false, Some(url)) => Ok(url.to_string()),
+        (false, None) => Ok(crate::config::env("ACME_DIRECTORY").unwrap_or_default()),
+    }
+}
+
 /// Go's `http.CanonicalHeaderKey`: `cache-control` → `Cache-Control`.
 pub fn canonical_header_key(name: &str) -> String {
     if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
@@ -170,7 +185,7 @@ pub fn build(cmd: DeployCmd) -> Result<DeployArgs, String> {
         tls_private_key_path: cmd.tls_private_key_path.clone().unwrap_or_default(),
         tls_redirect: cmd.tls_redirect.unwrap_or(true),
         canonical_host: cmd.canonical_host.clone(),
-        acme_directory: if cmd.tls_staging.unwrap_or(false) { ACME_STAGING_DIRECTORY.into() } else { String::new() },
+        acme_directory: acme_directory(cmd.tls_staging.unwrap_or(false), cmd.tls_acme_directory.as_deref())?,
         acme_cache_path: cmd
             .tls_acme_cache_path
             .clone()

@@ -6,6 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use super::{Outcome, go_bool, go_port};
+use crate::acme::AcmeSettings;
 use crate::config;
 use crate::server::{Server, ServerConfig};
 use crate::trusted::TrustedProxies;
@@ -38,6 +39,14 @@ pub struct RunArgs {
     /// Refuse connections from outside the trusted proxy ranges
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool)]
     pub only_trusted_proxies: Option<bool>,
+    /// Require TLS clients to present a certificate signed by this CA, e.g. Cloudflare's
+    /// Authenticated Origin Pulls CA (env `TLS_CLIENT_CA`)
+    #[arg(long)]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Extra CA certificates (PEM) trusted when talking to the ACME directory, for a private
+    /// ACME server (env `TLS_ACME_CA`)
+    #[arg(long)]
+    pub tls_acme_ca: Option<PathBuf>,
 }
 
 fn env_or<T>(flag: Option<T>, key: &str, parse: impl Fn(&str) -> Result<T, String>, default: T) -> Result<T, String> {
@@ -55,7 +64,15 @@ pub fn server_config(args: &RunArgs) -> Result<(ServerConfig, bool), String> {
     let debug = env_or(args.debug, "DEBUG", go_bool, false)?;
     let http_port = env_or(args.http_port, "HTTP_PORT", go_port, config::DEFAULT_HTTP_PORT)?;
     let https_port = env_or(args.https_port, "HTTPS_PORT", go_port, config::DEFAULT_HTTPS_PORT)?;
-    let _metrics_port = env_or(args.metrics_port, "METRICS_PORT", go_port, 0)?;
+    let metrics_port = env_or(args.metrics_port, "METRICS_PORT", go_port, 0)?;
+    let path_flag = |flag: &Option<PathBuf>, key: &str| {
+        flag.clone().or_else(|| config::env(key).filter(|f| !f.is_empty()).map(PathBuf::from))
+    };
+    let tls_client_ca = path_flag(&args.tls_client_ca, "TLS_CLIENT_CA");
+    let mut acme = AcmeSettings::default();
+    if let Some(path) = path_flag(&args.tls_acme_ca, "TLS_ACME_CA") {
+        acme.extra_roots = AcmeSettings::load_roots(&path)?;
+    }
     let mut trusted = TrustedProxies::none();
     let mut list = args.trusted_proxies.join(",");
     if list.is_empty() {
@@ -88,6 +105,9 @@ pub fn server_config(args: &RunArgs) -> Result<(ServerConfig, bool), String> {
             trusted,
             refuse_untrusted,
             access_log: crate::access_log::stdout_sink(),
+            acme,
+            tls_client_ca,
+            metrics_addr: (metrics_port != 0).then(|| SocketAddr::from((Ipv4Addr::UNSPECIFIED, metrics_port))),
         },
         debug,
     ))

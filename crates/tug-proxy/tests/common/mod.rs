@@ -147,6 +147,9 @@ pub struct Proxy {
     pub logs: Arc<Mutex<Vec<String>>>,
     pub trusted: TrustedProxies,
     pub refuse_untrusted: bool,
+    pub acme: tug_proxy::acme::AcmeSettings,
+    pub tls_client_ca: Option<PathBuf>,
+    pub metrics: bool,
 }
 
 impl Proxy {
@@ -155,11 +158,25 @@ impl Proxy {
     }
 
     pub async fn start_with(trusted: TrustedProxies, refuse_untrusted: bool, dir: Option<tempfile::TempDir>) -> Self {
-        let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let mut proxy = Self { server: None, dir, logs, trusted, refuse_untrusted };
+        let mut proxy = Self::unstarted(trusted, refuse_untrusted, dir);
         proxy.boot().await;
         proxy
+    }
+
+    /// A proxy not yet booted, so that a test can set ACME, client CA or metrics first.
+    pub fn unstarted(trusted: TrustedProxies, refuse_untrusted: bool, dir: Option<tempfile::TempDir>) -> Self {
+        let dir = dir.unwrap_or_else(|| tempfile::tempdir().unwrap());
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        Self {
+            server: None,
+            dir,
+            logs,
+            trusted,
+            refuse_untrusted,
+            acme: Default::default(),
+            tls_client_ca: None,
+            metrics: false,
+        }
     }
 
     pub fn config(&self) -> ServerConfig {
@@ -172,6 +189,9 @@ impl Proxy {
             trusted: self.trusted.clone(),
             refuse_untrusted: self.refuse_untrusted,
             access_log: Arc::new(move |line| logs.lock().unwrap().push(line)),
+            acme: self.acme.clone(),
+            tls_client_ca: self.tls_client_ca.clone(),
+            metrics_addr: self.metrics.then(|| "127.0.0.1:0".parse().unwrap()),
         }
     }
 
