@@ -68,6 +68,15 @@ lab_recipe_hash() {
 }
 lab_image() { echo "tug-lab-server:$(lab_recipe_hash)"; }
 
+# The host's own dockerd (not the servers' engines, which show in the host's process list too).
+lab_host_dockerd_pid() {
+  local p self; self=$(readlink /proc/self/ns/pid)
+  for p in $(pgrep -x dockerd); do
+    [[ $(readlink "/proc/$p/ns/pid" 2>/dev/null) == "$self" ]] && { echo "$p"; return 0; }
+  done
+  return 1
+}
+
 lab_docker_ok() { timeout 10 docker info >/dev/null 2>&1; }
 
 # ssh into a lab server by name with the lab's own config, key and pinned host keys.
