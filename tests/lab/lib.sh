@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Shared definitions of the Tug test lab (sourced by up, down, status, smoke).
 # Everything here is about the lab's own containers, network and files; nothing else is touched.
 
@@ -20,7 +20,7 @@ LAB_REGISTRY_IP=$LAB_SUBNET_PREFIX.2
 LAB_REGISTRY_PORT=5000
 LAB_REGISTRY=$LAB_REGISTRY_IP:$LAB_REGISTRY_PORT
 LAB_REGISTRY_USER=tug
-LAB_SERVERS=${TUG_LAB_SERVERS:-3}                  # s1..sN at .11, .12, ... (at most 40)
+LAB_SERVERS=${TUG_LAB_SERVER_COUNT:-3}             # s1..sN at .11, .12, ... (at most 40)
 
 # The server image recipe. Its hash names the image, so a changed recipe builds a new one.
 LAB_SUITE=bookworm
