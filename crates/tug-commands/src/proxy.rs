@@ -217,6 +217,47 @@ impl<'a> ProxyCommands<'a> {
     pub fn reset_run_command(&self) -> Command {
         remove_file(&boot_config::run_command_file())
     }
+
+    // Tug only: delivering the proxy image to a host that cannot pull it.
+
+    /// The image this host's proxy runs, when the config names it (`proxy.run`); `None` when
+    /// it comes from the legacy boot files (see [`ProxyCommands::boot_image`]).
+    pub fn configured_image(&self) -> Option<String> {
+        self.run.as_ref().map(ProxyRun::image)
+    }
+
+    /// `echo $(cat .kamal/proxy/image …):$(cat .kamal/proxy/image_version …)`: the image the
+    /// legacy boot files select.
+    pub fn boot_image(&self) -> Command {
+        let sub = |c: Command| format!("$({})", c.to_shell());
+        Command::new(["echo".to_string(), format!("{}:{}", sub(self.read_image()), sub(self.read_image_version()))]).via_env()
+    }
+
+    /// `docker container inspect kamal-proxy --format '{{.Id}}'`: succeeds when the proxy
+    /// container exists (then `docker container start` needs no image).
+    pub fn container_exists(&self) -> Command {
+        docker(["container", "inspect", CONTAINER_NAME, "--format", "'{{.Id}}'"])
+    }
+
+    /// `docker image inspect IMAGE --format '{{.Id}}'`: the image's id (fails when missing).
+    pub fn image_id(&self, image: &str) -> Command {
+        docker(["image".to_string(), "inspect".to_string(), crate::shell::escape_shell_value(image), "--format".into(), "'{{.Id}}'".into()])
+    }
+
+    /// `docker pull IMAGE`.
+    pub fn pull_image(&self, image: &str) -> Command {
+        docker(["pull".to_string(), crate::shell::escape_shell_value(image)])
+    }
+
+    /// `docker save IMAGE` (run on the deploying machine, streamed into [`Self::load_image`]).
+    pub fn save_image(&self, image: &str) -> Command {
+        docker(["save".to_string(), crate::shell::escape_shell_value(image)])
+    }
+
+    /// `docker load` (reads an image archive on standard input).
+    pub fn load_image(&self) -> Command {
+        docker(["load"])
+    }
 }
 
 

@@ -28,6 +28,10 @@ impl Runner for LocalRunner {
         run_process(p, None, &target.to_string(), &command.to_redacted(), options.timeout)
     }
 
+    fn stream(&self, host: &str, _local: &Command, remote: &Command, _timeout: Duration) -> Result<Output, ExecError> {
+        Err(ExecError::Unreachable { host: host.into(), message: format!("the local runner cannot reach hosts (`{}`)", remote.to_redacted()) })
+    }
+
     fn upload(&self, host: &str, upload: &Upload) -> Result<(), ExecError> {
         Err(ExecError::Upload {
             host: host.into(),
@@ -46,9 +50,18 @@ pub(crate) fn run_process(
     shown: &str,
     timeout: Duration,
 ) -> Result<Output, ExecError> {
-    p.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    p.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    spawn_and_collect(p, stdin, target, shown, timeout)
+}
+
+/// Like [`run_process`], for a process whose standard input the caller has already set (a
+/// pipe from another process).
+pub(crate) fn run_process_with_stdin_set(p: Process, target: &str, shown: &str, timeout: Duration) -> Result<Output, ExecError> {
+    spawn_and_collect(p, None, target, shown, timeout)
+}
+
+fn spawn_and_collect(mut p: Process, stdin: Option<Vec<u8>>, target: &str, shown: &str, timeout: Duration) -> Result<Output, ExecError> {
+    p.stdout(Stdio::piped()).stderr(Stdio::piped());
     let program = p.get_program().to_string_lossy().into_owned();
     let mut child = p.spawn().map_err(|source| ExecError::Spawn { target: target.into(), program, source })?;
     if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {

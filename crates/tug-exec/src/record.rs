@@ -96,6 +96,14 @@ impl Runner for RecordingRunner {
         Ok(reply)
     }
 
+    fn stream(&self, host: &str, local: &Command, remote: &Command, _timeout: std::time::Duration) -> Result<Output, ExecError> {
+        let shown = format!("{} | ssh {host} {}", local.to_redacted(), remote.to_redacted());
+        if let Ok(mut s) = self.steps.lock() {
+            s.push(Step::Run { target: Target::Local, command: shown });
+        }
+        Ok(Output::ok(""))
+    }
+
     fn upload(&self, host: &str, upload: &Upload) -> Result<(), ExecError> {
         if let Ok(mut s) = self.steps.lock() {
             s.push(Step::Upload {

@@ -76,4 +76,9 @@ pub trait Runner: Send + Sync {
 
     /// Writes a file on a host with the given mode, creating its directory.
     fn upload(&self, host: &str, upload: &Upload) -> Result<(), ExecError>;
+
+    /// Runs `local` on the deploying machine with its standard output fed to `remote` on
+    /// `host` (e.g. `docker save IMAGE` into `docker load`). The result is the remote side's,
+    /// unless the local side failed.
+    fn stream(&self, host: &str, local: &Command, remote: &Command, timeout: Duration) -> Result<Output, ExecError>;
 }

@@ -2,14 +2,14 @@
 //! host (ControlMaster), so the user's `~/.ssh/config`, agent, ProxyJump and known_hosts apply.
 
 use std::path::PathBuf;
-use std::process::Command as Process;
+use std::process::{Command as Process, Stdio};
 use std::time::Duration;
 
 use tug_commands::Command;
 use tug_commands::shell::single_quote;
 
 use crate::error::ExecError;
-use crate::local::run_process;
+use crate::local::{run_process, run_process_with_stdin_set};
 use crate::output::Output;
 use crate::runner::{RunOptions, Runner, Target, Upload};
 
@@ -141,6 +141,36 @@ impl Runner for SshRunner {
         };
         let out = run_process(self.process(host, &command.to_remote_shell()), None, host, &command.to_redacted(), options.timeout)?;
         Self::check_reachable(host, out)
+    }
+
+    fn stream(&self, host: &str, local: &Command, remote: &Command, timeout: Duration) -> Result<Output, ExecError> {
+        // Local stdout goes straight into ssh's stdin (no buffering of the whole stream here).
+        let shown = format!("{} | ssh {host} {}", local.to_redacted(), remote.to_redacted());
+        let mut source = Process::new("sh");
+        source.arg("-c").arg(local.to_shell()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = source.spawn().map_err(|source| ExecError::Spawn { target: "local".into(), program: "sh".into(), source })?;
+        let Some(pipe) = child.stdout.take() else {
+            let _ = child.kill();
+            return Err(ExecError::Upload { host: host.into(), path: String::new(), message: "no pipe from the local command".into() });
+        };
+        let local_err = child.stderr.take();
+        let err_reader = std::thread::spawn(move || {
+            let mut buf = String::new();
+            if let Some(mut e) = local_err {
+                let _ = std::io::Read::read_to_string(&mut e, &mut buf);
+            }
+            buf
+        });
+        let mut sink = self.process(host, &remote.to_remote_shell());
+        sink.stdin(Stdio::from(pipe));
+        let out = run_process_with_stdin_set(sink, host, &shown, timeout);
+        let local_status = child.wait().ok().and_then(|s| s.code());
+        let local_stderr = err_reader.join().unwrap_or_default();
+        let out = Self::check_reachable(host, out?)?;
+        if local_status != Some(0) {
+            return Ok(Output { status: local_status.or(Some(1)), stdout: out.stdout, stderr: format!("{local_stderr}{}", out.stderr) });
+        }
+        Ok(out)
     }
 
     fn upload(&self, host: &str, upload: &Upload) -> Result<(), ExecError> {

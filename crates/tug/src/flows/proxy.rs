@@ -6,6 +6,8 @@ use tug_commands::logs::LogOptions;
 use tug_commands::proxy::{MINIMUM_VERSION, ProxyCommands};
 use tug_commands::server::ServerCommands;
 
+use tug_exec::Runner;
+
 use crate::context::Context;
 use crate::events::Event;
 use crate::flows::error::{FlowError, FlowResult};
@@ -43,11 +45,54 @@ pub fn boot(ctx: &Context) -> FlowResult<()> {
                 )));
             }
             ctx.execute(&host(h), &proxy.ensure_apps_config_directory())?;
+            ensure_image(ctx, h, &proxy)?;
             ctx.execute(&host(h), &proxy.start_or_run())?;
             Ok(())
         })?;
         Ok(())
     })
+}
+
+/// How long streaming the proxy image to one host may take.
+const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Tug only (a deliberate difference): makes sure a host that is about to run a new proxy
+/// container has the proxy image. When there is no `kamal-proxy` container, the image is not on
+/// the host and `docker pull` cannot get it (no registry has it, or the host cannot reach one),
+/// the image is streamed from this machine: `docker save IMAGE | ssh HOST docker load`.
+pub fn ensure_image(ctx: &Context, h: &str, proxy: &ProxyCommands) -> FlowResult<()> {
+    let container = ctx.check(&host(h), &proxy.container_exists(), "proxy container exists")?;
+    if container == Some(true) {
+        return Ok(());
+    }
+    let image = match proxy.configured_image() {
+        Some(image) => image,
+        None => match ctx.query_lenient(&host(h), &proxy.boot_image(), "proxy image")?.known() {
+            Some(image) if !image.trim().is_empty() => image.trim().to_string(),
+            _ => return Ok(()),
+        },
+    };
+    let present = ctx.check(&host(h), &proxy.image_id(&image), "proxy image present")?;
+    if present == Some(true) {
+        return Ok(());
+    }
+    let pulled = ctx.when(Some(h), &format!("the proxy image {image} is not on the host"), present.map(|p| !p), || {
+        let out = ctx.execute_lenient(&host(h), &proxy.pull_image(&image))?;
+        Ok(out.success().then_some(()).ok_or(out.tail(1)))
+    })?;
+    let Some(Err(pull_error)) = pulled else { return Ok(()) };
+    if ctx.is_plan() {
+        return Ok(());
+    }
+    let local = tug_exec::LocalRunner.run(&tug_exec::Target::Local, &proxy.image_id(&image), &tug_exec::RunOptions::default())?;
+    if !local.success() {
+        return Err(FlowError::msg(format!(
+            "{h}: the proxy image `{image}` is not on the host and could not be pulled ({pull_error}); it is not on this machine either, so it cannot be sent over SSH (for tug-proxy: `crates/tug-proxy/image/build`)"
+        )));
+    }
+    ctx.phase(format!("Sending the proxy image {image} to {h} over SSH (it could not be pulled there)..."));
+    ctx.stream(h, &proxy.save_image(&image), &proxy.load_image(), DELIVERY_TIMEOUT)?;
+    Ok(())
 }
 
 /// `proxy reboot [--rolling]`: a new kamal-proxy container, host group by host group.

@@ -166,6 +166,22 @@ impl Context<'_> {
         Ok(self.ask(target, command, about, false)?.1)
     }
 
+    /// Runs `local` here with its output fed to `remote` on `h` (an image streamed with
+    /// `docker save | ssh docker load`); a non-zero exit on either side fails the flow.
+    pub fn stream(&self, h: &str, local: &Command, remote: &Command, timeout: std::time::Duration) -> FlowResult<Output> {
+        let shown = format!("{} | ssh {h} {}", local.to_redacted(), remote.to_redacted());
+        self.emit(Event::Run { target: LOCAL.to_string(), command: shown.clone() });
+        let started = Instant::now();
+        let out = self.runner().stream(h, local, remote, timeout)?;
+        if self.mode() == Mode::Run {
+            self.emit(Event::Finished { target: LOCAL.to_string(), status: out.status, millis: started.elapsed().as_millis() });
+        }
+        if !out.success() {
+            return Err(FlowError::CommandFailed { target: h.to_string(), command: shown, status: out.status, tail: out.tail(3) });
+        }
+        Ok(out)
+    }
+
     /// Puts a file on a host.
     pub fn upload(&self, host: &str, upload: &Upload) -> FlowResult<()> {
         let content = (!upload.sensitive)
