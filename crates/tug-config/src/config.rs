@@ -282,6 +282,7 @@ fn check_sections(c: &mut Checker, raw: &Node) {
     check_section(c, raw, "proxy", |c, node| proxy::check(c, "proxy", node));
     check_section(c, raw, "ssh", |c, node| check_by_example(c, "ssh", node));
     check_section(c, raw, "sshkit", |c, node| check_by_example(c, "sshkit", node));
+    crate::extension::check(c, raw);
 }
 
 /// The root check already reported a wrong type for this section: do not pile on.

@@ -12,10 +12,13 @@
 pub mod docs;
 pub mod accessory;
 pub mod boot;
+pub mod advice;
 pub mod builder;
+pub mod cloudflare;
 pub mod config;
 pub mod env;
 pub mod erb;
+pub mod extension;
 pub mod loader;
 pub mod logging;
 pub mod proxy;

@@ -139,6 +139,7 @@ pub fn docs_section_for(ctx: &str) -> &'static str {
         "sshkit" => "sshkit",
         "boot" => "boot",
         "output" => "output",
+        "x-tug" => "x-tug",
         _ => "configuration",
     }
 }

@@ -1,0 +1,192 @@
+//! Advice about a valid configuration: setups that load fine but will not work, or will lose
+//! data, in ways Tug can see from the files alone. `tug config` prints these as warnings on
+//! stderr, `tug doctor` as check lines, and deploy plans show the SQLite ones.
+//!
+//! - **Cloudflare**: the origin must serve what Cloudflare's SSL/TLS mode expects. `proxy.ssl:
+//!   false` serves plain HTTP, which only Flexible accepts; Full and Full (strict) connect over
+//!   HTTPS. Let's Encrypt behind the orange cloud can only pass HTTP-01. The mode is not in the
+//!   files unless stated as `x-tug.cloudflare.ssl_mode`; without it Tug reminds, with it Tug
+//!   checks.
+//! - **SQLite**: a volume lives on one server, so a role with a SQLite volume on several hosts
+//!   gives each host its own database.
+
+use crate::extension::{SslMode, XTug};
+use crate::proxy::Proxy;
+use crate::role::Role;
+use crate::yaml::{Node, Value};
+use crate::Config;
+
+/// How serious a piece of advice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// It may work, but probably not as intended.
+    Warning,
+    /// It cannot work as configured (`tug doctor` fails on it).
+    Error,
+}
+
+/// One piece of advice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Advice {
+    /// Warning or error.
+    pub level: Level,
+    /// What it is about: `cloudflare` or `sqlite`.
+    pub topic: &'static str,
+    /// The role concerned.
+    pub role: String,
+    /// What is wrong (lowercase start, no trailing period).
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+/// Every piece of advice for `config`, Cloudflare first, in role order.
+pub fn advise(config: &Config) -> Vec<Advice> {
+    let x = XTug::from_config(config);
+    let mut out: Vec<Advice> = Vec::new();
+    for role in &config.roles {
+        if let Some(proxy) = &role.proxy {
+            for a in cloudflare(role, proxy, &x) {
+                if !out.iter().any(|o| o.message == a.message) {
+                    out.push(a);
+                }
+            }
+        }
+    }
+    for role in &config.roles {
+        out.extend(sqlite(config, role, &x));
+    }
+    out
+}
+
+const ORIGIN_CA: &str = "`ssl: {certificate_pem: CLOUDFLARE_ORIGIN_CERT, private_key_pem: CLOUDFLARE_ORIGIN_KEY}` (secrets holding a Cloudflare Origin CA certificate and key)";
+
+fn cloudflare(role: &Role, proxy: &Proxy, x: &XTug) -> Vec<Advice> {
+    let hosts = proxy.hosts();
+    if hosts.is_empty() {
+        return Vec::new();
+    }
+    let names = hosts.join(", ");
+    let advice = |level, message: String, help: String| Advice { level, topic: "cloudflare", role: role.name.clone(), message, help };
+    let custom = proxy.custom_ssl_certificate();
+    match (proxy.ssl(), x.ssl_mode) {
+        (false, Some(mode)) if mode.origin_https() => vec![advice(
+            Level::Error,
+            format!(
+                "Cloudflare's SSL/TLS mode is {} but `proxy.ssl` is false for {names}: in {} mode Cloudflare connects to your servers over HTTPS, which the proxy does not serve without TLS, so visitors get Cloudflare's error 525 (SSL handshake failed)",
+                mode.label(),
+                mode.label()
+            ),
+            format!("serve HTTPS at the origin: set {ORIGIN_CA} and keep Full (strict), which works on every server; or switch Cloudflare to Flexible (plain HTTP to your servers) and say `ssl_mode: flexible`. See docs/cloudflare.md"),
+        )],
+        (false, None) => vec![advice(
+            Level::Warning,
+            format!(
+                "`proxy.ssl` is false for {names}: if Cloudflare is in front, its SSL/TLS mode must be Flexible (plain HTTP to your servers); Full and Full (strict) connect over HTTPS, which the proxy does not serve this way (error 525)"
+            ),
+            format!("better: Full (strict) with {ORIGIN_CA}; then say which mode you use with `x-tug: {{cloudflare: {{ssl_mode: full_strict}}}}` (or `flexible`) and Tug checks it. See docs/cloudflare.md"),
+        )],
+        (true, Some(SslMode::Flexible)) => vec![advice(
+            Level::Error,
+            format!(
+                "Cloudflare's SSL/TLS mode is Flexible but `proxy.ssl` is on for {names}: Cloudflare sends plain HTTP, the proxy redirects it to HTTPS, and visitors get a redirect loop (ERR_TOO_MANY_REDIRECTS)"
+            ),
+            "set Cloudflare's mode to Full (strict) (and `ssl_mode: full_strict`), or turn `proxy.ssl` off".into(),
+        )],
+        (true, Some(mode)) if !custom && mode != SslMode::Off => vec![advice(
+            Level::Warning,
+            format!(
+                "Let's Encrypt (`proxy.ssl: true`) behind Cloudflare's proxy for {names}: Cloudflare ends TLS at its edge, so the TLS-ALPN-01 challenge never reaches your server; only HTTP-01 can, and only if http://{}/.well-known/acme-challenge/ reaches the server over plain HTTP",
+                hosts[0]
+            ),
+            format!("use {ORIGIN_CA} instead: no challenge, valid for up to 15 years, and the same certificate serves every server. See docs/cloudflare.md"),
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// The container side of a volume (`name:/path[:ro]` or `/host:/path`).
+fn container_path(volume: &str) -> Option<&str> {
+    let mut parts = volume.split(':');
+    let _source = parts.next()?;
+    parts.next().filter(|p| p.starts_with('/'))
+}
+
+/// A directory where apps usually keep SQLite files (`/rails/storage`, `/data`, `/app/db`…).
+fn looks_like_sqlite_dir(path: &str) -> bool {
+    let p = path.trim_end_matches('/').to_ascii_lowercase();
+    let last = p.rsplit('/').next().unwrap_or("");
+    p.contains("sqlite") || matches!(last, "storage" | "db" | "data" | "database" | "databases")
+}
+
+fn strings(node: Option<&Node>) -> Vec<String> {
+    match node.map(|n| &n.value) {
+        Some(Value::Seq(items)) => items.iter().map(Node::to_ruby_s).collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(_) => node.map(|n| vec![n.to_ruby_s()]).unwrap_or_default(),
+    }
+}
+
+/// The volumes a role's containers get: the root `volumes`, and the role's `options.volume`.
+pub fn role_volumes(config: &Config, role: &Role) -> Vec<String> {
+    let mut v = config.volumes();
+    if let Some(options) = role.setting("options") {
+        v.extend(strings(options.get("volume")));
+        v.extend(strings(options.get("v")));
+    }
+    v
+}
+
+/// The volume of `role` that holds its SQLite database, if any: the one containing
+/// `x-tug.db.path`, else one mounted at a directory where apps keep SQLite files.
+pub fn sqlite_volume(config: &Config, role: &Role, x: &XTug) -> Option<String> {
+    let volumes = role_volumes(config, role);
+    if let Some(db) = &x.db_path {
+        return volumes.into_iter().find(|v| {
+            container_path(v).is_some_and(|c| {
+                let dir = c.trim_end_matches('/');
+                db.starts_with(&format!("{dir}/"))
+            })
+        });
+    }
+    volumes.into_iter().find(|v| container_path(v).is_some_and(looks_like_sqlite_dir))
+}
+
+fn sqlite(config: &Config, role: &Role, x: &XTug) -> Option<Advice> {
+    let volume = sqlite_volume(config, role, x)?;
+    let n = role.tagged_hosts.len();
+    if n < 2 {
+        return None;
+    }
+    Some(Advice {
+        level: Level::Warning,
+        topic: "sqlite",
+        role: role.name.clone(),
+        message: format!(
+            "SQLite on a volume is per server: the {n} `{}` hosts ({}) would each have their own database in `{volume}`, and writes on one are never seen by the others",
+            role.name,
+            role.hosts().join(", ")
+        ),
+        help: format!(
+            "keep the database on one primary server: leave only it in `servers.{}` (add the other servers under a role without the volume), and send traffic for the database to it; tug-proxy can route writes to a primary and reads elsewhere (`--read-target`, `kamal-writer` cookie), but other servers need a replica to read from. See docs/DEPLOYMENT.md, \"SQLite on one primary\"",
+            role.name
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_paths_and_sqlite_dirs() {
+        assert_eq!(container_path("zen_miner_storage:/rails/storage"), Some("/rails/storage"));
+        assert_eq!(container_path("/srv/data:/data:ro"), Some("/data"));
+        assert_eq!(container_path("justaname"), None);
+        assert!(looks_like_sqlite_dir("/rails/storage"));
+        assert!(looks_like_sqlite_dir("/app/db/"));
+        assert!(looks_like_sqlite_dir("/var/lib/sqlite"));
+        assert!(!looks_like_sqlite_dir("/rails/public/assets"));
+        assert!(!looks_like_sqlite_dir("/tmp"));
+    }
+}
