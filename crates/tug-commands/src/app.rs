@@ -134,6 +134,12 @@ impl<'a> AppCommands<'a> {
         docker(["start".to_string(), self.container_name(None)])
     }
 
+    /// Tug only: starts the (stopped) container of `version` again:
+    /// `docker container ls --all --filter 'name=^<container>$' --quiet | xargs docker start`.
+    pub fn start_version(&self, version: &str) -> Command {
+        self.container_id_for_version(version, false).pipe(xargs(docker(["start"])))
+    }
+
     /// The health (or state) of the container of `version`.
     pub fn status(&self, version: &str) -> Command {
         self.container_id_for_version(version, false)

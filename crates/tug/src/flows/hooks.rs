@@ -45,11 +45,11 @@ pub fn run(ctx: &Context, name: &str, secrets: bool, extra: &[(&str, &str)]) -> 
     if ctx.is_plan() {
         return Ok(());
     }
-    let options = RunOptions {
-        cwd: Some(ctx.root()),
-        env: env.iter().map(|(k, v)| (k.clone(), v.expose().to_string())).collect(),
-        ..RunOptions::default()
-    };
+    let mut vars: Vec<(String, String)> = env.iter().map(|(k, v)| (k.clone(), v.expose().to_string())).collect();
+    if let Some(path) = path_with_shims() {
+        vars.push(("PATH".into(), path));
+    }
+    let options = RunOptions { cwd: Some(ctx.root()), env: vars, ..RunOptions::default() };
     let out = tug_exec::LocalRunner.run(&Target::Local, &command, &options)?;
     if !out.success() {
         let mut text = out.stdout.clone();
@@ -62,6 +62,46 @@ pub fn run(ctx: &Context, name: &str, secrets: bool, extra: &[(&str, &str)]) -> 
         return Err(FlowError::Hook { name: name.to_string(), output: text });
     }
     Ok(())
+}
+
+/// `PATH` for hooks: a directory whose `kamal` and `tug` run this very binary, then the
+/// inherited `PATH`, so hooks written for Kamal (`kamal app exec …`) drive Tug. `None` when
+/// the directory cannot be made (the hook then runs with the inherited `PATH`).
+fn path_with_shims() -> Option<String> {
+    static SHIMS: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let dir = SHIMS.get_or_init(make_shims).as_ref()?;
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    let mut parts = vec![dir.clone()];
+    parts.extend(std::env::split_paths(&inherited));
+    std::env::join_paths(parts).ok()?.into_string().ok()
+}
+
+/// Makes (or reuses) `<tmp>/tug-hook-bin-<hash of this binary's path>/{kamal,tug}`.
+#[cfg(unix)]
+fn make_shims() -> Option<std::path::PathBuf> {
+    use std::hash::{Hash, Hasher};
+    let exe = std::env::current_exe().ok()?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    exe.hash(&mut hasher);
+    let dir = std::env::temp_dir().join(format!("tug-hook-bin-{:016x}", hasher.finish()));
+    std::fs::create_dir_all(&dir).ok()?;
+    for name in ["kamal", "tug"] {
+        let link = dir.join(name);
+        if std::fs::read_link(&link).ok().as_deref() == Some(exe.as_path()) {
+            continue;
+        }
+        // Made beside the link and renamed over it, so concurrent runs never see no link.
+        let tmp = dir.join(format!(".{name}.{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(&exe, &tmp).ok()?;
+        std::fs::rename(&tmp, &link).ok()?;
+    }
+    Some(dir)
+}
+
+#[cfg(not(unix))]
+fn make_shims() -> Option<std::path::PathBuf> {
+    None
 }
 
 /// The `pre-connect` hook, once per run, before the first server is contacted.

@@ -4,6 +4,7 @@
 //! barrier held for other roles until the first primary-role container is healthy, the old
 //! container stopped; finally the image tagged as latest.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use tug_commands::app::{AppCommands, LogOptions, container_hostname};
@@ -64,6 +65,7 @@ pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
         Ok(())
     })?;
     let barrier = Barrier::new();
+    let switched = Mutex::new(Vec::new());
     let groups: Vec<Vec<String>> = match ctx.config.boot.group_size(ctx.config.all_hosts().len()) {
         Some(n) if n > 0 => app_hosts.chunks(n).map(<[String]>::to_vec).collect(),
         _ => vec![app_hosts.clone()],
@@ -71,7 +73,11 @@ pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
     for group in groups {
         let list = group.join(",");
         hooks::run(ctx, "pre-app-boot", false, &[("hosts", &list)])?;
-        ctx.on_roles(&group, ctx.config.boot.parallel_roles, |h, r| boot_one(ctx, h, r, version, &barrier))?;
+        let booted = ctx.on_roles(&group, ctx.config.boot.parallel_roles, |h, r| boot_one(ctx, h, r, version, &barrier, &switched));
+        if let Err(e) = booted {
+            let switched = switched.into_inner().unwrap_or_default();
+            return Err(switch_back(ctx, version, e, switched));
+        }
         hooks::run(ctx, "post-app-boot", false, &[("hosts", &list)])?;
         if let Some(wait) = ctx.config.boot.wait.filter(|w| *w > 0) {
             let secs = u64::try_from(wait).unwrap_or(0);
@@ -143,7 +149,100 @@ fn certificates(ctx: &Context, app: &AppCommands) -> FlowResult<()> {
     Ok(())
 }
 
-fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Barrier) -> FlowResult<()> {
+/// A host and role that switched to the new version during this boot, and the version it ran
+/// before (`None`: nothing ran).
+#[derive(Debug, Clone)]
+struct Switched {
+    host: String,
+    role: String,
+    old: Option<String>,
+}
+
+/// Whether a failed boot switches the hosts that already switched back (Tug's default;
+/// `x-tug: {rollback_on_failure: false}` keeps Kamal's per-host behaviour).
+pub fn rollback_on_failure(ctx: &Context) -> bool {
+    ctx.config
+        .root_key("x-tug")
+        .and_then(|x| x.get("rollback_on_failure"))
+        .and_then(tug_config::yaml::Node::as_bool)
+        .unwrap_or(true)
+}
+
+/// Tug only (a deliberate difference): after a failed boot, every host that already switched
+/// to `version` in this run boots the version it served before again (its container started,
+/// kamal-proxy pointed back at it, the new container stopped). Returns the error to report,
+/// in one line.
+fn switch_back(ctx: &Context, version: &str, error: FlowError, switched: Vec<Switched>) -> FlowError {
+    let line = error.to_string();
+    if ctx.is_plan() || switched.is_empty() {
+        return error;
+    }
+    if !rollback_on_failure(ctx) {
+        let hosts: Vec<&str> = switched.iter().map(|s| s.host.as_str()).collect();
+        return FlowError::msg(format!("{line}; {} now run{} {version} (x-tug.rollback_on_failure is off)", hosts.join(", "), if hosts.len() == 1 { "s" } else { "" }));
+    }
+    let mut hosts: Vec<String> = switched.iter().map(|s| s.host.clone()).collect();
+    hosts.dedup();
+    ctx.phase(format!("Switching {} back to the version{} served before, because the deploy of {version} failed...", hosts.join(", "), if hosts.len() == 1 { " it" } else { "s they" }));
+    let reverted = ctx.on_hosts(&hosts, |h| {
+        let mut olds = Vec::new();
+        for s in switched.iter().filter(|s| s.host == h) {
+            let r = role(ctx, &s.role)?;
+            let app = AppCommands::new(ctx.config, r, h, version);
+            match &s.old {
+                Some(old) => {
+                    audit::record(ctx, h, &format!("Switching back to app version {old} after the failed deploy of {version}"), Some(&r.name))?;
+                    ctx.execute(&host(h), &app.start_version(old))?;
+                    if r.running_proxy() {
+                        let id = ctx.query(&host(h), &app.container_id_for_version(old, false), "container of the previous version")?;
+                        ctx.execute(&host(h), &app.deploy(id.text()))?;
+                    } else {
+                        poller::wait_for_healthy(ctx, h, || ctx.query_lenient(&host(h), &app.status(old), "container health"))?;
+                    }
+                    olds.push(old.clone());
+                }
+                None => {
+                    audit::record(ctx, h, &format!("Removing app version {version} after its failed deploy (no version ran before)"), Some(&r.name))?;
+                    if r.running_proxy() {
+                        ctx.execute_lenient(&host(h), &app.remove())?;
+                    }
+                    olds.push("nothing".into());
+                }
+            }
+            ctx.execute_lenient(&host(h), &app.stop(Some(version)))?;
+        }
+        Ok(format!("{h} to {}", olds.join("+")))
+    });
+    match reverted {
+        Ok(done) => FlowError::msg(format!("{line}; switched back {}", done.join(", "))),
+        Err(e) => FlowError::msg(format!("{line}; switching back failed too: {e}")),
+    }
+}
+
+/// The short reason for a failed step: what the command printed, not the command itself.
+fn reason(e: &FlowError) -> String {
+    match e {
+        FlowError::CommandFailed { tail, status, .. } if !tail.trim().is_empty() => {
+            let s = status.map_or("killed".to_string(), |c| format!("exit status {c}"));
+            format!("{} ({s})", tail.trim().replace('\n', " / "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The last lines the container of `version` printed, on one line (`None` if it has none).
+fn last_log_lines(ctx: &Context, app: &AppCommands, version: &str, lines: u64) -> Option<String> {
+    let h = app.host();
+    let id = ctx.query_lenient(&host(h), &app.container_id_for_version(version, false), "container id").ok()?;
+    let id = id.known().map(str::trim).filter(|i| !i.is_empty())?.to_string();
+    let opts = LogOptions { lines: Some(lines), timestamps: false, ..LogOptions::default() };
+    let logs = ctx.query_lenient(&host(h), &app.logs(Some(&id), &opts), "container logs").ok()?;
+    let mut text: Vec<&str> = logs.text().lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    text.dedup();
+    (!text.is_empty()).then(|| text.join(" / "))
+}
+
+fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Barrier, switched: &Mutex<Vec<Switched>>) -> FlowResult<()> {
     let r = role(ctx, role_name)?;
     let app = AppCommands::new(ctx.config, r, h, version);
     let primary = ctx.specifics.primary_role.clone().unwrap_or_default();
@@ -160,8 +259,22 @@ fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Ba
             if gatekeeper && barrier.close() {
                 show_failure(ctx, &app, version);
             }
-            ctx.execute_lenient(&host(h), &app.stop(Some(version)))?;
-            return Err(FlowError::msg(format!("Failed to boot {role_name} on {h}: {e}")));
+            let logs = if ctx.is_plan() || matches!(e, FlowError::Exec(tug_exec::ExecError::Unreachable { .. })) {
+                None
+            } else {
+                last_log_lines(ctx, &app, version, 3)
+            };
+            // An unreachable host cannot stop anything; say why it failed all the same.
+            let _ = ctx.execute_lenient(&host(h), &app.stop(Some(version)));
+            let logs = logs.map(|l| format!("; last log lines: {l}")).unwrap_or_default();
+            return Err(FlowError::msg(format!("Failed to boot {role_name} on {h}: {}{logs}", reason(&e))));
+        }
+        if let Ok(mut s) = switched.lock() {
+            s.push(Switched {
+                host: h.to_string(),
+                role: role_name.to_string(),
+                old: old.as_ref().filter(|o| o.0).map(|o| o.1.clone()),
+            });
         }
         if gatekeeper && barrier.open() && !ctx.is_plan() {
             ctx.phase(format!("First {primary} container is healthy on {h}, booting any other roles"));
