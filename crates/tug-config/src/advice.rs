@@ -84,7 +84,7 @@ fn cloudflare(role: &Role, proxy: &Proxy, x: &XTug) -> Vec<Advice> {
             format!(
                 "`proxy.ssl` is false for {names}: if Cloudflare is in front, its SSL/TLS mode must be Flexible (plain HTTP to your servers); Full and Full (strict) connect over HTTPS, which the proxy does not serve this way (error 525)"
             ),
-            format!("better: Full (strict) with {ORIGIN_CA}; then say which mode you use with `x-tug: {{cloudflare: {{ssl_mode: full_strict}}}}` (or `flexible`) and Tug checks it. See docs/cloudflare.md"),
+            format!("prefer Full (strict) with {ORIGIN_CA}; then say which mode you use with `x-tug: {{cloudflare: {{ssl_mode: full_strict}}}}` (or `flexible`) and Tug checks it. See docs/cloudflare.md"),
         )],
         (true, Some(SslMode::Flexible)) => vec![advice(
             Level::Error,

@@ -12,15 +12,31 @@ use crate::yaml_out;
 pub struct ConfigArgs {}
 
 /// Runs `tug config`: loads the configuration named by `-c`/`-d`, prints Kamal's view of it
-/// as YAML (with Kamal's `:key` symbols), or as one JSON object with `--json`.
+/// as YAML (with Kamal's `:key` symbols), or as one JSON object with `--json`. Advice about
+/// the configuration (Cloudflare SSL modes, SQLite volumes) goes to stderr, never into the data.
 pub fn run(global: &GlobalArgs, args: &ConfigArgs) -> Result<ExitStatus, Error> {
     let _ = args;
     let config = super::load_config(global)?;
     let view = kamal_view(&config).map_err(Error::Config)?;
+    if !global.quiet {
+        let mut err = std::io::stderr().lock();
+        for advice in tug_config::advice::advise(&config) {
+            let _ = std::io::Write::write_all(&mut err, advice_text(&advice).as_bytes());
+        }
+    }
     if global.json {
         println!("{}", serde_json::to_string_pretty(&view).unwrap_or_default());
     } else {
         print!("{}", yaml_out::kamal_yaml(&view));
     }
     Ok(ExitStatus::Success)
+}
+
+/// One piece of advice as stderr lines: `warning: [topic] message` (or `error:`), then `help:`.
+pub fn advice_text(advice: &tug_config::advice::Advice) -> String {
+    let level = match advice.level {
+        tug_config::advice::Level::Warning => "warning",
+        tug_config::advice::Level::Error => "error",
+    };
+    format!("{level}: [{}] {}\n  help: {}\n", advice.topic, advice.message, advice.help)
 }

@@ -9,7 +9,7 @@ use crate::error::{Error, ExitStatus};
 #[derive(Debug, Clone, Args)]
 pub struct DocsArgs {
     /// The section to show (accessory, alias, boot, builder, env, logging, output, proxy,
-    /// registry, role, servers, ssh, sshkit); all of it without one
+    /// registry, role, servers, ssh, sshkit, and Tug's own x-tug); all of it without one
     #[arg(value_name = "SECTION")]
     pub section: Option<String>,
 }
@@ -21,6 +21,7 @@ pub fn run(global: &GlobalArgs, args: &DocsArgs) -> Result<ExitStatus, Error> {
     let _ = global;
     let page = match &args.section {
         None => tug_config::docs::section("configuration"),
+        Some(name) if name.eq_ignore_ascii_case(tug_config::extension::KEY) => Some(tug_config::extension::DOC),
         Some(name) => tug_config::docs::lookup(name),
     };
     match page {

@@ -114,7 +114,7 @@ pub fn handles(command: &Command) -> bool {
     ) && !matches!(command, Command::Proxy(ProxyCommand::BootConfig(_) | ProxyCommand::Upgrade(_)) | Command::Accessory(AccessoryCommand::Upgrade(_)) | Command::Build(BuildCommand::Create | BuildCommand::Remove | BuildCommand::Details | BuildCommand::Dev(_)))
 }
 
-fn ssh_options(config: &tug_config::Config) -> SshOptions {
+pub(crate) fn ssh_options(config: &tug_config::Config) -> SshOptions {
     let dir = std::env::temp_dir().join(format!("tug-ssh-{}", std::process::id() % 100_000));
     let _ = std::fs::create_dir_all(&dir);
     let mut o = SshOptions::new(dir);

@@ -13,6 +13,7 @@ pub mod build;
 pub mod config;
 pub mod deploy;
 pub mod docs;
+pub mod doctor;
 pub mod flow;
 pub mod init;
 pub mod lock;
@@ -345,7 +346,7 @@ pub fn run_in(invocation: &Invocation, env: flow::Environment) -> Result<ExitSta
         Command::Init(args) => init::run(global, args),
         Command::Secrets(cmd) => secrets::run(global, cmd),
         Command::Upgrade(_) => Err(Error::not_available(line, Part::Deploy)),
-        Command::Doctor => Err(Error::not_available(line, Part::Doctor)),
+        Command::Doctor => doctor::run(global, env),
         command if flow::handles(command) => flow::execute(invocation, env),
         _ => Err(Error::not_available(line, Part::CommandsLayer)),
     }

@@ -7,6 +7,7 @@ pub mod app;
 pub mod audit;
 pub mod build;
 pub mod deploy;
+pub mod doctor;
 pub mod error;
 pub mod hooks;
 pub mod lock;
