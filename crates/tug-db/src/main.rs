@@ -84,10 +84,11 @@ enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         keep: u64,
     },
-    /// Find SQLite databases under a directory (two levels deep)
+    /// Find SQLite databases under directories (two levels deep)
     Find {
         /// Where to look
-        dir: PathBuf,
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
     },
     /// Write a file to stdout (how `tug db download` reads from a volume)
     Cat {
@@ -230,8 +231,8 @@ fn run(command: Command) -> Result<Option<Value>, DbError> {
             }
             Ok(Some(json!({ "dir": dir, "removed": removed })))
         }
-        Command::Find { dir } => {
-            let found = find(&dir, 2);
+        Command::Find { dirs } => {
+            let found: Vec<PathBuf> = dirs.iter().flat_map(|d| find(d, 2)).collect();
             for f in &found {
                 println!("{}", f.display());
             }

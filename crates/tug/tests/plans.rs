@@ -153,6 +153,35 @@ plan_snapshot!(
     "deploy -P -d alpha --dry-run --offline --version 999"
 );
 
+fn zen_db() -> Project {
+    let p = zen();
+    let config = std::fs::read_to_string(ZEN).expect("zen")
+        + "\nx-tug:\n  db:\n    path: /rails/storage/production.sqlite3\n    backups: /rails/storage/backups\n    keep: 5\n    image: registry.example/tug-db:7\n";
+    std::fs::write(p.dir.path().join("config/deploy.yml"), config).expect("write");
+    p
+}
+
+plan_snapshot!(zen_db_backup, zen(), "db backup --dry-run --offline --version 999");
+plan_snapshot!(zen_db_backup_configured, zen_db(), "db backup --dry-run --offline --version 999");
+plan_snapshot!(zen_db_list, zen_db(), "db list --dry-run --offline --version 999");
+plan_snapshot!(zen_db_verify, zen_db(), "db verify production-20260101T000000Z-998.sqlite3.zst --dry-run --offline --version 999");
+plan_snapshot!(zen_db_restore, zen_db(), "db restore production-20260101T000000Z-998.sqlite3.zst --dry-run --offline --version 999");
+plan_snapshot!(zen_db_restore_before_deploy, zen(), "db restore --before-deploy 998 --dry-run --offline --version 999");
+plan_snapshot!(zen_db_download, zen_db(), "db download production-20260101T000000Z-998.sqlite3.zst --to backups --dry-run --offline --version 999");
+plan_snapshot!(zen_deploy_skip_backup, zen_db(), "deploy --skip-backup --dry-run --offline --version 999");
+
+#[test]
+fn db_settings_are_checked() {
+    let p = zen();
+    let config = std::fs::read_to_string(ZEN).expect("zen") + "\nx-tug:\n  db:\n    path: /elsewhere/production.sqlite3\n";
+    std::fs::write(p.dir.path().join("config/deploy.yml"), config).expect("write");
+    let (code, _, err) = p.tug("db backup --dry-run --offline");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not inside any of the app's volumes"), "{err}");
+    let (code, _, err) = zen().tug("db restore --dry-run --offline");
+    assert_eq!(code, 2, "{err}");
+}
+
 #[test]
 fn unknown_hosts_are_refused_like_kamal() {
     let (code, _, err) = zen().tug("deploy --dry-run --offline --version 999 -h 9.9.9.9,8.8.*");

@@ -13,6 +13,10 @@ pub struct DeployArgs {
     /// Build without Docker's build cache
     #[arg(long)]
     pub no_cache: bool,
+
+    /// Take no backup of the SQLite database before deploying (Tug only)
+    #[arg(long)]
+    pub skip_backup: bool,
 }
 
 /// Arguments of `rollback`.

@@ -258,7 +258,7 @@ fn stdin_mode() -> Interactive {
 
 fn dispatch(ctx: &Context, command: &Command, global: &GlobalArgs) -> FlowResult<()> {
     use flows::{accessory, app, audit, build, deploy, lock, proxy, prune, registry, server};
-    let deploy_options = |a: &super::deploy::DeployArgs| DeployOptions { skip_push: a.skip_push, no_cache: a.no_cache };
+    let deploy_options = |a: &super::deploy::DeployArgs| DeployOptions { skip_push: a.skip_push, no_cache: a.no_cache, skip_backup: a.skip_backup };
     match command {
         Command::Setup(a) => deploy::setup(ctx, &deploy_options(a)),
         Command::Deploy(a) => deploy::deploy(ctx, &deploy_options(a), false),
@@ -408,6 +408,7 @@ fn dispatch(ctx: &Context, command: &Command, global: &GlobalArgs) -> FlowResult
                 }
             }
         },
+        Command::Db(c) => super::db::dispatch(ctx, c),
         _ => Err(flows::FlowError::msg("not a server command")),
     }
 }

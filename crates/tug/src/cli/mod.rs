@@ -11,6 +11,7 @@ pub mod aliases;
 pub mod app;
 pub mod build;
 pub mod config;
+pub mod db;
 pub mod deploy;
 pub mod docs;
 pub mod doctor;
@@ -189,6 +190,9 @@ pub enum Command {
     /// Build the application image
     #[command(subcommand)]
     Build(build::BuildCommand),
+    /// Back up, verify, restore and download the app's SQLite database (Tug only)
+    #[command(subcommand)]
+    Db(db::DbCommand),
     /// Manage the deploy lock
     #[command(subcommand)]
     Lock(lock::LockCommand),

@@ -9,7 +9,7 @@ use crate::events::Event;
 use crate::flows::app::boot::{self, role};
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
-use crate::flows::{accessory, app, build, hooks, lock, proxy, prune, registry, server};
+use crate::flows::{accessory, app, build, db, hooks, lock, proxy, prune, registry, server};
 
 /// Options of `deploy`, `redeploy` and `setup`.
 #[derive(Debug, Clone, Default)]
@@ -18,6 +18,8 @@ pub struct DeployOptions {
     pub skip_push: bool,
     /// `--no-cache`.
     pub no_cache: bool,
+    /// `--skip-backup`: no SQLite backup before the boot.
+    pub skip_backup: bool,
 }
 
 fn build_or_pull(ctx: &Context, options: &DeployOptions) -> FlowResult<()> {
@@ -49,6 +51,9 @@ pub fn deploy(ctx: &Context, options: &DeployOptions, boot_accessories: bool) ->
         }
         ctx.phase("Detect stale containers...");
         app::stale_containers(ctx, true)?;
+        if !options.skip_backup {
+            db::before_deploy(ctx, &version)?;
+        }
         boot::boot_version(ctx, &version)?;
         ctx.phase("Prune old containers and images...");
         prune::all(ctx)
@@ -74,6 +79,9 @@ pub fn redeploy(ctx: &Context, options: &DeployOptions) -> FlowResult<()> {
         hooks::run(ctx, "pre-deploy", true, &[])?;
         ctx.phase("Detect stale containers...");
         app::stale_containers(ctx, true)?;
+        if !options.skip_backup {
+            db::before_deploy(ctx, &version)?;
+        }
         boot::boot_version(ctx, &version)
     })?;
     let runtime = finished(ctx);

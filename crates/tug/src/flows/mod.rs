@@ -6,6 +6,7 @@ pub mod accessory;
 pub mod app;
 pub mod audit;
 pub mod build;
+pub mod db;
 pub mod deploy;
 pub mod doctor;
 pub mod error;
