@@ -342,3 +342,30 @@ fn reports_as_text_and_json() {
         assert!(v["check"].is_string() && v["found"].is_string(), "{line}");
     }
 }
+
+#[test]
+fn deploy_plans_warn_about_sqlite_on_several_hosts() {
+    let (dir, _c) = config("servers:\n  web:\n    - 10.0.0.1\n    - 10.0.0.2\n    - 10.0.0.3\nproxy:\n  ssl: false\n  host: app.example.com\n");
+    std::fs::create_dir_all(dir.path().join(".kamal")).expect("mkdir");
+    std::fs::write(dir.path().join(".kamal/secrets"), "KAMAL_REGISTRY_PASSWORD=x\n").expect("secrets");
+    let plan = |line: &str| {
+        let out = tug::cli::flow::SharedBuf::default();
+        let env = tug::cli::flow::Environment {
+            root: dir.path().to_path_buf(),
+            inputs: tug::inputs::Inputs::fixed(),
+            out: Box::new(out.clone()),
+            err: Box::new(tug::cli::flow::SharedBuf::default()),
+            interactive: false,
+        };
+        let argv: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        let _ = tug::cli::parse(&argv).and_then(|inv| tug::cli::run_in(&inv, env));
+        out.text()
+    };
+    let deploy = plan("tug deploy --dry-run --offline --version 1");
+    assert!(
+        deploy.lines().any(|l| l.starts_with("warning: SQLite on a volume is per server: the 3 `web` hosts")),
+        "{deploy}"
+    );
+    let details = plan("tug app details --dry-run --offline --version 1");
+    assert!(!details.contains("SQLite on a volume"), "{details}");
+}

@@ -146,3 +146,14 @@ pub fn run(global: &GlobalArgs, mut env: Environment) -> Result<ExitStatus, Erro
     let checks = doctor::run(&config, &world, &options);
     Ok(report(&checks, global.json, &mut env.out))
 }
+
+/// Before `setup`, `deploy` and `redeploy` (real runs and plans): the SQLite advice as
+/// warnings, since deploying a SQLite volume to several hosts splits the data.
+pub(crate) fn deploy_warnings(ctx: &crate::context::Context, command: &super::Command) {
+    if !matches!(command, super::Command::Setup(_) | super::Command::Deploy(_) | super::Command::Redeploy(_)) {
+        return;
+    }
+    for a in tug_config::advice::advise(ctx.config).into_iter().filter(|a| a.topic == "sqlite") {
+        ctx.warn(None, format!("{} ({})", a.message, a.help));
+    }
+}

@@ -215,7 +215,11 @@ pub fn execute(invocation: &Invocation, mut env: Environment) -> Result<ExitStat
         version: config.version().ok().map(str::to_string),
     });
     let line = invocation.command_line();
-    let result = if plan_mode { plan::run(&ctx, &line, |c| dispatch(c, command, global)) } else { dispatch(&ctx, command, global) };
+    let run = |c: &Context| {
+        super::doctor::deploy_warnings(c, command);
+        dispatch(c, command, global)
+    };
+    let result = if plan_mode { plan::run(&ctx, &line, run) } else { run(&ctx) };
     result.map(|()| ExitStatus::Success).map_err(Error::Flow)
 }
 
