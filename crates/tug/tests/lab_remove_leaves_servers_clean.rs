@@ -1,0 +1,25 @@
+//! Lab scenario: `remove -y` takes the app, its proxy, images and files off every server.
+
+mod lab_support;
+
+use lab_support::{Project, get, lab_or_skip};
+
+#[test]
+fn remove_leaves_servers_clean() {
+    let Some(lab) = lab_or_skip("remove_leaves_servers_clean") else { return };
+    let p = Project::new(lab);
+    p.tug(&["setup", "--version", "v1"]).ok();
+    p.tug(&["deploy", "--version", "v2"]).ok();
+    p.assert_serving("v2");
+
+    p.tug(&["remove", "-y"]).ok();
+    for (name, ip) in p.lab.server_names.iter().zip(&p.lab.servers) {
+        assert!(p.containers(name, true).is_empty(), "{name} still has containers");
+        let images = p.ssh(name, "docker image ls --format '{{.Repository}}:{{.Tag}}'");
+        assert!(!images.contains("zen_miner") && !images.contains("tug-proxy"), "{name} still has images: {images}");
+        let files = p.ssh(name, "ls -A .kamal/apps .kamal/proxy 2>&1; ls -A .kamal");
+        assert!(!files.contains("zen_miner-lab\n") && files.contains("No such file") , "{name}: app and proxy directories are gone: {files}");
+        assert!(!p.ssh(name, "ls -A .kamal").contains("lock-"), "{name}: no lock left");
+        assert!(get(ip, "/version").is_err(), "{name}: nothing answers on port 80 any more");
+    }
+}
