@@ -152,3 +152,26 @@ fn rollback_without_the_container_boots_nothing() {
     assert!(format!("{:?}", events.events()).contains("The app version '123' is not available as a container"));
     assert!(!on(&runner, "1.1.1.1").iter().any(|c| c.starts_with("docker run")));
 }
+
+#[test]
+fn a_host_that_fails_switches_back_the_hosts_that_already_switched() {
+    let runner = RecordingRunner::new();
+    runner.reply(Some("1.1.1.2"), "kamal-proxy deploy app-web --target=\"cid999:80\"", Output::failed(1, "Error: target failed to become healthy within configured timeout (30s)"));
+    runner.reply(Some("1.1.1.2"), "xargs docker logs", Output::ok("boom: cannot open the database\n"));
+    runner.reply(None, "name=^app-web-998$' --quiet", Output::ok("cid998\n"));
+    runner.reply(None, "name=^app-workers-998$' --quiet | xargs docker inspect", Output::ok("healthy\n"));
+    healthy(&runner);
+    let (result, _events) = run(&runner, |ctx| flows::app::boot::boot(ctx, Some("999".into())));
+    let err = result.expect_err("boot fails").to_string();
+    assert!(!err.contains('\n'), "one line: {err}");
+    assert!(err.starts_with("Failed to boot web on 1.1.1.2: Error: target failed to become healthy within configured timeout (30s)"), "{err}");
+    assert!(err.contains("last log lines: boom: cannot open the database"), "{err}");
+    assert!(err.contains("switched back 1.1.1.1 to 998, 1.1.1.3 to 998"), "{err}");
+    let web = on(&runner, "1.1.1.1");
+    let start_old = web.iter().position(|c| c == "docker container ls --all --filter 'name=^app-web-998$' --quiet | xargs docker start").expect("old started again");
+    let deploy_old = web.iter().position(|c| c.starts_with("docker exec kamal-proxy kamal-proxy deploy app-web --target=\"cid998:80\"")).expect("proxy back on the old one");
+    let stop_new = web.iter().rposition(|c| c == "docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs docker stop").expect("new stopped");
+    assert!(start_old < deploy_old && deploy_old < stop_new, "{web:#?}");
+    assert!(!web.iter().any(|c| c == "docker tag dhh/app:999 dhh/app:latest"), "not tagged latest: {web:#?}");
+    assert!(web.iter().any(|c| c == "rm .kamal/lock-app/details && rm -r .kamal/lock-app"), "lock released");
+}
