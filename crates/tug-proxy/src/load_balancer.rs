@@ -119,7 +119,7 @@ impl LoadBalancer {
             let client = client.clone();
             handles.push(tokio::spawn(async move {
                 let hc = target.options().health_check_config.clone();
-                let url = crate::health::check_url(&target.authority(), hc.port, &hc.path);
+                let url = crate::health::check_url(target.authority(), hc.port, &hc.path);
                 let mut interval = tokio::time::interval(hc.interval.max(Duration::from_millis(1)));
                 interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {

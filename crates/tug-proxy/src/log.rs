@@ -65,21 +65,99 @@ pub fn unix_millis() -> i64 {
 
 /// The current UTC time as RFC 3339 with nanoseconds.
 pub fn now_rfc3339() -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    rfc3339(now.as_secs(), now.subsec_nanos())
+    let mut out = String::with_capacity(30);
+    push_now_rfc3339(&mut out);
+    out
 }
 
 /// Formats Unix seconds and nanoseconds as RFC 3339 UTC.
 pub fn rfc3339(secs: u64, nanos: u32) -> String {
+    let mut out = String::with_capacity(30);
+    push_rfc3339(&mut out, secs, nanos);
+    out
+}
+
+/// Appends the current UTC time as RFC 3339 with nanoseconds.
+pub fn push_now_rfc3339(out: &mut String) {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    push_rfc3339(out, now.as_secs(), now.subsec_nanos());
+}
+
+/// Appends Unix seconds and nanoseconds as RFC 3339 UTC (`2023-11-14T22:13:20.000000005Z`).
+pub fn push_rfc3339(out: &mut String, secs: u64, nanos: u32) {
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    )
+    if (0..=9999).contains(&y) {
+        push_digits(out, y.unsigned_abs(), 4);
+    } else {
+        out.push_str(&format!("{y:04}"));
+    }
+    out.push('-');
+    push_digits(out, u64::from(m), 2);
+    out.push('-');
+    push_digits(out, u64::from(d), 2);
+    out.push('T');
+    push_digits(out, rem / 3600, 2);
+    out.push(':');
+    push_digits(out, (rem / 60) % 60, 2);
+    out.push(':');
+    push_digits(out, rem % 60, 2);
+    out.push('.');
+    push_digits(out, u64::from(nanos), 9);
+    out.push('Z');
+}
+
+/// Appends `value` zero-padded to at least `width` digits.
+fn push_digits(out: &mut String, value: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut v = value;
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + u8::try_from(v % 10).unwrap_or(0);
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let start = start.min(digits.len().saturating_sub(width));
+    for &b in &digits[start..] {
+        out.push(char::from(b));
+    }
+}
+
+/// Appends `s` as a JSON string literal, escaped exactly as `serde_json` does (`"`, `\\`, and
+/// control characters; `\b \f \n \r \t` by name, the others as lowercase `\u00xx`).
+pub fn push_json_str(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 /// HTTP date (`Expires` attribute) for Unix seconds.
@@ -115,5 +193,19 @@ mod tests {
         assert_eq!(super::rfc3339(0, 0), "1970-01-01T00:00:00.000000000Z");
         assert_eq!(super::rfc3339(1_700_000_000, 5), "2023-11-14T22:13:20.000000005Z");
         assert_eq!(super::http_date(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 GMT");
+        assert_eq!(super::rfc3339(253_402_300_799, 999_999_999), "9999-12-31T23:59:59.999999999Z");
+    }
+
+    #[test]
+    fn escapes_json_strings_as_serde_json() {
+        let mut all = String::new();
+        for c in (0u32..0x80).chain([0xe9, 0x2028, 0x1f600]).filter_map(char::from_u32) {
+            all.push(c);
+        }
+        for s in ["", "plain", "a\"b\\c/d", "\u{7f}", "tab\there\n", all.as_str()] {
+            let mut ours = String::new();
+            super::push_json_str(&mut ours, s);
+            assert_eq!(ours, serde_json::Value::from(s).to_string(), "{s:?}");
+        }
     }
 }

@@ -113,14 +113,38 @@ pub fn upstream_path(path: &str, strip_prefix: Option<&str>) -> String {
     }
 }
 
+/// The absolute URI a request is sent to: the target's authority, the path with the prefix
+/// stripped, and the query verbatim. Without a prefix to strip the request's own path and query
+/// are reused as they are (no copy, no parse); `None` when the result is not a valid URI.
+fn upstream_uri(uri: &Uri, strip_prefix: Option<&str>, target: &crate::target::Target) -> Option<Uri> {
+    let strips = strip_prefix.is_some_and(|p| p != "/");
+    if let (false, Some(path_and_query), Some(authority)) = (strips, uri.path_and_query(), target.parsed_authority())
+        && path_and_query.path().starts_with('/')
+    {
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(http::uri::Scheme::HTTP);
+        parts.authority = Some(authority.clone());
+        parts.path_and_query = Some(path_and_query.clone());
+        return Uri::from_parts(parts).ok();
+    }
+    let path = upstream_path(uri.path(), strip_prefix);
+    let text = match uri.query() {
+        Some(q) => format!("http://{}{path}?{q}", target.authority()),
+        None => format!("http://{}{path}", target.authority()),
+    };
+    text.parse::<Uri>().ok()
+}
+
 /// The request's host: the `Host` header, else the URI authority (HTTP/2).
-pub fn request_host<B>(req: &Request<B>) -> String {
-    req.headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| req.uri().authority().map(|a| a.to_string()))
-        .unwrap_or_default()
+pub fn request_host<B>(req: &Request<B>) -> &str {
+    host_of(req.headers(), req.uri())
+}
+
+fn host_of<'a>(headers: &'a HeaderMap, uri: &'a Uri) -> &'a str {
+    match headers.get(header::HOST).and_then(|v| v.to_str().ok()) {
+        Some(host) => host,
+        None => uri.authority().map_or("", |a| a.as_str()),
+    }
 }
 
 fn error(ctx: &ForwardContext<'_>, status: StatusCode) -> Response<ProxyBody> {
@@ -134,17 +158,12 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
     let upgrade_requested = crate::load_balancer::is_websocket(req.headers());
     let client_upgrade = upgrade_requested.then(|| hyper::upgrade::on(&mut req));
 
-    let host = request_host(&req);
-    let path = upstream_path(req.uri().path(), ctx.strip_prefix);
-    let uri_text = match req.uri().query() {
-        Some(q) => format!("http://{}{path}?{q}", target.authority()),
-        None => format!("http://{}{path}", target.authority()),
-    };
-    let Ok(uri) = uri_text.parse::<Uri>() else {
+    let (parts, body) = req.into_parts();
+    let host = host_of(&parts.headers, &parts.uri).to_string();
+    let Some(uri) = upstream_uri(&parts.uri, ctx.strip_prefix, &target) else {
         return error(&ctx, StatusCode::BAD_REQUEST);
     };
-
-    let (parts, body) = req.into_parts();
+    let path = || upstream_path(parts.uri.path(), ctx.strip_prefix);
     let mut headers = parts.headers;
     let upgrade_value = headers.get(header::UPGRADE).cloned();
     remove_hop_by_hop(&mut headers);
@@ -188,14 +207,14 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
     };
 
     let mut out = Request::new(body);
-    *out.method_mut() = parts.method.clone();
+    *out.method_mut() = parts.method;
     *out.uri_mut() = uri;
     *out.version_mut() = Version::HTTP_11;
     *out.headers_mut() = headers;
 
     let send = async {
         if upgrade_requested {
-            send_for_upgrade(&target.authority(), out).await
+            send_for_upgrade(target.authority(), out).await
         } else {
             ctx.client.request(out).await.map_err(|e| e.to_string())
         }
@@ -204,7 +223,7 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
     let outcome = tokio::select! {
         r = tokio::time::timeout(options.response_timeout, send) => r,
         () = cancelled => {
-            log::info("Request cancelled due to draining", &[("target", target.address().into()), ("path", path.as_str().into())]);
+            log::info("Request cancelled due to draining", &[("target", target.address().into()), ("path", path().into())]);
             return error(&ctx, StatusCode::GATEWAY_TIMEOUT);
         }
     };
@@ -213,7 +232,7 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
         Ok(Err(e)) => {
             log::error(
                 "Error while proxying",
-                &[("target", target.address().into()), ("path", path.as_str().into()), ("error", e.into())],
+                &[("target", target.address().into()), ("path", path().into()), ("error", e.into())],
             );
             return error(&ctx, StatusCode::BAD_GATEWAY);
         }

@@ -39,31 +39,57 @@ impl RequestIds {
 
     /// A new UUID v4 string.
     pub fn next(&self) -> String {
-        let n = self.counter.fetch_add(2, Ordering::Relaxed);
-        let a = splitmix(self.seed ^ n);
-        let b = splitmix(a ^ n.wrapping_add(1));
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&a.to_be_bytes());
-        bytes[8..].copy_from_slice(&b.to_be_bytes());
-        bytes[6] = (bytes[6] & 0x0f) | 0x40;
-        bytes[8] = (bytes[8] & 0x3f) | 0x80;
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+        let bytes = self.next_bytes();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// A new UUID v4 as its 36 ASCII bytes (`xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`).
+    fn next_bytes(&self) -> [u8; 36] {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let bytes = uuid_bytes(self.seed, self.counter.fetch_add(2, Ordering::Relaxed));
+        let mut out = [b'-'; 36];
+        let mut at = 0;
+        for (i, byte) in bytes.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                at += 1;
+            }
+            out[at] = HEX[usize::from(byte >> 4)];
+            out[at + 1] = HEX[usize::from(byte & 0xf)];
+            at += 2;
+        }
+        out
     }
 
     /// Adds `X-Request-Start` and `X-Request-ID` when missing.
     pub fn stamp(&self, headers: &mut HeaderMap, now_ms: i64) {
-        if !headers.contains_key(X_REQUEST_START)
-            && let Ok(v) = HeaderValue::from_str(&format!("t={now_ms}"))
-        {
-            headers.insert(X_REQUEST_START, v);
+        if !headers.contains_key(X_REQUEST_START) {
+            let mut value = [0u8; 22];
+            value[..2].copy_from_slice(b"t=");
+            let mut digits = itoa::Buffer::new();
+            let digits = digits.format(now_ms).as_bytes();
+            value[2..2 + digits.len()].copy_from_slice(digits);
+            if let Ok(v) = HeaderValue::from_bytes(&value[..2 + digits.len()]) {
+                headers.insert(X_REQUEST_START, v);
+            }
         }
         if !headers.contains_key(X_REQUEST_ID)
-            && let Ok(v) = HeaderValue::from_str(&self.next())
+            && let Ok(v) = HeaderValue::from_bytes(&self.next_bytes())
         {
             headers.insert(X_REQUEST_ID, v);
         }
     }
+}
+
+/// The 16 bytes of the `n`th UUID v4 of a generator seeded with `seed`.
+fn uuid_bytes(seed: u64, n: u64) -> [u8; 16] {
+    let a = splitmix(seed ^ n);
+    let b = splitmix(a ^ n.wrapping_add(1));
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&a.to_be_bytes());
+    bytes[8..].copy_from_slice(&b.to_be_bytes());
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    bytes
 }
 
 fn splitmix(mut z: u64) -> u64 {
@@ -71,4 +97,46 @@ fn splitmix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The formatting this module used before writing hex digits by hand.
+    fn reference(seed: u64, n: u64) -> String {
+        let bytes = uuid_bytes(seed, n);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    }
+
+    #[test]
+    fn uuids_are_v4_and_match_the_formatted_reference() {
+        let ids = RequestIds { seed: 0x1234_5678_9abc_def0, counter: AtomicU64::new(7) };
+        for n in [7u64, 9, 11] {
+            let id = ids.next();
+            assert_eq!(id, reference(0x1234_5678_9abc_def0, n));
+            assert_eq!(id.len(), 36);
+            assert_eq!(&id[14..15], "4");
+            assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");
+        }
+    }
+
+    #[test]
+    fn stamps_missing_headers_only() {
+        let ids = RequestIds::new();
+        let mut headers = HeaderMap::new();
+        ids.stamp(&mut headers, 1_700_000_000_123);
+        assert_eq!(headers[X_REQUEST_START], "t=1700000000123");
+        assert_eq!(headers[X_REQUEST_ID].len(), 36);
+        let mut given = HeaderMap::new();
+        given.insert(X_REQUEST_START, HeaderValue::from_static("t=1"));
+        given.insert(X_REQUEST_ID, HeaderValue::from_static("mine"));
+        ids.stamp(&mut given, 5);
+        assert_eq!(given[X_REQUEST_START], "t=1");
+        assert_eq!(given[X_REQUEST_ID], "mine");
+        let mut negative = HeaderMap::new();
+        ids.stamp(&mut negative, i64::MIN);
+        assert_eq!(negative[X_REQUEST_START], "t=-9223372036854775808");
+    }
 }

@@ -19,7 +19,8 @@ use tokio::task::JoinHandle;
 use tokio_rustls::LazyConfigAcceptor;
 
 use crate::acme::{ACME_TLS_ALPN, AcmeContext, AcmeSettings};
-use crate::access_log::{LoggedBody, Record, Sink, header_fields};
+use crate::access_log::{LoggedBody, Record, RemoteAddr, Sink, header_fields};
+use crate::forwarded::X_FORWARDED_FOR;
 use crate::body::{ProxyBody, boxed};
 use crate::client_ip::{PeerTrust, client_ip_from_trusted, peer_trust};
 use crate::log;
@@ -277,27 +278,22 @@ async fn tls_handshake(
     tokio::time::timeout(HANDSHAKE_TIMEOUT, start.into_stream(Arc::clone(&configs.main))).await.ok()?.ok()
 }
 
-fn header_str(req: &Request<Incoming>, name: impl header::AsHeaderName) -> String {
-    req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
-}
-
 async fn handle(shared: Arc<Shared>, conn: ConnInfo, mut req: Request<Incoming>) -> Result<Response<ProxyBody>, Infallible> {
     let started = Instant::now();
     shared.ids.stamp(req.headers_mut(), log::unix_millis());
-    let host = request_host(&req);
-    let mut record = base_record(&shared, &conn, &req, &host);
+    let host = request_host(&req).to_string();
 
     let snapshot = shared.router.snapshot();
-    let route = snapshot.map.lookup(&host, req.uri().path()).map(|(s, p)| (Arc::clone(s), p.to_string()));
+    let route = snapshot.map.lookup(&host, req.uri().path());
+    let mut record = base_record(&shared, &conn, &req, host);
     let mut served = Served::default();
-    let request_headers = req.headers().clone();
     let mut track = shared.metrics.is_some();
     let mut in_flight = None;
     let response = match route {
         None => error_response(None, StatusCode::NOT_FOUND, ""),
         Some((service, prefix)) => {
             let config = service.config();
-            let strip = (config.options.strip_prefix && prefix != "/").then_some(prefix.as_str());
+            let strip = (config.options.strip_prefix && prefix != "/").then_some(prefix);
             if let Some(metrics) = &shared.metrics {
                 let excluded = !config.options.exclude_metrics_paths.is_empty()
                     && config.options.exclude_metrics_paths.iter().any(|p| *p == crate::proxy::upstream_path(req.uri().path(), strip));
@@ -322,14 +318,11 @@ async fn handle(shared: Arc<Shared>, conn: ConnInfo, mut req: Request<Incoming>)
     record.status = response.status().as_u16();
     record.service = served.service;
     record.target = served.target;
-    record.resp_content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    record.request_headers = header_fields("req", &served.log_request_headers, &request_headers);
-    record.response_headers = header_fields("resp", &served.log_response_headers, response.headers());
+    record.resp_content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+    record.request_headers = served.request_headers;
+    if !served.log_response_headers.is_empty() {
+        record.response_headers = header_fields("resp", &served.log_response_headers, response.headers());
+    }
     let sink = Arc::clone(&shared.sink);
     let metrics = shared.metrics.clone().filter(|_| track);
     Ok(response.map(|body| {
@@ -341,40 +334,40 @@ async fn handle(shared: Arc<Shared>, conn: ConnInfo, mut req: Request<Incoming>)
     }))
 }
 
-fn base_record(shared: &Shared, conn: &ConnInfo, req: &Request<Incoming>, host: &str) -> Record {
-    let req_content_length = match req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()) {
+fn base_record(shared: &Shared, conn: &ConnInfo, req: &Request<Incoming>, host: String) -> Record {
+    let headers = req.headers();
+    let req_content_length = match headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()) {
         Some(v) => v.trim().parse().unwrap_or(-1),
-        None if req.headers().contains_key(header::TRANSFER_ENCODING) => -1,
+        None if headers.contains_key(header::TRANSFER_ENCODING) => -1,
         None => 0,
     };
     let peer_ip = crate::trusted::canonical(conn.peer.ip());
     let remote_addr = match conn.trust {
-        PeerTrust::Trusted => client_ip_from_trusted(req.headers(), peer_ip, &shared.trusted).to_string(),
-        PeerTrust::Untrusted => peer_ip.to_string(),
-        PeerTrust::Unconfigured => {
-            let xff = header_str(req, "x-forwarded-for");
-            if xff.is_empty() { peer_ip.to_string() } else { xff }
-        }
+        PeerTrust::Trusted => RemoteAddr::Ip(client_ip_from_trusted(headers, peer_ip, &shared.trusted)),
+        PeerTrust::Untrusted => RemoteAddr::Ip(peer_ip),
+        PeerTrust::Unconfigured => match headers.get(X_FORWARDED_FOR) {
+            Some(xff) if xff.to_str().is_ok_and(|v| !v.is_empty()) => RemoteAddr::Header(xff.clone()),
+            _ => RemoteAddr::Ip(peer_ip),
+        },
     };
     Record {
-        host: host.to_string(),
+        host,
         port: conn.local_port,
-        path: req.uri().path().to_string(),
-        request_id: header_str(req, X_REQUEST_ID),
-        method: req.method().to_string(),
+        uri: req.uri().clone(),
+        request_id: headers.get(X_REQUEST_ID).cloned(),
+        method: req.method().clone(),
         req_content_length,
-        req_content_type: header_str(req, header::CONTENT_TYPE),
-        client_addr: peer_ip.to_string(),
-        client_port: conn.peer.port().to_string(),
+        req_content_type: headers.get(header::CONTENT_TYPE).cloned(),
+        client_addr: Some(peer_ip),
+        client_port: conn.peer.port(),
         remote_addr,
-        user_agent: header_str(req, header::USER_AGENT),
+        user_agent: headers.get(header::USER_AGENT).cloned(),
         proto: match req.version() {
-            http::Version::HTTP_2 => "HTTP/2.0".into(),
-            http::Version::HTTP_10 => "HTTP/1.0".into(),
-            _ => "HTTP/1.1".into(),
+            http::Version::HTTP_2 => "HTTP/2.0",
+            http::Version::HTTP_10 => "HTTP/1.0",
+            _ => "HTTP/1.1",
         },
-        scheme: if conn.tls { "https".into() } else { "http".into() },
-        query: req.uri().query().unwrap_or("").to_string(),
+        scheme: if conn.tls { "https" } else { "http" },
         ..Record::default()
     }
 }

@@ -108,8 +108,8 @@ pub struct Served {
     pub service: String,
     /// Target address, when one was chosen.
     pub target: String,
-    /// Extra request headers to log.
-    pub log_request_headers: Vec<String>,
+    /// Logged request headers (`req_<name>` fields), taken before the request is forwarded.
+    pub request_headers: Vec<(String, String)>,
     /// Extra response headers to log.
     pub log_response_headers: Vec<String>,
 }
@@ -246,7 +246,10 @@ impl Service {
     ) -> Response<ProxyBody> {
         let config = self.config();
         served.service.clone_from(&self.name);
-        served.log_request_headers.clone_from(&config.target_options.log_request_headers);
+        if !config.target_options.log_request_headers.is_empty() {
+            served.request_headers =
+                crate::access_log::header_fields("req", &config.target_options.log_request_headers, req.headers());
+        }
         served.log_response_headers.clone_from(&config.target_options.log_response_headers);
         ctx.pages = config.pages.as_ref();
         let pages = config.pages.as_ref();
@@ -329,7 +332,7 @@ fn redirect(location: &str) -> Response<ProxyBody> {
 /// dropped, as in kamal-proxy.
 pub fn redirect_location<B>(req: &Request<B>, is_tls: bool, tls: TlsFlags, canonical_host: &str) -> Option<String> {
     let host_header = request_host(req);
-    let host = strip_port(&host_header);
+    let host = strip_port(host_header);
     let current = if is_tls { "https" } else { "http" };
     let scheme = if tls.enabled && tls.redirect && !is_tls { "https" } else { current };
     let desired_host = if !canonical_host.is_empty() && host != canonical_host { canonical_host } else { host };

@@ -62,6 +62,8 @@ pub fn validate_address(address: &str) -> Result<(), ProxyError> {
 #[derive(Debug)]
 pub struct Target {
     address: String,
+    authority: String,
+    parsed_authority: Option<http::uri::Authority>,
     readonly: bool,
     options: Arc<TargetOptions>,
     state: Mutex<TargetState>,
@@ -75,8 +77,11 @@ impl Target {
     /// A target at `address` (`host[:port]`, port 80 when absent).
     pub fn new(address: &str, readonly: bool, options: Arc<TargetOptions>) -> Result<Arc<Self>, ProxyError> {
         validate_address(address)?;
+        let authority = if address.contains(':') { address.to_string() } else { format!("{address}:80") };
         Ok(Arc::new(Self {
             address: address.to_string(),
+            parsed_authority: authority.parse().ok(),
+            authority,
             readonly,
             options,
             state: Mutex::new(TargetState::Adding),
@@ -93,8 +98,13 @@ impl Target {
     }
 
     /// `host:port`, with port 80 filled in.
-    pub fn authority(&self) -> String {
-        if self.address.contains(':') { self.address.clone() } else { format!("{}:80", self.address) }
+    pub fn authority(&self) -> &str {
+        &self.authority
+    }
+
+    /// [`Self::authority`] parsed for a URI (`None` if it is not valid there).
+    pub fn parsed_authority(&self) -> Option<&http::uri::Authority> {
+        self.parsed_authority.as_ref()
     }
 
     /// Whether this is a read target.
