@@ -213,3 +213,30 @@ fn unreachable_host_is_one_clear_line() {
     assert!(last.contains("127.0.0.1"), "{err}");
     assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "{err}");
 }
+
+#[test]
+fn build_setup_commands_plan_kamals_builder_steps() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/zen-miner");
+    for (args, expect) in [
+        (vec!["build", "create"], "docker buildx create --name kamal-local-docker-container --driver=docker-container"),
+        (vec!["build", "remove"], "docker buildx rm kamal-local-docker-container"),
+        (vec!["build", "details"], "docker context ls && docker buildx ls"),
+        (vec!["build", "dev"], "--output=type=docker"),
+    ] {
+        let out = assert_cmd::Command::cargo_bin("tug")
+            .expect("tug")
+            .current_dir(&example)
+            .env("VERSION", "v1")
+            .env("NO_COLOR", "1")
+            .args(&args)
+            .args(["--dry-run", "--offline"])
+            .output()
+            .expect("run");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains(expect), "{args:?}:\n{text}");
+    }
+    let dev = assert_cmd::Command::cargo_bin("tug").expect("tug").current_dir(&example).env("VERSION", "v1")
+        .args(["build", "dev", "--dry-run", "--offline"]).output().expect("run");
+    assert!(String::from_utf8_lossy(&dev.stdout).contains(":v1-dirty"));
+}

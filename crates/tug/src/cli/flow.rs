@@ -111,7 +111,7 @@ pub fn handles(command: &Command) -> bool {
     !matches!(
         command,
         Command::Version | Command::Config(_) | Command::Docs(_) | Command::Init(_) | Command::Secrets(_) | Command::Doctor | Command::Upgrade(_)
-    ) && !matches!(command, Command::Proxy(ProxyCommand::BootConfig(_) | ProxyCommand::Upgrade(_)) | Command::Accessory(AccessoryCommand::Upgrade(_)) | Command::Build(BuildCommand::Create | BuildCommand::Remove | BuildCommand::Details | BuildCommand::Dev(_)))
+    ) && !matches!(command, Command::Proxy(ProxyCommand::BootConfig(_) | ProxyCommand::Upgrade(_)) | Command::Accessory(AccessoryCommand::Upgrade(_)))
 }
 
 pub(crate) fn ssh_options(config: &tug_config::Config) -> SshOptions {
@@ -382,7 +382,10 @@ fn dispatch(ctx: &Context, command: &Command, global: &GlobalArgs) -> FlowResult
             BuildCommand::Deliver => build::deliver(ctx, &PushOptions::default()),
             BuildCommand::Push(a) => build::push(ctx, &PushOptions { export_action: a.output.clone(), no_cache: a.no_cache, ..PushOptions::default() }),
             BuildCommand::Pull => build::pull(ctx),
-            _ => Err(flows::FlowError::msg("not available yet in this build")),
+            BuildCommand::Create => build::create(ctx),
+            BuildCommand::Remove => build::remove(ctx),
+            BuildCommand::Details => build::details(ctx),
+            BuildCommand::Dev(a) => build::dev(ctx, &PushOptions { export_action: a.output.clone(), no_cache: a.no_cache, ..PushOptions::default() }),
         },
         Command::Lock(c) => match c {
             LockCommand::Status => lock::status(ctx),

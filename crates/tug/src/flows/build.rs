@@ -196,3 +196,62 @@ pub fn deliver(ctx: &Context, options: &PushOptions) -> FlowResult<()> {
     push(ctx, options)?;
     pull(ctx)
 }
+
+/// `build create`: the buildx builder (remote, hybrid or cloud builders included).
+pub fn create(ctx: &Context) -> FlowResult<()> {
+    let version = ctx.version()?;
+    let b = builder(ctx, &version)?;
+    match b.create() {
+        Some(create) => {
+            ctx.phase(format!("Using builder: {}", b.builder_name()));
+            ctx.execute(&Target::Local, &create)?;
+        }
+        None => ctx.phase(format!("The `{}` builder needs no setup", b.builder_name())),
+    }
+    Ok(())
+}
+
+/// `build remove`: removes the buildx builder.
+pub fn remove(ctx: &Context) -> FlowResult<()> {
+    let version = ctx.version()?;
+    let b = builder(ctx, &version)?;
+    if let Some(remove) = b.remove() {
+        ctx.phase(format!("Using builder: {}", b.builder_name()));
+        ctx.execute(&Target::Local, &remove)?;
+    }
+    Ok(())
+}
+
+/// `build details`: the builder's name and what docker says about it.
+pub fn details(ctx: &Context) -> FlowResult<()> {
+    let version = ctx.version()?;
+    let b = builder(ctx, &version)?;
+    ctx.emit(crate::events::Event::Output { target: LOCAL.to_string(), text: format!("Builder: {}", b.builder_name()) });
+    let info = ctx.query(&Target::Local, &b.info(), "builder details")?;
+    if let Some(text) = info.known() {
+        ctx.emit(crate::events::Event::Output { target: LOCAL.to_string(), text: text.to_string() });
+    }
+    Ok(())
+}
+
+/// `build dev`: builds the working directory as it is (uncommitted files included), tagged
+/// `-dirty`, into the local image store (or another `--output`).
+pub fn dev(ctx: &Context, options: &PushOptions) -> FlowResult<()> {
+    let version = ctx.version()?;
+    let docker = ctx.check(&Target::Local, &Command::new(["docker", "--version"]), "docker")?;
+    if docker == Some(false) {
+        return Err(FlowError::msg("Docker is not installed locally"));
+    }
+    let b = builder(ctx, &version)?;
+    let mut run_options = RunOptions::with_timeout(std::time::Duration::from_secs(3600));
+    run_options.cwd = Some(ctx.root().to_path_buf());
+    run_options.env = b.push_env().into_iter().collect();
+    if !ctx.is_plan() {
+        for n in b.secret_names() {
+            run_options.env.push((n.clone(), ctx.secret(&n)?.expose().clone()));
+        }
+    }
+    let options = PushOptions { tag_as_dirty: true, ..options.clone() };
+    ctx.execute_with(&Target::Local, &b.push(&options), &run_options)?;
+    Ok(())
+}
