@@ -411,7 +411,7 @@ fn local_command_lines_get_past_the_parser() {
 fn wired(command: &str) -> bool {
     !matches!(
         command,
-        "upgrade" | "proxy boot_config" | "proxy upgrade" | "accessory upgrade"
+        "upgrade" | "proxy upgrade" | "accessory upgrade"
     )
 }
 

@@ -240,3 +240,19 @@ fn build_setup_commands_plan_kamals_builder_steps() {
         .args(["build", "dev", "--dry-run", "--offline"]).output().expect("run");
     assert!(String::from_utf8_lossy(&dev.stdout).contains(":v1-dirty"));
 }
+
+#[test]
+fn proxy_boot_config_writes_kamals_legacy_files() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/zen-miner");
+    let run = |args: &[&str]| {
+        let out = assert_cmd::Command::cargo_bin("tug").expect("tug").current_dir(&example).env("VERSION", "v1").env("NO_COLOR", "1")
+            .args(args).args(["--dry-run", "--offline"]).output().expect("run");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    };
+    let set = run(&["proxy", "boot_config", "set", "--http-port", "8080"]);
+    assert!(set.contains("upload .kamal/proxy/options (mode 0644): \"--publish 8080:80 --publish 443:443 --log-opt max-size=10m\""), "{set}");
+    assert!(set.contains("rm .kamal/proxy/image_version") && set.contains("deprecated"), "{set}");
+    let reset = run(&["proxy", "boot_config", "reset"]);
+    assert!(reset.contains("rm .kamal/proxy/options") && reset.contains("rm .kamal/proxy/run_command"), "{reset}");
+}

@@ -111,7 +111,7 @@ pub fn handles(command: &Command) -> bool {
     !matches!(
         command,
         Command::Version | Command::Config(_) | Command::Docs(_) | Command::Init(_) | Command::Secrets(_) | Command::Doctor | Command::Upgrade(_)
-    ) && !matches!(command, Command::Proxy(ProxyCommand::BootConfig(_) | ProxyCommand::Upgrade(_)) | Command::Accessory(AccessoryCommand::Upgrade(_)))
+    ) && !matches!(command, Command::Proxy(ProxyCommand::Upgrade(_)) | Command::Accessory(AccessoryCommand::Upgrade(_)))
 }
 
 pub(crate) fn ssh_options(config: &tug_config::Config) -> SshOptions {
@@ -340,7 +340,15 @@ fn dispatch(ctx: &Context, command: &Command, global: &GlobalArgs) -> FlowResult
             ProxyCommand::RemoveContainer => proxy::remove_container(ctx),
             ProxyCommand::RemoveImage => proxy::remove_image(ctx),
             ProxyCommand::RemoveProxyDirectory => proxy::remove_proxy_directory(ctx),
-            ProxyCommand::BootConfig(_) | ProxyCommand::Upgrade(_) => Err(flows::FlowError::msg("not available yet in this build")),
+            ProxyCommand::BootConfig(a) => {
+                use super::proxy::BootConfigAction;
+                match a.action {
+                    BootConfigAction::Set => flows::proxy_boot_config::set(ctx, &boot_config_set(a)),
+                    BootConfigAction::Get => flows::proxy_boot_config::get(ctx),
+                    BootConfigAction::Reset => flows::proxy_boot_config::reset(ctx),
+                }
+            }
+            ProxyCommand::Upgrade(_) => Err(flows::FlowError::msg("not available yet in this build")),
         },
         Command::Accessory(c) => match c {
             AccessoryCommand::Boot(n) => accessory::boot(ctx, &n.name),
@@ -417,6 +425,22 @@ fn dispatch(ctx: &Context, command: &Command, global: &GlobalArgs) -> FlowResult
         },
         Command::Db(c) => super::db::dispatch(ctx, c),
         _ => Err(flows::FlowError::msg("not a server command")),
+    }
+}
+
+fn boot_config_set(a: &super::proxy::BootConfigArgs) -> tug_commands::proxy::boot_config::BootConfigSet {
+    tug_commands::proxy::boot_config::BootConfigSet {
+        publish: a.publish(),
+        publish_host_ips: a.publish_host_ip.clone(),
+        http_port: a.http_port.to_string(),
+        https_port: a.https_port.to_string(),
+        log_max_size: a.log_max_size.clone(),
+        registry: a.registry.clone(),
+        repository: a.repository.clone(),
+        image_version: a.image_version.clone(),
+        metrics_port: a.metrics_port.map(|p| p.to_string()),
+        debug: a.debug(),
+        docker_options: a.docker_options.clone(),
     }
 }
 

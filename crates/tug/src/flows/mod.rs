@@ -14,6 +14,7 @@ pub mod hooks;
 pub mod lock;
 pub mod prune;
 pub mod proxy;
+pub mod proxy_boot_config;
 pub mod registry;
 pub mod server;
 pub mod step;
