@@ -428,15 +428,14 @@ fn kamal_command_lines_parse_and_run_or_say_they_are_not_built_yet() {
                 .stderr(predicate::str::contains("configuration file not found"));
             continue;
         }
-        let expected = format!(
-            "error: `tug {command}` is not available yet in this build (it arrives with {part})\n"
-        );
+        let _ = part;
+        // The Kamal 1.x → 2.0 migrations are not Tug's job: one line saying so, exit 1.
         tug(&dir)
             .args(words(line))
             .assert()
             .code(1)
             .stdout("")
-            .stderr(expected);
+            .stderr(predicate::str::contains(format!("`tug {command}")).and(predicate::str::contains("migration from 1.x")));
     }
 }
 

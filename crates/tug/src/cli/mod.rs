@@ -349,7 +349,13 @@ pub fn run_in(invocation: &Invocation, env: flow::Environment) -> Result<ExitSta
         Command::Docs(args) => docs::run(global, args),
         Command::Init(args) => init::run(global, args),
         Command::Secrets(cmd) => secrets::run(global, cmd),
-        Command::Upgrade(_) => Err(Error::not_available(line, Part::Deploy)),
+        Command::Upgrade(_)
+        | Command::Proxy(proxy::ProxyCommand::Upgrade(_))
+        | Command::Accessory(accessory::AccessoryCommand::Upgrade(_)) => Err(Error::Missing {
+            message: format!(
+                "`tug {line}` is Kamal's migration from 1.x (Traefik) to 2.0, which Tug does not do: migrate those servers with Kamal 2 first, then use Tug"
+            ),
+        }),
         Command::Doctor => doctor::run(global, env),
         command if flow::handles(command) => flow::execute(invocation, env),
         _ => Err(Error::not_available(line, Part::CommandsLayer)),
