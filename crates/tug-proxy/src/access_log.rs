@@ -127,7 +127,9 @@ enum Field<'a> {
     Str(&'a str),
     Unsigned(u64),
     Signed(i64),
-    Display(&'a dyn std::fmt::Display),
+    Ip(IpAddr),
+    /// A number written as a JSON string.
+    Port(u16),
 }
 
 fn text(value: Option<&HeaderValue>) -> &str {
@@ -137,11 +139,11 @@ fn text(value: Option<&HeaderValue>) -> &str {
 impl Record {
     fn values(&self, duration_ns: u64, bytes_written: u64) -> [Field<'_>; 20] {
         let remote: Field<'_> = match &self.remote_addr {
-            RemoteAddr::Ip(ip) => Field::Display(ip),
+            RemoteAddr::Ip(ip) => Field::Ip(*ip),
             RemoteAddr::Header(v) => Field::Str(text(Some(v))),
         };
         let client_addr: Field<'_> = match &self.client_addr {
-            Some(ip) => Field::Display(ip),
+            Some(ip) => Field::Ip(*ip),
             None => Field::Str(""),
         };
         [
@@ -160,7 +162,7 @@ impl Record {
             Field::Str(text(self.resp_content_type.as_ref())),
             client_addr,
             // kamal-proxy logs the port as a string.
-            Field::Display(&self.client_port),
+            Field::Port(self.client_port),
             remote,
             Field::Str(text(self.user_agent.as_ref())),
             Field::Str(self.proto),
@@ -173,7 +175,6 @@ impl Record {
     /// order, then the logged request and response headers. Written directly (this runs once per
     /// request); the output is what [`crate::log::line`] gives for the same fields.
     pub fn line(&self, duration_ns: u128, bytes_written: u64) -> String {
-        use std::fmt::Write as _;
         let duration_ns = u64::try_from(duration_ns).unwrap_or(u64::MAX);
         let values = self.values(duration_ns, bytes_written);
         let extra = || self.request_headers.iter().chain(&self.response_headers);
@@ -198,9 +199,14 @@ impl Record {
                 Field::Str(s) => crate::log::push_json_str(&mut out, s),
                 Field::Unsigned(n) => out.push_str(digits.format(*n)),
                 Field::Signed(n) => out.push_str(digits.format(*n)),
-                Field::Display(d) => {
+                Field::Ip(ip) => {
                     out.push('"');
-                    let _ = write!(out, "{d}");
+                    crate::log::push_ip(&mut out, *ip);
+                    out.push('"');
+                }
+                Field::Port(port) => {
+                    out.push('"');
+                    out.push_str(digits.format(*port));
                     out.push('"');
                 }
             }
@@ -224,7 +230,8 @@ impl Record {
                     Field::Str(s) => Value::from(s),
                     Field::Unsigned(n) => Value::from(n),
                     Field::Signed(n) => Value::from(n),
-                    Field::Display(d) => Value::from(d.to_string()),
+                    Field::Ip(ip) => Value::from(ip.to_string()),
+                    Field::Port(port) => Value::from(port.to_string()),
                 };
                 (*name, value)
             })

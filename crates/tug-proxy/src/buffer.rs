@@ -72,6 +72,9 @@ where
     if max > 0 && body.size_hint().lower() > max {
         return Err(BufferError::TooLarge);
     }
+    // A body that arrives in one chunk (most small ones) is kept as that chunk, uncopied;
+    // `memory` collects from the second chunk on.
+    let mut first: Option<Bytes> = None;
     let mut memory = BytesMut::new();
     let mut file: Option<tokio::fs::File> = None;
     let mut total: u64 = 0;
@@ -86,11 +89,19 @@ where
             f.write_all(&data).await?;
         } else if total > memory_limit {
             let mut f = tokio::fs::File::from_std(tempfile::tempfile()?);
+            if let Some(chunk) = first.take() {
+                f.write_all(&chunk).await?;
+            }
             f.write_all(&memory).await?;
             f.write_all(&data).await?;
             memory = BytesMut::new();
             file = Some(f);
+        } else if first.is_none() && memory.is_empty() {
+            first = Some(data);
         } else {
+            if let Some(chunk) = first.take() {
+                memory.extend_from_slice(&chunk);
+            }
             memory.extend_from_slice(&data);
         }
     }
@@ -100,7 +111,7 @@ where
             f.seek(SeekFrom::Start(0)).await?;
             Ok(Buffered::File { file: f, len: total })
         }
-        None => Ok(Buffered::Memory(memory.freeze())),
+        None => Ok(Buffered::Memory(first.unwrap_or_else(|| memory.freeze()))),
     }
 }
 
@@ -145,5 +156,54 @@ impl Body for FileBody {
 
     fn size_hint(&self) -> SizeHint {
         SizeHint::with_exact(self.remaining)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use super::*;
+
+    /// A body that yields the given chunks one frame at a time.
+    struct Chunks(VecDeque<&'static [u8]>);
+
+    impl Body for Chunks {
+        type Data = Bytes;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+            Poll::Ready(self.0.pop_front().map(|c| Ok(Frame::data(Bytes::from_static(c)))))
+        }
+    }
+
+    async fn read_all(buffered: Buffered) -> Vec<u8> {
+        let body = buffered.into_body();
+        body.collect().await.map(|c| c.to_bytes().to_vec()).unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn keeps_chunks_in_order_in_memory_and_on_disk() {
+        let cases: [(&[&'static [u8]], u64, bool); 6] = [
+            (&[], 10, false),
+            (&[b"hello"], 10, false),
+            (&[b"", b"ab", b"cd"], 10, false),
+            (&[b"hello", b" ", b"world"], 100, false),
+            (&[b"hello", b" world"], 8, true),
+            (&[b"hello world"], 4, true),
+        ];
+        for (chunks, memory_limit, on_disk) in cases {
+            let expected: Vec<u8> = chunks.concat();
+            let buffered = buffer(Chunks(chunks.iter().copied().collect()), memory_limit, 0).await.unwrap();
+            assert_eq!(matches!(buffered, Buffered::File { .. }), on_disk, "{chunks:?}");
+            assert_eq!(buffered.len(), expected.len() as u64);
+            assert_eq!(read_all(buffered).await, expected, "{chunks:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn refuses_bodies_over_the_limit() {
+        let result = buffer(Chunks([b"hello".as_slice(), b"world"].into_iter().collect()), 100, 8).await;
+        assert!(matches!(result, Err(BufferError::TooLarge)));
     }
 }

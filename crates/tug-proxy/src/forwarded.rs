@@ -77,7 +77,11 @@ pub fn compute(incoming: &HeaderMap, origin: Origin<'_>, forward_headers: bool, 
             let believe = forward_headers && trust == PeerTrust::Unconfigured;
             let for_ = match joined(incoming, &X_FORWARDED_FOR).filter(|_| believe) {
                 Some(prior) => format!("{prior}, {peer}"),
-                None => peer.to_string(),
+                None => {
+                    let mut text = String::with_capacity(15);
+                    crate::log::push_ip(&mut text, peer);
+                    text
+                }
             };
             let host = first_non_empty(incoming, &X_FORWARDED_HOST)
                 .filter(|_| believe)
@@ -92,12 +96,16 @@ pub fn compute(incoming: &HeaderMap, origin: Origin<'_>, forward_headers: bool, 
 
 /// Replaces the forwarding headers of an outgoing request with `fwd`.
 pub fn apply(out: &mut HeaderMap, fwd: &Forwarded, trust: PeerTrust) {
-    out.remove(FORWARDED);
-    out.remove(X_FORWARDED_FOR);
-    out.remove(X_FORWARDED_HOST);
-    out.remove(X_FORWARDED_PROTO);
-    if trust == PeerTrust::Untrusted {
-        out.remove(CF_CONNECTING_IP);
+    // One pass over the names instead of a hashed removal each when none is there (the usual case).
+    let untrusted = trust == PeerTrust::Untrusted;
+    if out.keys().any(|k| k == FORWARDED || k == X_FORWARDED_FOR || k == X_FORWARDED_HOST || k == X_FORWARDED_PROTO || (untrusted && k == CF_CONNECTING_IP)) {
+        out.remove(FORWARDED);
+        out.remove(X_FORWARDED_FOR);
+        out.remove(X_FORWARDED_HOST);
+        out.remove(X_FORWARDED_PROTO);
+        if untrusted {
+            out.remove(CF_CONNECTING_IP);
+        }
     }
     if let Ok(v) = HeaderValue::from_str(&fwd.for_) {
         out.insert(X_FORWARDED_FOR, v);

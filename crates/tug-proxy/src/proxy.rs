@@ -17,6 +17,9 @@ use crate::buffer::{BufferError, buffer};
 use crate::client_ip::PeerTrust;
 use crate::forwarded::{self, Origin};
 use crate::load_balancer::{AFFINITY_OPT_OUT_HEADER, Claim, TARGET_HEADER, WRITER_COOKIE};
+
+const TARGET: HeaderName = HeaderName::from_static(TARGET_HEADER);
+const AFFINITY_OPT_OUT: HeaderName = HeaderName::from_static(AFFINITY_OPT_OUT_HEADER);
 use crate::log;
 use crate::options::TargetOptions;
 use crate::pages::{ErrorPages, error_response};
@@ -75,9 +78,19 @@ const HOP_BY_HOP: [HeaderName; 8] = [
     header::UPGRADE,
 ];
 
+/// Whether any of `names` is present: one pass over the (few) names of a request, instead of a
+/// hashed lookup per name.
+fn has_any(headers: &HeaderMap, names: &[HeaderName]) -> bool {
+    headers.keys().any(|k| names.contains(k))
+}
+
 /// Removes hop-by-hop headers, including those the `Connection` header names. `TE: trailers`
 /// survives, as in Go.
 pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
+    // Without `Connection` nothing else is named, so none of these means nothing to do.
+    if !has_any(headers, &HOP_BY_HOP) && !headers.contains_key(header::TE) {
+        return;
+    }
     let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -85,7 +98,13 @@ pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
         .flat_map(|v| v.split(','))
         .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
         .collect();
-    for name in named.iter().chain(HOP_BY_HOP.iter()) {
+    // Remove (hashed lookups) only the names that are there.
+    let present: Vec<HeaderName> = headers
+        .keys()
+        .filter(|k| HOP_BY_HOP.contains(k) || named.contains(k))
+        .cloned()
+        .collect();
+    for name in &present {
         headers.remove(name);
     }
     let te_trailers = headers
@@ -184,7 +203,12 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
     };
     let fwd = forwarded::compute(&headers, origin, options.forward_headers, ctx.trusted);
     forwarded::apply(&mut headers, &fwd, ctx.conn.trust);
-    set_target_header(&mut headers, target.address(), options.forward_headers);
+    match target.address_header().filter(|_| !options.forward_headers) {
+        Some(value) => {
+            headers.insert(TARGET, value.clone());
+        }
+        None => set_target_header(&mut headers, target.address(), options.forward_headers),
+    }
 
     let body = if options.buffer_requests && !upgrade_requested {
         let memory = u64::try_from(options.max_memory_buffer_size).unwrap_or(0);
@@ -317,22 +341,21 @@ pub fn is_streaming(headers: &HeaderMap) -> bool {
 
 fn set_target_header(headers: &mut HeaderMap, address: &str, forward_headers: bool) {
     let value = if forward_headers {
-        let prior: Vec<&str> = headers.get_all(TARGET_HEADER).iter().filter_map(|v| v.to_str().ok()).collect();
+        let prior: Vec<&str> = headers.get_all(TARGET).iter().filter_map(|v| v.to_str().ok()).collect();
         if prior.is_empty() { address.to_string() } else { format!("{}, {address}", prior.join(", ")) }
     } else {
         address.to_string()
     };
     if let Ok(v) = HeaderValue::from_str(&value) {
-        headers.insert(TARGET_HEADER, v);
+        headers.insert(TARGET, v);
     }
 }
 
 fn apply_writer_affinity(headers: &mut HeaderMap, cookie: Option<std::time::Duration>) {
-    let opted_out = headers
-        .get(AFFINITY_OPT_OUT_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == "false");
-    headers.remove(AFFINITY_OPT_OUT_HEADER);
+    let opted_out = match headers.remove(AFFINITY_OPT_OUT) {
+        Some(first) => first.to_str().is_ok_and(|v| v == "false"),
+        None => false,
+    };
     if let Some(timeout) = cookie
         && !opted_out
     {

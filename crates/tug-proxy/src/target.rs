@@ -64,6 +64,7 @@ pub struct Target {
     address: String,
     authority: String,
     parsed_authority: Option<http::uri::Authority>,
+    address_header: Option<http::HeaderValue>,
     readonly: bool,
     options: Arc<TargetOptions>,
     state: Mutex<TargetState>,
@@ -81,6 +82,7 @@ impl Target {
         Ok(Arc::new(Self {
             address: address.to_string(),
             parsed_authority: authority.parse().ok(),
+            address_header: http::HeaderValue::from_str(address).ok(),
             authority,
             readonly,
             options,
@@ -100,6 +102,11 @@ impl Target {
     /// `host:port`, with port 80 filled in.
     pub fn authority(&self) -> &str {
         &self.authority
+    }
+
+    /// [`Self::address`] as a header value (`X-Kamal-Target`), if it is a valid one.
+    pub fn address_header(&self) -> Option<&http::HeaderValue> {
+        self.address_header.as_ref()
     }
 
     /// [`Self::authority`] parsed for a URI (`None` if it is not valid there).
