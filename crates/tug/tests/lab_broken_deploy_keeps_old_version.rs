@@ -32,6 +32,10 @@ fn broken_deploy_keeps_old_version() {
     p.push_image("v4", &format!("FROM {v1}\nENV DATABASE_PATH=/rails/storage/v4/production.sqlite3\n"));
     let data = "/var/lib/docker/volumes/zen_miner_storage/_data/v4";
     let (good, bad) = p.lab.server_names.split_at(2);
+    for name in &p.lab.server_names {
+        // The volume outlives `remove`: start from servers where v4 cannot run.
+        p.ssh(name, &format!("rm -rf {data}"));
+    }
     for name in good {
         p.ssh(name, &format!("mkdir -p {data} && chown 1000:1000 {data}"));
     }
