@@ -86,6 +86,18 @@ impl Run {
 pub struct Project {
     pub lab: Lab,
     pub dir: tempfile::TempDir,
+    /// Held while the project lives: one scenario (or timing script) uses the servers at a time,
+    /// across test processes.
+    _servers: std::fs::File,
+}
+
+/// The lock file every user of the lab's servers holds (`scripts/deploy-timing` too).
+pub const LAB_USE_LOCK: &str = "/run/lock/tug-lab-use.lock";
+
+fn lock_servers() -> std::fs::File {
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(LAB_USE_LOCK).unwrap_or_else(|e| panic!("{LAB_USE_LOCK}: {e}"));
+    file.lock().unwrap_or_else(|e| panic!("lock {LAB_USE_LOCK}: {e}"));
+    file
 }
 
 impl Project {
@@ -94,13 +106,14 @@ impl Project {
     pub fn new(lab: Lab) -> Project {
         let example = repo_root().join("examples/zen-miner");
         ensure_binary(&example);
+        let servers = lock_servers();
         let dir = tempfile::Builder::new().prefix("tug-lab-").tempdir().expect("temp dir");
         for item in ["Dockerfile", ".dockerignore", "rootfs", "build", "config"] {
             copy_tree(&example.join(item), &dir.path().join(item));
         }
         std::fs::create_dir_all(dir.path().join(".kamal/hooks")).expect("hooks dir");
         std::fs::copy(example.join(".kamal/secrets.lab"), dir.path().join(".kamal/secrets.lab")).expect("secrets.lab");
-        let p = Project { lab, dir };
+        let p = Project { lab, dir, _servers: servers };
         p.clear_servers();
         p
     }
