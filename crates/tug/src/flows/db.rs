@@ -32,7 +32,7 @@ use crate::context::Context;
 use crate::events::{Event, LOCAL};
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::{Fact, host};
-use crate::flows::{app, audit, lock};
+use crate::flows::{app, audit, image_delivery, lock};
 
 /// Backups kept per database unless `x-tug.db.keep` says otherwise.
 pub const DEFAULT_KEEP: i64 = 10;
@@ -243,7 +243,17 @@ pub fn locate(ctx: &Context) -> FlowResult<Option<Place>> {
     Ok(Some(place))
 }
 
+/// The tool's image, for [`image_delivery`].
+fn tool_image(image: &str) -> image_delivery::Wanted<'_> {
+    image_delivery::Wanted { image, what: "tug-db image", build_hint: "build it with `crates/tug-db/image/build`, or set x-tug.db.image" }
+}
+
+/// The database, with the tool's image on its host (sent there when it cannot be pulled).
 fn require(ctx: &Context) -> FlowResult<Place> {
+    let s = settings(ctx.config)?;
+    if !volumes(ctx.config).is_empty() {
+        image_delivery::require(ctx, &db_host(ctx, &s)?, &tool_image(&s.image))?;
+    }
     locate(ctx)?.ok_or_else(|| {
         FlowError::Invalid("no SQLite database found: the app has no volume holding one (set x-tug.db.path to the database's path inside a volume)".into())
     })
@@ -285,9 +295,11 @@ pub fn backup(ctx: &Context) -> FlowResult<()> {
 }
 
 /// The backup before a deploy of `version`: taken when the app keeps a SQLite database on a
-/// volume (and `x-tug.db.before_deploy` is not false). A first deploy, with no database yet,
-/// takes none; an absent tool image is a warning, not a failed deploy; a failed backup (the
-/// integrity check, say) stops the deploy.
+/// volume (and `x-tug.db.before_deploy` is not false). The tool's image is sent to the host
+/// when it is missing there and cannot be pulled. A first deploy, with no database yet, takes
+/// none; an image that cannot be had at all (not on the host, not pullable, not on this
+/// machine) is a warning, not a failed deploy; a failed backup (the integrity check, say)
+/// stops the deploy.
 pub fn before_deploy(ctx: &Context, version: &str) -> FlowResult<()> {
     let s = settings(ctx.config)?;
     let x = tug_config::extension::XTug::from_config(ctx.config);
@@ -297,22 +309,17 @@ pub fn before_deploy(ctx: &Context, version: &str) -> FlowResult<()> {
     }
     ctx.phase(format!("Back up the SQLite database before deploying {version} (skip with --skip-backup)..."));
     let h = db_host(ctx, &s)?;
-    let inspect = docker(["image", "inspect", "--format", "'{{.Id}}'"]).arg(escape_shell_value(&s.image));
-    let present = ctx.check(&host(&h), &inspect, "tug-db image present")?;
-    let missing = || -> FlowResult<()> {
-        ctx.warn(Some(&h), format!("no backup before this deploy: the image {} is not on {h} (load it there, set x-tug.db.image, or pass --skip-backup)", s.image));
-        Ok(())
-    };
-    ctx.branch(Some(&h), &format!("the image {} is on {h}", s.image), present, || {
-        match locate(ctx)? {
-            Some(place) => take_backup(ctx, &place, "pre-deploy", Some(version), true).map(|_| ()),
-            None => {
-                ctx.phase("No SQLite database in the app's volumes yet; no backup needed");
-                Ok(())
-            }
+    if let image_delivery::Delivery::Unavailable(reason) = image_delivery::ensure(ctx, &h, &tool_image(&s.image))? {
+        ctx.warn(None, format!("no backup before this deploy: {reason}; or pass --skip-backup"));
+        return Ok(());
+    }
+    match locate(ctx)? {
+        Some(place) => take_backup(ctx, &place, "pre-deploy", Some(version), true).map(|_| ()),
+        None => {
+            ctx.phase("No SQLite database in the app's volumes yet; no backup needed");
+            Ok(())
         }
-    }, Some(&missing))?;
-    Ok(())
+    }
 }
 
 /// `db list`: the backups on the database's host, newest first.

@@ -11,6 +11,7 @@ pub mod deploy;
 pub mod doctor;
 pub mod error;
 pub mod hooks;
+pub mod image_delivery;
 pub mod lock;
 pub mod prune;
 pub mod proxy;

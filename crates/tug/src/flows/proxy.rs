@@ -6,13 +6,11 @@ use tug_commands::logs::LogOptions;
 use tug_commands::proxy::{MINIMUM_VERSION, ProxyCommands};
 use tug_commands::server::ServerCommands;
 
-use tug_exec::Runner;
-
 use crate::context::Context;
 use crate::events::Event;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
-use crate::flows::{audit, hooks, lock, registry};
+use crate::flows::{audit, hooks, image_delivery, lock, registry};
 
 /// Whether `version` is older than `other` (`v0.8.7` < `v0.9.2`), comparing numbers.
 pub fn older_version(version: &str, other: &str) -> bool {
@@ -53,13 +51,10 @@ pub fn boot(ctx: &Context) -> FlowResult<()> {
     })
 }
 
-/// How long streaming the proxy image to one host may take.
-const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
-
 /// Tug only (a deliberate difference): makes sure a host that is about to run a new proxy
 /// container has the proxy image. When there is no `kamal-proxy` container, the image is not on
 /// the host and `docker pull` cannot get it (no registry has it, or the host cannot reach one),
-/// the image is streamed from this machine: `docker save IMAGE | ssh HOST docker load`.
+/// the image is streamed from this machine (see [`image_delivery`]).
 pub fn ensure_image(ctx: &Context, h: &str, proxy: &ProxyCommands) -> FlowResult<()> {
     let container = ctx.check(&host(h), &proxy.container_exists(), "proxy container exists")?;
     if container == Some(true) {
@@ -72,27 +67,7 @@ pub fn ensure_image(ctx: &Context, h: &str, proxy: &ProxyCommands) -> FlowResult
             _ => return Ok(()),
         },
     };
-    let present = ctx.check(&host(h), &proxy.image_id(&image), "proxy image present")?;
-    if present == Some(true) {
-        return Ok(());
-    }
-    let pulled = ctx.when(Some(h), &format!("the proxy image {image} is not on the host"), present.map(|p| !p), || {
-        let out = ctx.execute_lenient(&host(h), &proxy.pull_image(&image))?;
-        Ok(out.success().then_some(()).ok_or(out.tail(1)))
-    })?;
-    let Some(Err(pull_error)) = pulled else { return Ok(()) };
-    if ctx.is_plan() {
-        return Ok(());
-    }
-    let local = tug_exec::LocalRunner.run(&tug_exec::Target::Local, &proxy.image_id(&image), &tug_exec::RunOptions::default())?;
-    if !local.success() {
-        return Err(FlowError::msg(format!(
-            "{h}: the proxy image `{image}` is not on the host and could not be pulled ({pull_error}); it is not on this machine either, so it cannot be sent over SSH (for tug-proxy: `crates/tug-proxy/image/build`)"
-        )));
-    }
-    ctx.phase(format!("Sending the proxy image {image} to {h} over SSH (it could not be pulled there)..."));
-    ctx.stream(h, &proxy.save_image(&image), &proxy.load_image(), DELIVERY_TIMEOUT)?;
-    Ok(())
+    image_delivery::require(ctx, h, &image_delivery::Wanted { image: &image, what: "proxy image", build_hint: "for tug-proxy: `crates/tug-proxy/image/build`" })
 }
 
 /// `proxy reboot [--rolling]`: a new kamal-proxy container, host group by host group.
