@@ -267,7 +267,9 @@ fn dispatch(ctx: &Context, command: &Command, global: &GlobalArgs) -> FlowResult
         Command::Setup(a) => deploy::setup(ctx, &deploy_options(a)),
         Command::Deploy(a) => deploy::deploy(ctx, &deploy_options(a), false),
         Command::Redeploy(a) => deploy::redeploy(ctx, &deploy_options(a)),
-        Command::Rollback(a) => match &a.target_version {
+        // `rollback --version V` (as the user's spec writes it; Kamal wants `rollback V`) rolls
+        // back to V too.
+        Command::Rollback(a) => match a.target_version.as_ref().or(global.app_version.as_ref()) {
             Some(v) => deploy::rollback(ctx, v),
             None => deploy::rollback_candidates(ctx),
         },

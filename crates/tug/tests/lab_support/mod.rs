@@ -361,7 +361,7 @@ impl Load {
 
 /// Builds `build/zen-miner` (what the image packages) when it is missing.
 fn ensure_binary(example: &Path) {
-    if example.join("build/zen-miner").exists() {
+    if example.join("build/zen-miner").exists() && example.join("build/bin/busybox").exists() {
         return;
     }
     let mut cmd = Command::new(example.join("bin/build-binary"));
@@ -394,3 +394,14 @@ fn set_executable(path: &Path) {
 
 #[cfg(not(unix))]
 fn set_executable(_path: &Path) {}
+
+impl Project {
+    /// Makes the project a git repository with one commit, as a real app is (the version
+    /// defaults to the commit).
+    pub fn git_init(&self) {
+        for args in [&["init", "-q"][..], &["add", "-A"], &["-c", "user.name=Lab", "-c", "user.email=lab@example.invalid", "commit", "-qm", "Zen Miner"]] {
+            let status = Command::new("git").args(args).current_dir(self.path()).stdout(Stdio::null()).status().expect("git");
+            assert!(status.success(), "git {args:?} failed in {}", self.path().display());
+        }
+    }
+}
