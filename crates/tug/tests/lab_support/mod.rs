@@ -405,3 +405,64 @@ impl Project {
         }
     }
 }
+
+impl Project {
+    /// Runs `tug -d lab ARGS…` on a pseudo-terminal (`script`), typing `input`, as a person at a
+    /// terminal would for the interactive aliases. (status, everything the terminal showed).
+    pub fn on_terminal(&self, args: &str, input: &str) -> (Option<i32>, String) {
+        let tug = env!("CARGO_BIN_EXE_tug");
+        let mut cmd = Command::new("script");
+        cmd.args(["-qefc", &format!("{tug} -d lab {args}"), "/dev/null"]).current_dir(self.path());
+        cmd.env("NO_COLOR", "1").env("DOCKER_CONFIG", &self.lab.docker_config).env_remove("KAMAL_LOCK").env_remove("VERSION");
+        for (k, v) in &self.lab.vars {
+            cmd.env(k, v);
+        }
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("script(1) from util-linux");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let input = input.to_string();
+        // Typed slowly enough for the remote shell to be there to read it.
+        let typist = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(2));
+            for line in input.lines() {
+                let _ = stdin.write_all(format!("{line}\n").as_bytes());
+                let _ = stdin.flush();
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        });
+        let mut out = String::new();
+        child.stdout.take().expect("stdout").read_to_string(&mut out).expect("read terminal");
+        let mut err = String::new();
+        let _ = child.stderr.take().expect("stderr").read_to_string(&mut err);
+        let status = child.wait().expect("wait").code();
+        typist.join().expect("typist");
+        eprintln!("tug -d lab {args} (on a terminal) -> {status:?}");
+        (status, format!("{out}{err}").replace('\r', ""))
+    }
+
+    /// `tug -d lab logs` (the spec's alias for `app logs -f`) for `seconds`, then interrupted as a
+    /// person would with Ctrl-C; what it printed meanwhile.
+    pub fn follow_logs(&self, seconds: u64, meanwhile: impl FnOnce()) -> String {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tug"));
+        cmd.args(["-d", "lab", "logs"]).current_dir(self.path()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.env("NO_COLOR", "1");
+        for (k, v) in &self.lab.vars {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("tug logs");
+        let mut stdout = child.stdout.take().expect("stdout");
+        let reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stdout.read_to_string(&mut s);
+            s
+        });
+        std::thread::sleep(Duration::from_secs(2));
+        meanwhile();
+        std::thread::sleep(Duration::from_secs(seconds));
+        assert!(child.try_wait().expect("try_wait").is_none(), "`tug logs` follows: it must still run");
+        let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+        let _ = child.wait();
+        reader.join().expect("reader")
+    }
+}

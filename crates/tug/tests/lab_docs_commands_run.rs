@@ -1,0 +1,97 @@
+//! Lab scenario: every `tug …` command shown in docs/DEPLOYMENT.md and docs/RUNBOOK.md runs
+//! against the lab, in the order the documents give them, and succeeds. Placeholders are filled
+//! in as a reader would: VERSION is a version deployed earlier, FILE the newest backup. The
+//! interactive ones run on a terminal (`console`, `shell`, `dbc`, a confirmation), `logs`
+//! follows until interrupted. (docs_commands.rs checks, without servers, that every documented
+//! command line parses; this runs them.)
+
+mod lab_support;
+
+use std::path::Path;
+
+use lab_support::{Project, lab_or_skip, repo_root};
+
+/// The `tug …` lines of the fenced code blocks of a document (up to a comment).
+fn documented(file: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let mut in_block = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with("```") {
+            in_block = !in_block;
+        } else if in_block && let Some(rest) = t.strip_prefix("tug ") {
+            out.push(rest.split(" #").next().unwrap_or(rest).trim().to_string());
+        }
+    }
+    out
+}
+
+/// The newest backup file `tug db list` shows.
+fn newest_backup(p: &Project) -> String {
+    let list = p.tug(&["db", "list"]).ok();
+    let mut files: Vec<String> = list
+        .stdout
+        .split_whitespace()
+        .filter(|w| w.contains(".sqlite3"))
+        .map(|w| w.trim_matches(|c: char| !(c.is_alphanumeric() || "-_.:/".contains(c))).to_string())
+        .collect();
+    files.sort();
+    files.pop().unwrap_or_else(|| panic!("`tug db list` shows no backup:\n{}", list.all()))
+}
+
+#[test]
+fn docs_commands_run() {
+    let Some(lab) = lab_or_skip("docs_commands_run") else { return };
+    let p = Project::new(lab);
+    p.git_init();
+    // An earlier version for the documents' VERSION, and a row in the database.
+    p.tug(&["setup", "--version", "v0"]).ok();
+    lab_support::request(&p.lab.servers[0], "POST", "/entries", "from the docs run").expect("POST");
+    std::fs::create_dir_all(p.path().join("backups")).expect("backups dir");
+
+    let commit = String::from_utf8(std::process::Command::new("git").args(["rev-parse", "HEAD"]).current_dir(p.path()).output().expect("git").stdout).expect("utf-8").trim().to_string();
+    let mut ran = 0;
+    for doc in ["docs/DEPLOYMENT.md", "docs/RUNBOOK.md"] {
+        for line in documented(&repo_root().join(doc)) {
+            // The deploy a `--before-deploy` backup belongs to is the commit's; rollbacks go to v0.
+            let mut line = line.replace("--before-deploy VERSION", &format!("--before-deploy {commit}")).replace("VERSION", "v0");
+            if line.contains("FILE") {
+                line = line.replace("FILE", &newest_backup(&p));
+            }
+            let args: Vec<&str> = line.split_whitespace().collect();
+            let shown = format!("{doc}: tug {line}");
+            match args.as_slice() {
+                ["console"] | ["dbc"] => {
+                    let (status, out) = p.on_terminal(&line, ".tables\n.quit");
+                    assert!(status == Some(0) && out.contains("entries"), "{shown}:\n{out}");
+                }
+                ["shell"] => {
+                    let (status, out) = p.on_terminal(&line, "echo docs-$((40 + 2))\nexit");
+                    assert!(status == Some(0) && out.contains("docs-42"), "{shown}:\n{out}");
+                }
+                ["logs"] => {
+                    let out = p.follow_logs(2, || {});
+                    assert!(out.contains("zen-miner"), "{shown}:\n{out}");
+                }
+                ["proxy", "reboot", ..] => {
+                    let (status, out) = p.on_terminal(&line, "y");
+                    assert_eq!(status, Some(0), "{shown}:\n{out}");
+                }
+                ["lock", "release"] => {
+                    // The runbook releases a lock left by a deploy that died.
+                    p.tug(&["lock", "acquire", "-m", "a deploy that died"]).ok();
+                    p.tug(&args).ok();
+                }
+                _ => {
+                    let run = p.tug(&args);
+                    assert!(run.success(), "{shown} failed:\n{}", run.all());
+                }
+            }
+            ran += 1;
+        }
+    }
+    assert!(ran >= 40, "the documents show at least 40 commands; ran {ran}");
+    let (status, _) = lab_support::get(&p.lab.servers[0], "/up").expect("GET /up");
+    assert_eq!(status, 200, "the app serves after the whole runbook");
+}
