@@ -156,6 +156,17 @@ impl Context<'_> {
         Ok(self.ask(target, command, about, true)?.0)
     }
 
+    /// A query about what an earlier step of this flow makes (the container it just started):
+    /// in a plan that step did not run, so the server is not asked and the plan shows the
+    /// placeholder `<about>` instead.
+    pub fn query_made(&self, target: &Target, command: &Command, about: &str) -> FlowResult<Fact> {
+        if self.is_plan() {
+            self.emit(Event::Query { target: target_name(target), command: command.to_redacted(), answer: None });
+            return Ok(Fact::Unknown(format!("<{about}>")));
+        }
+        self.query(target, command, about)
+    }
+
     /// A read-only query whose exit status is ignored.
     pub fn query_lenient(&self, target: &Target, command: &Command, about: &str) -> FlowResult<Fact> {
         Ok(self.ask(target, command, about, false)?.0)

@@ -40,8 +40,8 @@ pub fn start(ctx: &Context) -> FlowResult<()> {
             audit::record(ctx, h, &format!("Started app version {version}"), None)?;
             ctx.execute_lenient(&host(h), &a.start())?;
             if a.role().running_proxy() {
-                let running = ctx.query_lenient(&host(h), &a.current_running_version(), "running version")?;
-                let endpoint = ctx.query(&host(h), &a.container_id_for_version(running.text(), false), "container id")?;
+                let running = ctx.query_made(&host(h), &a.current_running_version(), "running version")?;
+                let endpoint = ctx.query_made(&host(h), &a.container_id_for_version(running.text(), false), "container id")?;
                 if endpoint.present() == Some(false) {
                     return Err(crate::flows::error::FlowError::msg(format!("Failed to get endpoint for {r} on {h}, did the container boot?")));
                 }
