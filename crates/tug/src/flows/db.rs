@@ -216,7 +216,14 @@ pub fn locate(ctx: &Context) -> FlowResult<Option<Place>> {
             let mounts: Vec<&str> = vols.iter().map(|v| v.mount.as_str()).collect();
             let mut args = vec!["find"];
             args.extend(mounts.iter().copied());
-            let found = ctx.query(&host(&h), &place.tool(&args), "SQLite database in the app's volumes")?;
+            // A plan runs the tool only where its image already is (else the plan delivers it,
+            // and the answer is a placeholder).
+            let about = "SQLite database in the app's volumes";
+            let found = if ctx.is_plan() && ctx.check(&host(&h), &image_delivery::image_id(&place.image), "tug-db image")? != Some(true) {
+                Fact::Unknown(format!("<{about}>"))
+            } else {
+                ctx.query(&host(&h), &place.tool(&args), about)?
+            };
             match found {
                 Fact::Unknown(p) => p,
                 Fact::Known(out) => {
@@ -413,21 +420,28 @@ pub fn restore(ctx: &Context, file: Option<&str>, before_deploy_version: Option<
     })
 }
 
-/// `ssh … HOST -- 'REMOTE' > LOCAL` without a terminal, so bytes pass unchanged.
+/// `ssh … HOST -- 'REMOTE' > LOCAL` without a terminal, so bytes pass unchanged, with the
+/// options Tug's own connections use (`ssh.config`, keys, proxy, user, port) but no shared
+/// control socket (its path changes with every run).
 fn ssh_to_file(ctx: &Context, h: &str, remote: &Command, local: &Path) -> Command {
-    let ssh = &ctx.config.ssh;
-    let mut cmd = Command::new(["ssh", "-o", "BatchMode=yes"]);
-    if let Some(jump) = ssh.proxy_jump() {
-        cmd = cmd.args(["-J".to_string(), single_quote(&jump)]);
-    } else if let Some(pc) = ssh.proxy_command() {
-        cmd = cmd.args(["-o".to_string(), single_quote(&format!("ProxyCommand={pc}"))]);
-    }
-    if let Some(keys) = ssh.raw.get("keys").and_then(Node::as_seq) {
-        for k in keys {
-            cmd = cmd.args(["-i".to_string(), single_quote(&k.to_ruby_s())]);
+    let args = crate::cli::flow::ssh_options(ctx.config).args();
+    let mut kept: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "-o"
+            && let Some(o) = it.next()
+        {
+            if !o.starts_with("Control") {
+                kept.extend([a.clone(), o.clone()]);
+            }
+            continue;
         }
+        kept.push(a.clone());
     }
-    cmd.args(["-p".to_string(), single_quote(&ssh.port()), "-l".to_string(), single_quote(&ssh.user()), single_quote(h), "--".to_string()])
+    let word = |a: &String| if a.chars().all(|c| c.is_ascii_alphanumeric() || "-_=./:@,+".contains(c)) { a.clone() } else { single_quote(a) };
+    Command::new(["ssh"])
+        .args(kept.iter().map(word))
+        .args([single_quote(h), "--".to_string()])
         .arg(single_quote(&remote.to_shell()))
         .args([">".to_string(), single_quote(&local.display().to_string())])
 }
