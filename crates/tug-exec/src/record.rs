@@ -36,6 +36,7 @@ struct Rule {
     host: Option<String>,
     contains: String,
     reply: Output,
+    delay: std::time::Duration,
 }
 
 /// Records steps; replies to a command with the first scripted rule whose text it contains
@@ -54,8 +55,14 @@ impl RecordingRunner {
 
     /// Scripts a reply for commands containing `contains` (on `host`, or anywhere).
     pub fn reply(&self, host: Option<&str>, contains: &str, reply: Output) -> &Self {
+        self.reply_after(host, contains, reply, std::time::Duration::ZERO)
+    }
+
+    /// Like [`RecordingRunner::reply`], answering only after `delay` (orders events across
+    /// hosts in flow tests: a host that fails late).
+    pub fn reply_after(&self, host: Option<&str>, contains: &str, reply: Output, delay: std::time::Duration) -> &Self {
         if let Ok(mut r) = self.rules.lock() {
-            r.push(Rule { host: host.map(str::to_string), contains: contains.to_string(), reply });
+            r.push(Rule { host: host.map(str::to_string), contains: contains.to_string(), reply, delay });
         }
         self
     }
@@ -88,11 +95,15 @@ impl Runner for RecordingRunner {
             Target::Local => None,
         };
         let rules = self.rules.lock().map_err(|_| ExecError::Upload { host: String::new(), path: String::new(), message: "poisoned".into() })?;
-        let reply = rules
+        let (reply, delay) = rules
             .iter()
             .find(|r| shown.contains(&r.contains) && (r.host.is_none() || r.host.as_deref() == host))
-            .map(|r| r.reply.clone())
-            .unwrap_or_else(|| Output::ok(""));
+            .map(|r| (r.reply.clone(), r.delay))
+            .unwrap_or_else(|| (Output::ok(""), std::time::Duration::ZERO));
+        drop(rules);
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
         Ok(reply)
     }
 

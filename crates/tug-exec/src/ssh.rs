@@ -1,8 +1,10 @@
 //! Runs commands on servers through the system OpenSSH client, one multiplexed connection per
 //! host (ControlMaster), so the user's `~/.ssh/config`, agent, ProxyJump and known_hosts apply.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::{Command as Process, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tug_commands::Command;
@@ -38,8 +40,15 @@ pub struct SshOptions {
     pub connect_timeout: Duration,
     /// Where the control sockets live.
     pub control_dir: PathBuf,
-    /// `sshkit.pool_idle_timeout`: how long a master stays after its last use.
+    /// `sshkit.pool_idle_timeout`: how long a master stays after its last use (within this
+    /// run: the runner closes its masters when it is dropped).
     pub persist: Duration,
+    /// How often a silent connection is probed; after [`SshOptions::keepalive_count`] probes
+    /// without an answer the host counts as unreachable (a host that stops answering mid-run
+    /// fails the command within `keepalive × count`, not the command's whole timeout).
+    pub keepalive: Duration,
+    /// Unanswered probes before giving up on a host.
+    pub keepalive_count: u32,
 }
 
 impl SshOptions {
@@ -58,6 +67,8 @@ impl SshOptions {
             connect_timeout: Duration::from_secs(30),
             control_dir: control_dir.into(),
             persist: Duration::from_secs(900),
+            keepalive: Duration::from_secs(5),
+            keepalive_count: 3,
         }
     }
 
@@ -92,7 +103,8 @@ impl SshOptions {
             "BatchMode=yes".to_string(),
             "StrictHostKeyChecking=accept-new".to_string(),
             format!("ConnectTimeout={}", self.connect_timeout.as_secs().max(1)),
-            "ServerAliveInterval=30".to_string(),
+            format!("ServerAliveInterval={}", self.keepalive.as_secs().max(1)),
+            format!("ServerAliveCountMax={}", self.keepalive_count.max(1)),
             "ControlMaster=auto".to_string(),
             format!("ControlPath={}", control.display()),
             format!("ControlPersist={}", self.persist.as_secs().max(1)),
@@ -107,19 +119,49 @@ impl SshOptions {
     }
 }
 
-/// The SSH runner.
+/// The SSH runner. Clones share the masters; the last one dropped closes them.
 #[derive(Debug, Clone)]
 pub struct SshRunner {
     options: SshOptions,
+    masters: Arc<Masters>,
+}
+
+/// The hosts this run opened a master connection to, closed (`ssh -O exit`) on drop so that no
+/// `ssh` process outlives the run by `ControlPersist`.
+#[derive(Debug)]
+struct Masters {
+    args: Vec<String>,
+    hosts: Mutex<BTreeSet<String>>,
+}
+
+impl Drop for Masters {
+    fn drop(&mut self) {
+        let hosts = std::mem::take(self.hosts.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let closing: Vec<_> = hosts
+            .iter()
+            .filter_map(|h| {
+                Process::new("ssh").args(&self.args).args(["-O", "exit"]).arg(h).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()
+            })
+            .collect();
+        for mut c in closing {
+            let _ = c.wait();
+        }
+    }
 }
 
 impl SshRunner {
     /// A runner with these options.
     pub fn new(options: SshOptions) -> Self {
-        SshRunner { options }
+        let masters = Arc::new(Masters { args: options.args(), hosts: Mutex::new(BTreeSet::new()) });
+        SshRunner { options, masters }
     }
 
     fn process(&self, host: &str, remote: &str) -> Process {
+        if let Ok(mut h) = self.masters.hosts.lock()
+            && !h.contains(host)
+        {
+            h.insert(host.to_string());
+        }
         let mut p = Process::new("ssh");
         p.args(self.options.args()).arg(host).arg("--").arg(remote);
         p
@@ -206,5 +248,6 @@ mod tests {
         assert!(a.starts_with("-F /dev/null -J root@bastion -i ~/.ssh/id -o IdentitiesOnly=yes"), "{a}");
         assert!(a.contains("-o ControlMaster=auto -o ControlPath=/tmp/c/%C"), "{a}");
         assert!(a.ends_with("-p 22 -l deploy"), "{a}");
+        assert!(a.contains("-o ServerAliveInterval=5 -o ServerAliveCountMax=3"), "a silent host is given up on within 15 s: {a}");
     }
 }

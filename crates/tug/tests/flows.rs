@@ -156,7 +156,8 @@ fn rollback_without_the_container_boots_nothing() {
 #[test]
 fn a_host_that_fails_switches_back_the_hosts_that_already_switched() {
     let runner = RecordingRunner::new();
-    runner.reply(Some("1.1.1.2"), "kamal-proxy deploy app-web --target=\"cid999:80\"", Output::failed(1, "Error: target failed to become healthy within configured timeout (30s)"));
+    // Fails late: 1.1.1.1 is healthy first and opens the barrier for the workers on 1.1.1.3.
+    runner.reply_after(Some("1.1.1.2"), "kamal-proxy deploy app-web --target=\"cid999:80\"", Output::failed(1, "Error: target failed to become healthy within configured timeout (30s)"), std::time::Duration::from_millis(500));
     runner.reply(Some("1.1.1.2"), "xargs docker logs", Output::ok("boom: cannot open the database\n"));
     runner.reply(None, "name=^app-web-998$' --quiet", Output::ok("cid998\n"));
     runner.reply(None, "name=^app-workers-998$' --quiet | xargs docker inspect", Output::ok("healthy\n"));

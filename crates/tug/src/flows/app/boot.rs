@@ -226,6 +226,7 @@ fn reason(e: &FlowError) -> String {
             let s = status.map_or("killed".to_string(), |c| format!("exit status {c}"));
             format!("{} ({s})", tail.trim().replace('\n', " / "))
         }
+        FlowError::Exec(tug_exec::ExecError::Unreachable { message, .. }) => format!("unreachable over SSH ({})", message.trim()),
         other => other.to_string(),
     }
 }
@@ -259,13 +260,13 @@ fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Ba
             if gatekeeper && barrier.close() {
                 show_failure(ctx, &app, version);
             }
-            let logs = if ctx.is_plan() || matches!(e, FlowError::Exec(tug_exec::ExecError::Unreachable { .. })) {
-                None
-            } else {
-                last_log_lines(ctx, &app, version, 3)
-            };
-            // An unreachable host cannot stop anything; say why it failed all the same.
-            let _ = ctx.execute_lenient(&host(h), &app.stop(Some(version)));
+            let unreachable = matches!(e, FlowError::Exec(tug_exec::ExecError::Unreachable { .. } | tug_exec::ExecError::Timeout { .. }));
+            let logs = if ctx.is_plan() || unreachable { None } else { last_log_lines(ctx, &app, version, 3) };
+            // A host that stopped answering is not asked again (each try would wait for the
+            // connection timeout): the error says why it failed.
+            if !unreachable {
+                let _ = ctx.execute_lenient(&host(h), &app.stop(Some(version)));
+            }
             let logs = logs.map(|l| format!("; last log lines: {l}")).unwrap_or_default();
             return Err(FlowError::msg(format!("Failed to boot {role_name} on {h}: {}{logs}", reason(&e))));
         }
@@ -328,9 +329,14 @@ fn start_new_version(ctx: &Context, app: &AppCommands, version: &str) -> FlowRes
     let hostname = container_hostname(h, &ctx.inputs.hex.hex(12));
     ctx.execute(&host(h), &app.ensure_env_directory())?;
     ctx.upload(h, &env_file_upload(ctx, app)?)?;
-    ctx.execute(&host(h), &app.run(Some(&hostname)))?;
+    let started = ctx.execute(&host(h), &app.run(Some(&hostname)))?;
     if r.running_proxy() {
-        let endpoint = ctx.query(&host(h), &app.container_id_for_version(version, false), "new container id")?;
+        // `docker run --detach` prints the new container's id: no second round trip to ask for
+        // it (plans, where nothing ran, still show the query).
+        let endpoint = match short_container_id(&started.stdout) {
+            Some(id) => Fact::Known(id),
+            None => ctx.query_made(&host(h), &app.container_id_for_version(version, false), "new container id")?,
+        };
         if endpoint.present() == Some(false) {
             return Err(FlowError::msg(format!("Failed to get endpoint for {} on {h}, did the container boot?", r.name)));
         }
@@ -339,6 +345,13 @@ fn start_new_version(ctx: &Context, app: &AppCommands, version: &str) -> FlowRes
         poller::wait_for_healthy(ctx, h, || ctx.query_lenient(&host(h), &app.status(version), "container health"))?;
     }
     Ok(())
+}
+
+/// The short (12 hex digits) id `docker container ls --quiet` prints, from the full id
+/// `docker run --detach` printed last.
+fn short_container_id(run_output: &str) -> Option<String> {
+    let id = run_output.lines().map(str::trim).rfind(|l| !l.is_empty())?;
+    (id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit())).then(|| id[..12].to_string())
 }
 
 fn show_failure(ctx: &Context, app: &AppCommands, version: &str) {
@@ -358,5 +371,19 @@ fn show_failure(ctx: &Context, app: &AppCommands, version: &str) {
         if let Ok(health) = ctx.query_lenient(&host(h), &app.container_health_log(version), "health log") {
             ctx.emit(Event::Output { target: h.to_string(), text: health.text().to_string() });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_container_id;
+
+    #[test]
+    fn container_id_from_docker_run() {
+        let full = "4b1f3c2a9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a";
+        assert_eq!(short_container_id(&format!("{full}\n")).as_deref(), Some("4b1f3c2a9d8e"));
+        assert_eq!(short_container_id(&format!("Unable to find image locally\n{full}\n")).as_deref(), Some("4b1f3c2a9d8e"));
+        assert_eq!(short_container_id(""), None);
+        assert_eq!(short_container_id("not an id"), None);
     }
 }
