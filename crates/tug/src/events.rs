@@ -109,6 +109,18 @@ pub enum Event {
         /// For how long at most, in seconds.
         seconds: u64,
     },
+    /// A wait announced by [`Event::Wait`] ended (real runs only).
+    Waited {
+        /// The host, when it is about one.
+        target: Option<Where>,
+        /// What was waited for (as in the [`Event::Wait`]).
+        what: String,
+        /// How long it took, in milliseconds.
+        millis: u128,
+        /// Whether what was waited for happened (a pull that failed, a health check that
+        /// timed out: `false`).
+        ok: bool,
+    },
     /// Output a command printed that the user asked to see (details, logs, audit).
     Output {
         /// The host, or [`LOCAL`].

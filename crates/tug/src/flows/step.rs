@@ -89,13 +89,46 @@ fn failed(target: &Target, command: &Command, out: &Output) -> FlowError {
     }
 }
 
+/// What a command waits for when it is one of the waits a deploy is made of, outside Tug's
+/// control (an image download, a new container's health check behind kamal-proxy), with how
+/// long it may take: shown as progress in real runs (a line when it starts, one when it ends).
+fn wait_of(command: &str, timeout: std::time::Duration, deploy_timeout: u64) -> Option<(String, u64)> {
+    if let Some(rest) = command.strip_prefix("docker pull ") {
+        let image = rest.split_whitespace().last().unwrap_or(rest);
+        return Some((format!("pull {image}"), timeout.as_secs()));
+    }
+    if command.starts_with("docker exec kamal-proxy kamal-proxy deploy ") {
+        return Some(("the new container's health check, then the switch of traffic to it".into(), deploy_timeout));
+    }
+    None
+}
+
 impl Context<'_> {
-    fn run_with(&self, target: &Target, command: &Command, options: &RunOptions, strict: bool) -> FlowResult<Output> {
-        self.emit(Event::Run { target: target_name(target), command: command.to_redacted() });
-        let started = Instant::now();
-        let out = self.runner().run(target, command, options)?;
+    /// Ends a wait announced with [`Event::Wait`] (real runs only).
+    pub fn waited(&self, target: Option<&str>, what: &str, started: Instant, ok: bool) {
         if self.mode() == Mode::Run {
-            self.emit(Event::Finished { target: target_name(target), status: out.status, millis: started.elapsed().as_millis() });
+            self.emit(Event::Waited { target: target.map(str::to_string), what: what.to_string(), millis: started.elapsed().as_millis(), ok });
+        }
+    }
+
+    fn run_with(&self, target: &Target, command: &Command, options: &RunOptions, strict: bool) -> FlowResult<Output> {
+        let shown = command.to_redacted();
+        let name = target_name(target);
+        let wait = (self.mode() == Mode::Run)
+            .then(|| wait_of(&shown, options.timeout, u64::try_from(self.config.deploy_timeout()).unwrap_or(30)))
+            .flatten();
+        self.emit(Event::Run { target: name.clone(), command: shown });
+        if let Some((what, seconds)) = &wait {
+            self.emit(Event::Wait { target: Some(name.clone()), what: what.clone(), seconds: *seconds });
+        }
+        let started = Instant::now();
+        let out = self.runner().run(target, command, options);
+        if let Some((what, _)) = &wait {
+            self.waited(Some(&name), what, started, out.as_ref().is_ok_and(Output::success));
+        }
+        let out = out?;
+        if self.mode() == Mode::Run {
+            self.emit(Event::Finished { target: name, status: out.status, millis: started.elapsed().as_millis() });
         }
         if strict && !out.success() {
             return Err(failed(target, command, &out));

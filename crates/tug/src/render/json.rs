@@ -2,18 +2,20 @@
 
 use serde_json::{Value, json};
 
-use super::{Stream, write_line};
+use super::{Stream, Summary, Timeline, write_line};
 use crate::events::{Event, EventSink};
 
-/// Writes each event as one line of JSON.
+/// Writes each event as one line of JSON; after a real run's `done`, its `summary`.
 pub struct JsonRenderer {
     out: Stream,
+    timeline: Timeline,
+    plan: std::sync::atomic::AtomicBool,
 }
 
 impl JsonRenderer {
     /// A renderer writing to `out`.
     pub fn new(out: Stream) -> Self {
-        JsonRenderer { out }
+        JsonRenderer { out, timeline: Timeline::default(), plan: std::sync::atomic::AtomicBool::new(false) }
     }
 }
 
@@ -44,14 +46,33 @@ pub fn to_json(event: &Event) -> Value {
         Event::BranchElse { target } => json!({"event": "else", "target": target}),
         Event::BranchEnd { target } => json!({"event": "end_if", "target": target}),
         Event::Wait { target, what, seconds } => json!({"event": "wait", "target": target, "what": what, "seconds": seconds}),
+        Event::Waited { target, what, millis, ok } => json!({"event": "waited", "target": target, "what": what, "millis": millis, "ok": ok}),
         Event::Output { target, text } => json!({"event": "output", "target": target, "text": text}),
         Event::Warning { target, message } => json!({"event": "warning", "target": target, "message": message}),
         Event::Done { seconds } => json!({"event": "done", "seconds": seconds}),
     }
 }
 
+/// The JSON form of a run's summary: `{"event": "summary", "seconds", "stages": [{"stage",
+/// "seconds"}], "hosts": [{"target", "commands", "seconds"}]}`.
+pub fn summary_json(s: &Summary) -> Value {
+    let stages: Vec<Value> = s.stages.iter().map(|(stage, secs)| json!({"stage": stage, "seconds": secs})).collect();
+    let hosts: Vec<Value> = s.hosts.iter().map(|(t, n, secs)| json!({"target": t, "commands": n, "seconds": secs})).collect();
+    json!({"event": "summary", "seconds": s.seconds, "stages": stages, "hosts": hosts})
+}
+
 impl EventSink for JsonRenderer {
     fn emit(&self, event: Event) {
+        use std::sync::atomic::Ordering;
+        if matches!(event, Event::PlanStart { .. }) {
+            self.plan.store(true, Ordering::SeqCst);
+        }
+        self.timeline.observe(&event);
         write_line(&self.out, &to_json(&event).to_string());
+        if let Event::Done { seconds } = event
+            && !self.plan.load(Ordering::SeqCst)
+        {
+            write_line(&self.out, &summary_json(&self.timeline.summary(seconds)).to_string());
+        }
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{Stream, Verbosity, write_line};
+use super::{Stream, Timeline, Verbosity, secs, write_line};
 use crate::events::{Event, EventSink, LOCAL};
 
 /// The label of conditions about every host.
@@ -18,12 +18,13 @@ pub struct TextRenderer {
     plan: bool,
     verbosity: Verbosity,
     depth: Mutex<HashMap<String, usize>>,
+    timeline: Timeline,
 }
 
 impl TextRenderer {
     /// A renderer; `plan` prints every step to `out`.
     pub fn new(out: Stream, err: Stream, plan: bool, verbosity: Verbosity) -> Self {
-        TextRenderer { out, err, plan, verbosity, depth: Mutex::new(HashMap::new()) }
+        TextRenderer { out, err, plan, verbosity, depth: Mutex::new(HashMap::new()), timeline: Timeline::default() }
     }
 
     fn indent(&self, target: &str) -> String {
@@ -72,6 +73,9 @@ fn summary(answer: &str) -> String {
 
 impl EventSink for TextRenderer {
     fn emit(&self, event: Event) {
+        if !self.plan {
+            self.timeline.observe(&event);
+        }
         match event {
             Event::PlanStart { command, version, online } => {
                 let v = version.map(|v| format!(" (version {v})")).unwrap_or_default();
@@ -142,11 +146,19 @@ impl EventSink for TextRenderer {
             Event::BranchEnd { target } => self.shift(&Self::branch_key(&target), -1),
             Event::Wait { target, what, seconds } => {
                 let key = target.unwrap_or_else(|| LOCAL.to_string());
-                let line = format!("wait: {what} (up to {seconds}s)");
+                let line = if seconds == 0 { format!("wait: {what}") } else { format!("wait: {what} (up to {seconds}s)") };
                 if self.plan {
                     self.step(&key, &line);
                 } else if self.verbosity != Verbosity::Quiet {
                     write_line(&self.err, &format!("  [{key}] {line}"));
+                }
+            }
+            Event::Waited { target, what, millis, ok } => {
+                if !self.plan && self.verbosity != Verbosity::Quiet {
+                    let key = target.unwrap_or_else(|| LOCAL.to_string());
+                    let took = secs(millis as f64 / 1000.0);
+                    let end = if ok { format!("done in {took}") } else { format!("failed after {took}") };
+                    write_line(&self.err, &format!("  [{key}] {what}: {end}"));
                 }
             }
             Event::Output { target, text } => {
@@ -167,6 +179,16 @@ impl EventSink for TextRenderer {
             Event::Done { seconds } => {
                 if !self.plan && self.verbosity != Verbosity::Quiet {
                     write_line(&self.err, &format!("  Finished all in {seconds:.1} seconds"));
+                    let summary = self.timeline.summary(seconds);
+                    if !summary.stages.is_empty() || !summary.hosts.is_empty() {
+                        write_line(&self.err, "Summary:");
+                    }
+                    for (stage, s) in &summary.stages {
+                        write_line(&self.err, &format!("  {:>7}  {stage}", secs(*s)));
+                    }
+                    for (host, n, s) in &summary.hosts {
+                        write_line(&self.err, &format!("  [{host}] {n} command{} in {} in all", if *n == 1 { "" } else { "s" }, secs(*s)));
+                    }
                 }
             }
         }

@@ -70,8 +70,12 @@ pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
         Some(n) if n > 0 => app_hosts.chunks(n).map(<[String]>::to_vec).collect(),
         _ => vec![app_hosts.clone()],
     };
-    for group in groups {
+    let count = groups.len();
+    for (i, group) in groups.into_iter().enumerate() {
         let list = group.join(",");
+        if count > 1 {
+            ctx.phase(format!("Boot group {} of {count}: {}...", i + 1, group.join(", ")));
+        }
         hooks::run(ctx, "pre-app-boot", false, &[("hosts", &list)])?;
         let booted = ctx.on_roles(&group, ctx.config.boot.parallel_roles, |h, r| boot_one(ctx, h, r, version, &barrier, &switched));
         if let Err(e) = booted {
@@ -81,9 +85,12 @@ pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
         hooks::run(ctx, "post-app-boot", false, &[("hosts", &list)])?;
         if let Some(wait) = ctx.config.boot.wait.filter(|w| *w > 0) {
             let secs = u64::try_from(wait).unwrap_or(0);
-            ctx.emit(Event::Wait { target: None, what: "the next boot group (boot.wait)".into(), seconds: secs });
+            const WHAT: &str = "the next boot group (boot.wait)";
+            ctx.emit(Event::Wait { target: None, what: WHAT.into(), seconds: secs });
             if !ctx.is_plan() {
+                let started = std::time::Instant::now();
                 ctx.inputs.clock.sleep(Duration::from_secs(secs));
+                ctx.waited(None, WHAT, started, true);
             }
         }
     }
@@ -251,8 +258,12 @@ fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Ba
     let result = (|| {
         let old = rename_if_clashing(ctx, &app, version)?;
         if !gatekeeper {
-            ctx.emit(Event::Wait { target: Some(h.to_string()), what: format!("the first healthy {primary} container before booting {role_name}"), seconds: 0 });
-            if !ctx.is_plan() && !barrier.wait() {
+            let what = format!("the first healthy {primary} container before booting {role_name}");
+            ctx.emit(Event::Wait { target: Some(h.to_string()), what: what.clone(), seconds: 0 });
+            let started = std::time::Instant::now();
+            let open = ctx.is_plan() || barrier.wait();
+            ctx.waited(Some(h), &what, started, open);
+            if !open {
                 return Err(FlowError::msg(format!("First {primary} container is unhealthy, not booting {role_name} on {h}")));
             }
         }

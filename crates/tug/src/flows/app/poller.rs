@@ -13,11 +13,19 @@ use crate::flows::step::Fact;
 pub fn wait_for_healthy(ctx: &Context, host: &str, status: impl Fn() -> FlowResult<Fact>) -> FlowResult<()> {
     let timeout = Duration::from_secs(u64::try_from(ctx.config.deploy_timeout()).unwrap_or(30));
     let readiness = Duration::from_secs(u64::try_from(ctx.config.readiness_delay()).unwrap_or(7));
-    ctx.emit(Event::Wait { target: Some(host.to_string()), what: "the new container to be healthy".into(), seconds: timeout.as_secs() });
+    const WHAT: &str = "the new container to be healthy";
+    ctx.emit(Event::Wait { target: Some(host.to_string()), what: WHAT.into(), seconds: timeout.as_secs() });
     if ctx.is_plan() {
         status()?;
         return Ok(());
     }
+    let started = std::time::Instant::now();
+    let result = poll(ctx, timeout, readiness, status);
+    ctx.waited(Some(host), WHAT, started, result.is_ok());
+    result
+}
+
+fn poll(ctx: &Context, timeout: Duration, readiness: Duration, status: impl Fn() -> FlowResult<Fact>) -> FlowResult<()> {
     let deadline = ctx.inputs.clock.elapsed() + timeout;
     let mut attempt = 1u64;
     loop {
