@@ -27,7 +27,7 @@ use crate::log;
 use crate::metrics::Metrics;
 use crate::tls::{CertificateLookup, TlsConfigs};
 use crate::pages::error_response;
-use crate::proxy::{ConnInfo, ForwardContext, request_host, upstream_client};
+use crate::proxy::{ConnInfo, ForwardContext, UpstreamClient, request_host, upstream_client};
 use crate::request_id::{RequestIds, X_REQUEST_ID};
 use crate::router::Router;
 use crate::service::{Served, TlsFlags};
@@ -93,7 +93,8 @@ pub struct Server {
     metrics_addr: Option<SocketAddr>,
     socket_path: PathBuf,
     shutdown: watch::Sender<bool>,
-    listeners: Vec<JoinHandle<()>>,
+    /// One per accept worker (and the metrics listener): fires when it has finished.
+    listeners: Vec<tokio::sync::oneshot::Receiver<()>>,
     control: JoinHandle<()>,
 }
 
@@ -114,6 +115,9 @@ pub enum StartError {
     /// The client CA could not be loaded.
     #[error("{0}")]
     ClientCa(String),
+    /// An accept worker (thread and runtime) could not be started.
+    #[error("unable to start a worker: {0}")]
+    Runtime(std::io::Error),
 }
 
 impl Server {
@@ -126,14 +130,15 @@ impl Server {
         let router = Router::with_acme(config.state_path.clone(), upstream_client(), AcmeContext::new(config.acme.clone()));
         router.restore();
         let bind = |what: String| move |source| StartError::Bind { what, source };
-        let http = TcpListener::bind(config.http_addr).await.map_err(bind(format!("{}", config.http_addr)))?;
-        let http_addr = http.local_addr().map_err(bind("http".into()))?;
+        let workers = worker_count();
+        let http = bind_group(config.http_addr, workers).map_err(bind(format!("{}", config.http_addr)))?;
+        let http_addr = http[0].local_addr().map_err(bind("http".into()))?;
         let https = match config.https_addr {
-            Some(addr) => Some(TcpListener::bind(addr).await.map_err(bind(format!("{addr}")))?),
+            Some(addr) => Some(bind_group(addr, workers).map_err(bind(format!("{addr}")))?),
             None => None,
         };
         let https_addr = match &https {
-            Some(l) => Some(l.local_addr().map_err(bind("https".into()))?),
+            Some(l) => Some(l[0].local_addr().map_err(bind("https".into()))?),
             None => None,
         };
         let metrics_listener = match config.metrics_addr {
@@ -156,18 +161,28 @@ impl Server {
             metrics: metrics_listener.as_ref().map(|_| Metrics::new()),
         });
         let (shutdown, _) = watch::channel(false);
-        let mut listeners = vec![tokio::spawn(accept_loop(http, None, Arc::clone(&shared), shutdown.subscribe()))];
-        if let Some(https) = https {
-            let tls = crate::tls::server_configs(router.clone(), client_verifier)?;
-            listeners.push(tokio::spawn(accept_loop(https, Some(tls), Arc::clone(&shared), shutdown.subscribe())));
+        let tls = match https {
+            Some(_) => Some(crate::tls::server_configs(router.clone(), client_verifier)?),
+            None => None,
+        };
+        let mut https = https.map(Vec::into_iter);
+        let mut listeners = Vec::new();
+        for (index, http) in http.into_iter().enumerate() {
+            let https = https.as_mut().and_then(Iterator::next);
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(StartError::Runtime)?;
+            let worker = Worker { http, https, tls: tls.clone(), shared: Arc::clone(&shared), stop: shutdown.subscribe() };
+            listeners.push(worker.start(index, runtime).map_err(StartError::Runtime)?);
         }
         if let (Some(listener), Some(metrics)) = (metrics_listener, &shared.metrics) {
             let serving = tokio::spawn(crate::metrics::serve(listener, Arc::clone(metrics)));
             let mut stop = shutdown.subscribe();
-            listeners.push(tokio::spawn(async move {
+            let (done, finished) = tokio::sync::oneshot::channel();
+            tokio::spawn(async move {
                 let _ = stop.changed().await;
                 serving.abort();
-            }));
+                let _ = done.send(());
+            });
+            listeners.push(finished);
             log::info("Metrics enabled", &[("address", metrics_addr.map(|a| a.to_string()).unwrap_or_default().into())]);
         }
         let control = tokio::spawn(crate::control::serve(control, Arc::clone(&router)));
@@ -200,15 +215,92 @@ impl Server {
         self.control.abort();
         let _ = std::fs::remove_file(&self.socket_path);
         self.shutdown.send_replace(true);
-        for l in self.listeners {
-            let _ = l.await;
+        for finished in self.listeners {
+            let _ = finished.await;
         }
         self.router.dispose_all();
         log::info("Server stopped", &[]);
     }
 }
 
-async fn accept_loop(listener: TcpListener, tls: Option<TlsConfigs>, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+/// How many accept workers serve the HTTP and HTTPS listeners: one per available core.
+fn worker_count() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// `count` listeners on one address. A plain bind comes first: it fails as before when the
+/// address is taken (with `SO_REUSEPORT` alone a second proxy of the same user would silently
+/// share the port) and picks the port for `:0`; then, for more than one worker, that many
+/// `SO_REUSEPORT` listeners on the port, among which the kernel spreads new connections.
+fn bind_group(addr: SocketAddr, count: usize) -> std::io::Result<Vec<std::net::TcpListener>> {
+    let probe = std::net::TcpListener::bind(addr)?;
+    if count <= 1 {
+        probe.set_nonblocking(true)?;
+        return Ok(vec![probe]);
+    }
+    let addr = probe.local_addr()?;
+    drop(probe);
+    (0..count)
+        .map(|_| {
+            let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
+            socket.set_reuse_address(true)?;
+            socket.set_reuse_port(true)?;
+            socket.set_nonblocking(true)?;
+            socket.bind(&addr.into())?;
+            socket.listen(1024)?;
+            Ok(socket.into())
+        })
+        .collect()
+}
+
+/// One accept worker: a thread with a single-threaded runtime serving its own HTTP (and HTTPS)
+/// listener of the `SO_REUSEPORT` group, with its own pool of upstream connections. A request
+/// and the upstream connection it uses stay on one thread: no work stealing, no cross-thread
+/// wake-ups, no contended pool lock.
+struct Worker {
+    http: std::net::TcpListener,
+    https: Option<std::net::TcpListener>,
+    tls: Option<TlsConfigs>,
+    shared: Arc<Shared>,
+    stop: watch::Receiver<bool>,
+}
+
+impl Worker {
+    /// Starts the thread; the receiver fires when its listeners have shut down.
+    fn start(self, index: usize, runtime: tokio::runtime::Runtime) -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
+        let (done, finished) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new().name(format!("tug-proxy-worker-{index}")).spawn(move || {
+            runtime.block_on(self.run());
+            drop(runtime);
+            let _ = done.send(());
+        })?;
+        Ok(finished)
+    }
+
+    async fn run(self) {
+        let local = Arc::new(Local { shared: self.shared, client: upstream_client() });
+        let mut loops = Vec::new();
+        let listeners = std::iter::once((self.http, None)).chain(self.https.map(|l| (l, self.tls)));
+        for (listener, tls) in listeners {
+            match TcpListener::from_std(listener) {
+                Ok(listener) => loops.push(tokio::spawn(accept_loop(listener, tls, Arc::clone(&local), self.stop.clone()))),
+                Err(e) => log::error("Unable to serve a listener", &[("error", e.to_string().into())]),
+            }
+        }
+        for l in loops {
+            let _ = l.await;
+        }
+    }
+}
+
+/// What a worker's requests share: the server's state and the worker's upstream pool.
+struct Local {
+    shared: Arc<Shared>,
+    client: UpstreamClient,
+}
+
+async fn accept_loop(listener: TcpListener, tls: Option<TlsConfigs>, local: Arc<Local>, mut stop: watch::Receiver<bool>) {
+    let shared = &local.shared;
     let graceful = GracefulShutdown::new();
     let local_port = listener.local_addr().map_or(0, |a| a.port());
     loop {
@@ -226,8 +318,8 @@ async fn accept_loop(listener: TcpListener, tls: Option<TlsConfigs>, shared: Arc
         let _ = stream.set_nodelay(true);
         let conn_info = ConnInfo { peer, tls: tls.is_some(), local_port, trust };
         let router = Arc::clone(&shared.router);
-        let shared = Arc::clone(&shared);
-        let service = service_fn(move |req| handle(Arc::clone(&shared), conn_info, req));
+        let local = Arc::clone(&local);
+        let service = service_fn(move |req| handle(Arc::clone(&local), conn_info, req));
         let builder = auto::Builder::new(TokioExecutor::new());
         match &tls {
             None => {
@@ -278,14 +370,15 @@ async fn tls_handshake(
     tokio::time::timeout(HANDSHAKE_TIMEOUT, start.into_stream(Arc::clone(&configs.main))).await.ok()?.ok()
 }
 
-async fn handle(shared: Arc<Shared>, conn: ConnInfo, mut req: Request<Incoming>) -> Result<Response<ProxyBody>, Infallible> {
+async fn handle(local: Arc<Local>, conn: ConnInfo, mut req: Request<Incoming>) -> Result<Response<ProxyBody>, Infallible> {
     let started = Instant::now();
+    let shared = &local.shared;
     shared.ids.stamp(req.headers_mut(), log::unix_millis());
     let host = request_host(&req).to_string();
 
     let snapshot = shared.router.snapshot();
     let route = snapshot.map.lookup(&host, req.uri().path());
-    let mut record = base_record(&shared, &conn, &req, host);
+    let mut record = base_record(shared, &conn, &req, host);
     let mut served = Served::default();
     let mut track = shared.metrics.is_some();
     let mut in_flight = None;
@@ -306,7 +399,7 @@ async fn handle(shared: Arc<Shared>, conn: ConnInfo, mut req: Request<Incoming>)
                 .copied()
                 .unwrap_or(TlsFlags { enabled: config.options.tls_enabled, redirect: config.options.tls_redirect });
             let ctx = ForwardContext {
-                client: shared.router.client(),
+                client: &local.client,
                 conn,
                 strip_prefix: strip,
                 trusted: &shared.trusted,
