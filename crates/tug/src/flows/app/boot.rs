@@ -55,11 +55,12 @@ pub fn boot(ctx: &Context, version: Option<String>) -> FlowResult<()> {
 pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
     ctx.phase(format!("Start container with version {version} (or reboot if already running)..."));
     let app_hosts = ctx.specifics.app_hosts().to_vec();
+    let running = RunningVersions::default();
     ctx.on_hosts(&app_hosts, |h| {
         error_pages(ctx, h, version)?;
         for r in ctx.specifics.roles_on(h) {
             let app = AppCommands::new(ctx.config, role(ctx, &r)?, h, version);
-            assets(ctx, &app)?;
+            assets(ctx, &app, &running)?;
             certificates(ctx, &app)?;
         }
         Ok(())
@@ -77,7 +78,7 @@ pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
             ctx.phase(format!("Boot group {} of {count}: {}...", i + 1, group.join(", ")));
         }
         hooks::run(ctx, "pre-app-boot", false, &[("hosts", &list)])?;
-        let booted = ctx.on_roles(&group, ctx.config.boot.parallel_roles, |h, r| boot_one(ctx, h, r, version, &barrier, &switched));
+        let booted = ctx.on_roles(&group, ctx.config.boot.parallel_roles, |h, r| boot_one(ctx, h, r, version, &barrier, &switched, &running));
         if let Err(e) = booted {
             let switched = switched.into_inner().unwrap_or_default();
             return Err(switch_back(ctx, version, e, switched));
@@ -130,13 +131,31 @@ fn error_pages(ctx: &Context, h: &str, version: &str) -> FlowResult<()> {
     Ok(())
 }
 
-fn assets(ctx: &Context, app: &AppCommands) -> FlowResult<()> {
+/// The version each host and role ran when this boot asked (for the assets), so that the
+/// boot does not ask again when nothing was renamed since.
+#[derive(Default)]
+struct RunningVersions(Mutex<std::collections::HashMap<(String, String), String>>);
+
+impl RunningVersions {
+    fn remember(&self, app: &AppCommands, fact: &Fact) {
+        if let (Some(v), Ok(mut m)) = (fact.known(), self.0.lock()) {
+            m.insert((app.host().to_string(), app.role().name.clone()), v.to_string());
+        }
+    }
+
+    fn recall(&self, app: &AppCommands) -> Option<String> {
+        self.0.lock().ok()?.get(&(app.host().to_string(), app.role().name.clone())).cloned()
+    }
+}
+
+fn assets(ctx: &Context, app: &AppCommands, running: &RunningVersions) -> FlowResult<()> {
     if !app.assets() {
         return Ok(());
     }
     let h = app.host();
     ctx.execute(&host(h), &app.extract_assets())?;
     let old = ctx.query_lenient(&host(h), &app.current_running_version(), "running version")?;
+    running.remember(app, &old);
     ctx.execute(&host(h), &app.sync_asset_volumes(old.presence().as_deref()))?;
     Ok(())
 }
@@ -250,13 +269,13 @@ fn last_log_lines(ctx: &Context, app: &AppCommands, version: &str, lines: u64) -
     (!text.is_empty()).then(|| text.join(" / "))
 }
 
-fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Barrier, switched: &Mutex<Vec<Switched>>) -> FlowResult<()> {
+fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Barrier, switched: &Mutex<Vec<Switched>>, running: &RunningVersions) -> FlowResult<()> {
     let r = role(ctx, role_name)?;
     let app = AppCommands::new(ctx.config, r, h, version);
     let primary = ctx.specifics.primary_role.clone().unwrap_or_default();
     let gatekeeper = role_name == primary;
     let result = (|| {
-        let old = rename_if_clashing(ctx, &app, version)?;
+        let old = rename_if_clashing(ctx, &app, version, running)?;
         if !gatekeeper {
             let what = format!("the first healthy {primary} container before booting {role_name}");
             ctx.emit(Event::Wait { target: Some(h.to_string()), what: what.clone(), seconds: 0 });
@@ -316,7 +335,7 @@ fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Ba
 
 /// Renames a container already holding the version's name, then asks which version runs.
 /// Returns `(known to run, version)`, or `None` when none runs.
-fn rename_if_clashing(ctx: &Context, app: &AppCommands, version: &str) -> FlowResult<Option<(bool, String)>> {
+fn rename_if_clashing(ctx: &Context, app: &AppCommands, version: &str, known: &RunningVersions) -> FlowResult<Option<(bool, String)>> {
     let h = app.host();
     let existing = ctx.query_lenient(&host(h), &app.container_id_for_version(version, false), "container of this version")?;
     ctx.when(Some(h), &format!("a container for version {version} already exists"), existing.present(), || {
@@ -325,7 +344,12 @@ fn rename_if_clashing(ctx: &Context, app: &AppCommands, version: &str) -> FlowRe
         ctx.execute(&host(h), &app.rename_container(version, &renamed))?;
         Ok(())
     })?;
-    let running = ctx.query_lenient(&host(h), &app.current_running_version(), "running version")?;
+    // Nothing renamed: the version asked for the assets still runs (no second round trip).
+    let cached = (existing.present() == Some(false)).then(|| known.recall(app)).flatten();
+    let running = match cached {
+        Some(v) => Fact::Known(v),
+        None => ctx.query_lenient(&host(h), &app.current_running_version(), "running version")?,
+    };
     Ok(match running {
         Fact::Known(v) if v.trim().is_empty() => None,
         Fact::Known(v) => Some((true, v.trim().to_string())),
