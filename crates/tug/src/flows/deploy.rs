@@ -38,19 +38,43 @@ fn finished(ctx: &Context) -> String {
     format!("{}", secs.round())
 }
 
+/// Two steps that do not depend on each other (the proxy and the stale containers), at once in
+/// real runs; one after the other in plans, so that they read in order. Both run to the end;
+/// the first one's error wins.
+fn at_once(ctx: &Context, first: impl FnOnce() -> FlowResult<()> + Send, second: impl FnOnce() -> FlowResult<()> + Send) -> FlowResult<()> {
+    if ctx.is_plan() {
+        first()?;
+        return second();
+    }
+    let (a, b) = std::thread::scope(|s| {
+        let other = s.spawn(second);
+        let a = first();
+        (a, other.join().unwrap_or_else(|_| Err(FlowError::msg("a deploy step's thread panicked"))))
+    });
+    a.and(b)
+}
+
 /// `deploy` (and the deploy part of `setup` with `boot_accessories`).
 pub fn deploy(ctx: &Context, options: &DeployOptions, boot_accessories: bool) -> FlowResult<()> {
     let version = ctx.version()?;
     build_or_pull(ctx, options)?;
     lock::with_lock(ctx, || {
         hooks::run(ctx, "pre-deploy", true, &[])?;
-        ctx.phase("Ensure kamal-proxy is running...");
-        proxy::boot(ctx)?;
-        if boot_accessories {
-            accessory::boot(ctx, "all")?;
-        }
-        ctx.phase("Detect stale containers...");
-        app::stale_containers(ctx, true)?;
+        at_once(
+            ctx,
+            || {
+                ctx.phase("Ensure kamal-proxy is running...");
+                proxy::boot(ctx)?;
+                if boot_accessories {
+                    accessory::boot(ctx, "all")?;
+                }
+                Ok(())
+            },
+            || {
+                ctx.phase("Detect stale containers...");
+                app::stale_containers(ctx, true)
+            },
+        )?;
         if !options.skip_backup {
             db::before_deploy(ctx, &version)?;
         }
