@@ -22,12 +22,14 @@ pub mod error;
 pub mod files;
 pub mod restore;
 pub mod sqlite;
+pub mod transfer;
 pub mod verify;
 
 pub use backup::{BackupOptions, BackupReport, backup};
 pub use catalog::{Entry, Listing, Manifest, find_before_deploy, list, prune};
 pub use error::{DbError, DbResult};
 pub use restore::{RestoreReport, restore};
+pub use transfer::{ReceiveReport, receive, send};
 pub use verify::{VerifyReport, verify};
 
 /// What starts the one machine-readable line every command prints last on stdout.

@@ -95,6 +95,20 @@ enum Command {
         /// The file
         file: PathBuf,
     },
+    /// Write a backup as one stream (its manifest, then its bytes) for `receive` elsewhere
+    Send {
+        /// The backup file
+        file: PathBuf,
+    },
+    /// Read a `send` stream from stdin, verify the copy, put it in place, apply retention
+    Receive {
+        /// The directory the copy goes to
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// Afterwards keep only the newest N backups of this database there
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        keep: Option<u64>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -134,6 +148,8 @@ fn name(c: &Command) -> &'static str {
         Command::Prune { .. } => "prune",
         Command::Find { .. } => "find",
         Command::Cat { .. } => "cat",
+        Command::Send { .. } => "send",
+        Command::Receive { .. } => "receive",
     }
 }
 
@@ -244,6 +260,18 @@ fn run(command: Command) -> Result<Option<Value>, DbError> {
             std::io::copy(&mut f, &mut out).map_err(tug_db::error::io("write out", &file))?;
             out.flush().map_err(tug_db::error::io("write out", &file))?;
             Ok(None)
+        }
+        Command::Send { file } => {
+            tug_db::send(&file, &mut std::io::stdout().lock())?;
+            Ok(None)
+        }
+        Command::Receive { dir, keep } => {
+            let r = tug_db::receive(&mut std::io::stdin().lock(), &dir, keep.map(to_usize))?;
+            println!("received {} and verified it here (sha256 {}, integrity ok, {})", r.path.display(), r.manifest.sha256, counts(&r.manifest.tables));
+            for p in &r.pruned {
+                println!("pruned {}", p.display());
+            }
+            Ok(Some(json!({ "file": r.path, "sha256": r.manifest.sha256, "pruned": r.pruned })))
         }
     }
 }

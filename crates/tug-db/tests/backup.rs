@@ -367,3 +367,55 @@ fn binary_commands_print_a_summary_line() {
     let bad = Command::new(BIN).args(["restore", "--to", "x.sqlite3"]).current_dir(dir.path()).output().unwrap();
     assert_eq!(bad.status.code(), Some(1));
 }
+
+/// The visible names in a directory.
+fn visible(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| r.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| !n.starts_with('.')).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_copy_is_verified_on_arrival_and_a_damaged_one_is_not_put_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("production.sqlite3");
+    drop(app_db(&db, 2_000, 300));
+    let made = tug_db::backup(&db, &dir.path().join("backups"), &BackupOptions::default()).unwrap();
+    let mut stream = Vec::new();
+    tug_db::send(&made.path, &mut stream).unwrap();
+
+    let elsewhere = dir.path().join("elsewhere");
+    let got = tug_db::receive(&mut stream.as_slice(), &elsewhere, Some(1)).unwrap();
+    assert_eq!(got.manifest, made.manifest);
+    assert_eq!(std::fs::read(&got.path).unwrap(), std::fs::read(&made.path).unwrap(), "the copy is the same bytes");
+    tug_db::verify(&got.path).unwrap();
+    let name = made.manifest.file.clone();
+    assert_eq!(visible(&elsewhere), vec![name.clone(), format!("{name}.json")]);
+
+    // One byte changed on the way, or the stream cut short: an error, and nothing in place.
+    let damaged_dir = dir.path().join("damaged");
+    let mut damaged = stream.clone();
+    let last = damaged.len() - 10;
+    damaged[last] ^= 0x5A;
+    let err = tug_db::receive(&mut damaged.as_slice(), &damaged_dir, None).unwrap_err();
+    assert!(matches!(err, DbError::Mismatch { .. }), "{err}");
+    let cut = &stream[..stream.len() / 2];
+    assert!(tug_db::receive(&mut &cut[..], &damaged_dir, None).is_err());
+    assert!(visible(&damaged_dir).is_empty(), "no complete-looking copy: {:?}", visible(&damaged_dir));
+    assert!(tug_db::list(&damaged_dir).unwrap().partials.is_empty(), "no leftovers after an error");
+
+    // Through the binary: send | receive.
+    let via = dir.path().join("via-binary");
+    let sent = Command::new(BIN).args(["send"]).arg(&made.path).output().unwrap();
+    assert!(sent.status.success());
+    let mut receiver = Command::new(BIN).args(["receive", "--keep", "3", "--dir"]).arg(&via).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    std::io::Write::write_all(receiver.stdin.as_mut().unwrap(), &sent.stdout).unwrap();
+    let out = receiver.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let summary = tug_db::parse_summary(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert_eq!(summary["command"], "receive");
+    assert_eq!(summary["sha256"], made.manifest.sha256.as_str());
+    assert_eq!(visible(&via).len(), 2);
+}

@@ -16,7 +16,13 @@
 //!     image: tug/tug-db:0.1.0                   # the image holding `tug-db`
 //!     host: 10.0.0.1                            # default: the primary role's first host
 //!     before_deploy: true                       # back up before every deploy
+//!     copy_to: [10.0.0.2]                       # servers that get a verified copy of each backup
+//!     copy_dir: /var/backups/zen_miner          # where on them (default /var/backups/<service>)
 //! ```
+//!
+//! Copies go over SSH through this machine (`tug-db send` on the database's host piped into
+//! `tug-db receive` on the other server, which verifies the copy before putting it in place and
+//! keeps the newest `keep` there too); the servers need no SSH access to each other.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -60,6 +66,10 @@ pub struct Settings {
     pub host: Option<String>,
     /// Whether deploys take a backup first.
     pub before_deploy: bool,
+    /// Servers that get a copy of every backup.
+    pub copy_to: Vec<String>,
+    /// Where the copies go on them.
+    pub copy_dir: String,
     /// Whether `x-tug.db` is there at all.
     pub configured: bool,
 }
@@ -95,6 +105,17 @@ pub fn settings(config: &tug_config::Config) -> FlowResult<Settings> {
         None => true,
         Some(n) => n.as_bool().ok_or_else(|| setting_error("before_deploy", n, "must be true or false"))?,
     };
+    let copy_to = match db.and_then(|d| d.get("copy_to")).filter(|n| !n.is_null()) {
+        None => Vec::new(),
+        Some(n) => match n.as_seq() {
+            Some(items) if items.iter().all(Node::is_stringish) => items.iter().map(Node::to_ruby_s).collect(),
+            _ => return Err(setting_error("copy_to", n, "must be a list of hosts")),
+        },
+    };
+    let copy_dir = text("copy_dir")?.unwrap_or_else(|| format!("/var/backups/{}", config.service));
+    if !copy_dir.starts_with('/') {
+        return Err(FlowError::Invalid(format!("x-tug.db.copy_dir ({copy_dir}) must be an absolute path on the servers that get copies")));
+    }
     Ok(Settings {
         path,
         backups: text("backups")?,
@@ -102,6 +123,8 @@ pub fn settings(config: &tug_config::Config) -> FlowResult<Settings> {
         image: text("image")?.unwrap_or_else(default_image),
         host: text("host")?,
         before_deploy,
+        copy_to,
+        copy_dir,
         configured: db.is_some(),
     })
 }
@@ -150,6 +173,10 @@ pub struct Place {
     pub backups: String,
     /// Retention.
     pub keep: i64,
+    /// Servers that get a copy of every backup.
+    pub copy_to: Vec<String>,
+    /// Where the copies go on them.
+    pub copy_dir: String,
 }
 
 impl Place {
@@ -200,7 +227,16 @@ pub fn locate(ctx: &Context) -> FlowResult<Option<Place>> {
         return Ok(None);
     }
     let h = db_host(ctx, &s)?;
-    let mut place = Place { host: h.clone(), image: s.image.clone(), volumes: vols.clone(), path: String::new(), backups: String::new(), keep: s.keep };
+    let mut place = Place {
+        host: h.clone(),
+        image: s.image.clone(),
+        volumes: vols.clone(),
+        path: String::new(),
+        backups: String::new(),
+        keep: s.keep,
+        copy_to: s.copy_to.clone(),
+        copy_dir: s.copy_dir.clone(),
+    };
     let path = match &s.path {
         Some(p) => {
             if volume_of(&vols, p).is_none() {
@@ -290,7 +326,36 @@ fn take_backup(ctx: &Context, place: &Place, reason: &str, version: Option<&str>
         args.push("--if-exists");
     }
     audit::record(ctx, &place.host, &format!("Backed up database {} ({reason})", place.path), None)?;
-    run_tool(ctx, place, &args)
+    let summary = run_tool(ctx, place, &args)?;
+    let made = match &summary {
+        Some(s) => s.get("file").and_then(Value::as_str).map(str::to_string),
+        None if ctx.is_plan() => Some("<the backup just taken>".to_string()),
+        None => None,
+    };
+    if let Some(file) = made {
+        copy_off(ctx, place, &file)?;
+    }
+    Ok(summary)
+}
+
+/// Copies a backup to each of `x-tug.db.copy_to` over SSH through this machine: `tug-db send`
+/// on the database's host into `tug-db receive` there, which verifies it before putting it in
+/// place (and applies retention).
+fn copy_off(ctx: &Context, place: &Place, file: &str) -> FlowResult<()> {
+    for target in &place.copy_to {
+        image_delivery::require(ctx, target, &tool_image(&place.image))?;
+        ctx.phase(format!("Copy {file} from {} to {target}:{}, verified there...", place.host, place.copy_dir));
+        let dir = place.copy_dir.as_str();
+        let keep = place.keep.to_string();
+        let receive = docker(["run", "--rm", "-i", "--network", "none", "--volume"])
+            .arg(escape_shell_value(&format!("{dir}:{dir}")))
+            .arg(escape_shell_value(&place.image))
+            .arg("tug-db")
+            .args(["receive", "--dir", dir, "--keep", &keep].iter().map(|a| escape_shell_value(a)));
+        let out = ctx.stream(target, &ssh_from(ctx, &place.host, &place.tool(&["send", file])), &receive, TOOL_TIMEOUT)?;
+        show(ctx, target, &out.stdout);
+    }
+    Ok(())
 }
 
 /// `db backup`: a backup now, named with the app version, then retention.
@@ -420,10 +485,10 @@ pub fn restore(ctx: &Context, file: Option<&str>, before_deploy_version: Option<
     })
 }
 
-/// `ssh … HOST -- 'REMOTE' > LOCAL` without a terminal, so bytes pass unchanged, with the
+/// `ssh … HOST -- 'REMOTE'` without a terminal, so bytes pass unchanged, with the
 /// options Tug's own connections use (`ssh.config`, keys, proxy, user, port) but no shared
 /// control socket (its path changes with every run).
-fn ssh_to_file(ctx: &Context, h: &str, remote: &Command, local: &Path) -> Command {
+fn ssh_from(ctx: &Context, h: &str, remote: &Command) -> Command {
     let args = crate::cli::flow::ssh_options(ctx.config).args();
     let mut kept: Vec<String> = Vec::new();
     let mut it = args.iter();
@@ -443,7 +508,11 @@ fn ssh_to_file(ctx: &Context, h: &str, remote: &Command, local: &Path) -> Comman
         .args(kept.iter().map(word))
         .args([single_quote(h), "--".to_string()])
         .arg(single_quote(&remote.to_shell()))
-        .args([">".to_string(), single_quote(&local.display().to_string())])
+}
+
+/// [`ssh_from`] with its output written to a local file.
+fn ssh_to_file(ctx: &Context, h: &str, remote: &Command, local: &Path) -> Command {
+    ssh_from(ctx, h, remote).args([">".to_string(), single_quote(&local.display().to_string())])
 }
 
 /// `db download FILE [--to DIR]`: copies a backup and its manifest from the host over SSH
@@ -504,6 +573,8 @@ mod tests {
             path: "/rails/storage/production.sqlite3".into(),
             backups: "/rails/storage/backups".into(),
             keep: 10,
+            copy_to: Vec::new(),
+            copy_dir: "/var/backups/zen_miner".into(),
         }
     }
 
