@@ -20,9 +20,10 @@ pub type Sink = Arc<dyn Fn(String) + Send + Sync>;
 
 /// A sink that prints to stdout.
 pub fn stdout_sink() -> Sink {
-    Arc::new(|line| {
+    Arc::new(|mut line| {
         use std::io::Write;
-        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        line.push('\n');
+        let _ = std::io::stdout().lock().write_all(line.as_bytes());
     })
 }
 

@@ -79,8 +79,24 @@ pub fn rfc3339(secs: u64, nanos: u32) -> String {
 
 /// Appends the current UTC time as RFC 3339 with nanoseconds.
 pub fn push_now_rfc3339(out: &mut String) {
+    thread_local! {
+        /// The current second as written (`2023-11-14T22:13:20.`): the date and time change once
+        /// a second, the nanoseconds every line.
+        static SECOND: std::cell::RefCell<(u64, String)> = const { std::cell::RefCell::new((u64::MAX, String::new())) };
+    }
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    push_rfc3339(out, now.as_secs(), now.subsec_nanos());
+    let secs = now.as_secs();
+    SECOND.with_borrow_mut(|(second, prefix)| {
+        if *second != secs {
+            prefix.clear();
+            push_rfc3339(prefix, secs, 0);
+            prefix.truncate(prefix.len() - "000000000Z".len());
+            *second = secs;
+        }
+        out.push_str(prefix);
+    });
+    push_digits(out, u64::from(now.subsec_nanos()), 9);
+    out.push('Z');
 }
 
 /// Appends Unix seconds and nanoseconds as RFC 3339 UTC (`2023-11-14T22:13:20.000000005Z`).
@@ -207,6 +223,20 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn now_is_written_as_rfc3339_with_the_cached_second() {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        let at = || SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        for _ in 0..3 {
+            let before = at();
+            let written = super::now_rfc3339();
+            let after = at();
+            // Same width for years 1000-9999: text order is time order.
+            assert!(super::rfc3339(before.as_secs(), before.subsec_nanos()) <= written, "{written}");
+            assert!(written <= super::rfc3339(after.as_secs(), after.subsec_nanos()), "{written}");
+        }
+    }
+
     #[test]
     fn formats_dates() {
         assert_eq!(super::rfc3339(0, 0), "1970-01-01T00:00:00.000000000Z");

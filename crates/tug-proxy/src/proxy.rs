@@ -91,21 +91,29 @@ pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
     if !has_any(headers, &HOP_BY_HOP) && !headers.contains_key(header::TE) {
         return;
     }
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
-        .collect();
-    // Remove (hashed lookups) only the names that are there.
-    let present: Vec<HeaderName> = headers
-        .keys()
-        .filter(|k| HOP_BY_HOP.contains(k) || named.contains(k))
-        .cloned()
-        .collect();
-    for name in &present {
-        headers.remove(name);
+    // The names `Connection` lists are removed by name (a `&str` lookup allocates nothing);
+    // its values are taken out first since removing needs the map.
+    let listed: Vec<HeaderValue> = match headers.entry(header::CONNECTION) {
+        http::header::Entry::Occupied(entry) => entry.remove_entry_mult().1.collect(),
+        http::header::Entry::Vacant(_) => Vec::new(),
+    };
+    for value in &listed {
+        let Ok(value) = value.to_str() else { continue };
+        for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            headers.remove(name);
+        }
+    }
+    // One pass over the names for the fixed list; hashed removals only for those present.
+    let mut present = 0u16;
+    for key in headers.keys() {
+        if let Some(i) = HOP_BY_HOP.iter().position(|h| h == key) {
+            present |= 1 << i;
+        }
+    }
+    for (i, name) in HOP_BY_HOP.iter().enumerate() {
+        if present & (1 << i) != 0 {
+            headers.remove(name);
+        }
     }
     let te_trailers = headers
         .get(header::TE)
@@ -203,7 +211,9 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
     };
     let fwd = forwarded::compute(&headers, origin, options.forward_headers, ctx.trusted);
     forwarded::apply(&mut headers, &fwd, ctx.conn.trust);
-    match target.address_header().filter(|_| !options.forward_headers) {
+    // The target's address as a ready header value, unless earlier values are to be kept.
+    let keep_prior = options.forward_headers && headers.contains_key(TARGET);
+    match target.address_header().filter(|_| !keep_prior) {
         Some(value) => {
             headers.insert(TARGET, value.clone());
         }
@@ -365,6 +375,60 @@ fn apply_writer_affinity(headers: &mut HeaderMap, cookie: Option<std::time::Dura
         let cookie = format!("{WRITER_COOKIE}={expires_ms}; Path=/; Expires={}; HttpOnly", log::http_date(expires_secs));
         if let Ok(v) = HeaderValue::from_str(&cookie) {
             headers.append(header::SET_COOKIE, v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain reading of the rule: every hop-by-hop name and every name `Connection` lists
+    /// goes; `TE: trailers` stays.
+    fn reference(headers: &HeaderMap) -> HeaderMap {
+        let listed: Vec<String> = headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|n| n.trim().to_ascii_lowercase())
+            .collect();
+        let te_trailers = !listed.iter().any(|n| n == "te")
+            && headers
+                .get(header::TE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("trailers")));
+        let mut out = HeaderMap::new();
+        for (name, value) in headers {
+            if !HOP_BY_HOP.contains(name) && *name != header::TE && !listed.iter().any(|n| n == name.as_str()) {
+                out.append(name.clone(), value.clone());
+            }
+        }
+        if te_trailers {
+            out.insert(header::TE, HeaderValue::from_static("trailers"));
+        }
+        out
+    }
+
+    #[test]
+    fn removes_hop_by_hop_and_listed_headers() {
+        let cases: &[&[(&str, &str)]] = &[
+            &[("host", "a"), ("accept", "*/*")],
+            &[("connection", "close"), ("host", "a")],
+            &[("connection", "keep-alive, X-Secret"), ("x-secret", "1"), ("x-other", "2"), ("keep-alive", "timeout=5")],
+            &[("connection", "x-a"), ("connection", " X-B ,, bad name "), ("x-a", "1"), ("x-b", "2"), ("x-c", "3")],
+            &[("te", "trailers, gzip"), ("upgrade", "websocket"), ("transfer-encoding", "chunked"), ("trailer", "x")],
+            &[("connection", "te"), ("te", "trailers")],
+            &[("te", "gzip"), ("proxy-authorization", "x"), ("proxy-connection", "keep-alive"), ("proxy-authenticate", "y")],
+        ];
+        for case in cases {
+            let mut headers = HeaderMap::new();
+            for (name, value) in *case {
+                headers.append(HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_str(value).unwrap());
+            }
+            let expected = reference(&headers);
+            remove_hop_by_hop(&mut headers);
+            assert_eq!(headers, expected, "{case:?}");
         }
     }
 }

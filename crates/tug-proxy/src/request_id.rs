@@ -62,7 +62,13 @@ impl RequestIds {
 
     /// Adds `X-Request-Start` and `X-Request-ID` when missing.
     pub fn stamp(&self, headers: &mut HeaderMap, now_ms: i64) {
-        if !headers.contains_key(X_REQUEST_START) {
+        // One pass over the (few) names instead of two hashed lookups.
+        let (mut has_start, mut has_id) = (false, false);
+        for name in headers.keys() {
+            has_start |= *name == X_REQUEST_START;
+            has_id |= *name == X_REQUEST_ID;
+        }
+        if !has_start {
             let mut value = [0u8; 22];
             value[..2].copy_from_slice(b"t=");
             let mut digits = itoa::Buffer::new();
@@ -72,7 +78,7 @@ impl RequestIds {
                 headers.insert(X_REQUEST_START, v);
             }
         }
-        if !headers.contains_key(X_REQUEST_ID)
+        if !has_id
             && let Ok(v) = HeaderValue::from_bytes(&self.next_bytes())
         {
             headers.insert(X_REQUEST_ID, v);
