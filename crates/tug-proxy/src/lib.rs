@@ -40,3 +40,4 @@ pub mod state;
 pub mod target;
 pub mod tls;
 pub mod trusted;
+pub mod upstream;

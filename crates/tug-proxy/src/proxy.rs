@@ -24,6 +24,7 @@ use crate::log;
 use crate::options::TargetOptions;
 use crate::pages::{ErrorPages, error_response};
 use crate::trusted::TrustedProxies;
+use crate::upstream::{PooledBody, UpstreamPool};
 
 /// The pooled HTTP/1.1 client used for targets and health checks.
 pub type UpstreamClient = Client<HttpConnector, ProxyBody>;
@@ -55,8 +56,8 @@ pub struct ConnInfo {
 
 /// Everything a forward needs besides the request.
 pub struct ForwardContext<'a> {
-    /// Upstream client.
-    pub client: &'a UpstreamClient,
+    /// The worker's upstream connections.
+    pub client: &'a Arc<UpstreamPool>,
     /// The connection.
     pub conn: ConnInfo,
     /// Matched prefix to strip, when stripping applies.
@@ -250,7 +251,8 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
         if upgrade_requested {
             send_for_upgrade(target.authority(), out).await
         } else {
-            ctx.client.request(out).await.map_err(|e| e.to_string())
+            *out.uri_mut() = crate::upstream::origin_form(out.uri());
+            ctx.client.send(target.authority(), out).await
         }
     };
     let cancelled = claim.guard.cancelled();
@@ -322,7 +324,7 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
     Response::from_parts(parts, boxed(GuardedBody::new(body, claim.guard)))
 }
 
-async fn send_for_upgrade(authority: &str, req: Request<ProxyBody>) -> Result<Response<Incoming>, String> {
+async fn send_for_upgrade(authority: &str, req: Request<ProxyBody>) -> Result<Response<PooledBody>, String> {
     let stream = tokio::net::TcpStream::connect(authority).await.map_err(|e| e.to_string())?;
     let _ = stream.set_nodelay(true);
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -331,7 +333,8 @@ async fn send_for_upgrade(authority: &str, req: Request<ProxyBody>) -> Result<Re
     tokio::spawn(async move {
         let _ = conn.with_upgrades().await;
     });
-    sender.send_request(req).await.map_err(|e| e.to_string())
+    let response = sender.send_request(req).await.map_err(|e| e.to_string())?;
+    Ok(response.map(PooledBody::unpooled))
 }
 
 /// Whether a response must stream even with buffering on (SSE, chunked).

@@ -27,7 +27,8 @@ use crate::log;
 use crate::metrics::Metrics;
 use crate::tls::{CertificateLookup, TlsConfigs};
 use crate::pages::error_response;
-use crate::proxy::{ConnInfo, ForwardContext, UpstreamClient, request_host, upstream_client};
+use crate::proxy::{ConnInfo, ForwardContext, request_host, upstream_client};
+use crate::upstream::UpstreamPool;
 use crate::request_id::{RequestIds, X_REQUEST_ID};
 use crate::router::Router;
 use crate::service::{Served, TlsFlags};
@@ -278,7 +279,17 @@ impl Worker {
     }
 
     async fn run(self) {
-        let local = Arc::new(Local { shared: self.shared, client: upstream_client() });
+        let local = Arc::new(Local { shared: self.shared, client: UpstreamPool::new() });
+        let pool = Arc::clone(&local.client);
+        // Idle upstream connections past their timeout are closed every half minute; the task
+        // ends with the worker's runtime.
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+            loop {
+                every.tick().await;
+                pool.sweep();
+            }
+        });
         let mut loops = Vec::new();
         let listeners = std::iter::once((self.http, None)).chain(self.https.map(|l| (l, self.tls)));
         for (listener, tls) in listeners {
@@ -296,7 +307,7 @@ impl Worker {
 /// What a worker's requests share: the server's state and the worker's upstream pool.
 struct Local {
     shared: Arc<Shared>,
-    client: UpstreamClient,
+    client: Arc<UpstreamPool>,
 }
 
 async fn accept_loop(listener: TcpListener, tls: Option<TlsConfigs>, local: Arc<Local>, mut stop: watch::Receiver<bool>) {
