@@ -60,13 +60,14 @@ fn user_spec_commands() {
     // First-time setup, then regular deployments.
     p.tug(&["setup", "--version", "v1"]).ok();
     assert_eq!([served_by(&s1), served_by(&s2)], ["v1", "v1"]);
-    let (status, _) = request(&s1, "POST", "/entries", "mined on v1").expect("POST");
+    let (status, id) = request(&s1, "POST", "/entries", "mined on v1").expect("POST");
     assert_eq!(status, 201);
+    let entry = format!("/entries/{}", id.trim());
 
     p.tug(&["deploy", "--version", "v2"]).ok();
     assert_eq!([served_by(&s1), served_by(&s2)], ["v2", "v2"]);
-    let (_, entries) = request(&s1, "GET", "/entries", "").expect("GET /entries");
-    assert!(entries.contains("mined on v1"), "the volume kept the data across the deploy: {entries}");
+    let (_, kept) = request(&s1, "GET", &entry, "").expect("GET the entry");
+    assert!(kept.contains("mined on v1"), "the volume kept the data across the deploy: {kept}");
 
     // `bin/kamal logs` follows the app's log until interrupted.
     let logs = p.follow_logs(3, || {

@@ -450,6 +450,9 @@ impl Project {
         for (k, v) in &self.lab.vars {
             cmd.env(k, v);
         }
+        // Its own process group, so that the interrupt reaches it all (tug, and the ssh it runs),
+        // as Ctrl-C on a terminal does.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let mut child = cmd.spawn().expect("tug logs");
         let mut stdout = child.stdout.take().expect("stdout");
         let reader = std::thread::spawn(move || {
@@ -461,8 +464,16 @@ impl Project {
         meanwhile();
         std::thread::sleep(Duration::from_secs(seconds));
         assert!(child.try_wait().expect("try_wait").is_none(), "`tug logs` follows: it must still run");
-        let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
-        let _ = child.wait();
+        let group = format!("-{}", child.id());
+        let _ = Command::new("kill").args(["-INT", "--", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while child.try_wait().expect("try_wait").is_none() {
+            if Instant::now() > deadline {
+                let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+                panic!("`tug logs` did not stop within 10 s of an interrupt");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         reader.join().expect("reader")
     }
 }
