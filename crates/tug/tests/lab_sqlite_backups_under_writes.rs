@@ -11,6 +11,7 @@
 //!   brings back the backup: the app serves every row written before it and none written after;
 //!   the restored file passes `integrity_check` on the server.
 //! - Retention (`x-tug.db.keep: 3`) deletes exactly the oldest backups, files and manifests.
+//! - With `x-tug.db.copy_to`, each backup reaches another server byte for byte and verifies there.
 //! - `restore --before-deploy v2` after deploying v2 brings back the database as it was.
 //! - A backup killed halfway leaves no complete-looking file; the next one works.
 
@@ -26,6 +27,8 @@ use std::time::{Duration, Instant};
 use lab_support::{Project, Run, get, lab_or_skip, repo_root, request};
 
 const TOOL_IMAGE: &str = concat!("tug/tug-db:", env!("CARGO_PKG_VERSION"));
+/// Where the copies go on the second server.
+const COPY_DIR: &str = "/var/backups/zen_miner";
 
 /// Rows acknowledged (201) by the app, with when.
 struct Writer {
@@ -135,7 +138,7 @@ fn sqlite_backups_under_writes() {
     let ip1 = p.lab.servers[0].clone();
     // A fresh database host: no data from earlier scenarios (volumes outlive `remove`), no tool image.
     for name in &p.lab.server_names {
-        p.ssh(name, &format!("docker volume rm -f zen_miner_storage >/dev/null; docker image rm -f {TOOL_IMAGE} >/dev/null 2>&1; true"));
+        p.ssh(name, &format!("docker volume rm -f zen_miner_storage >/dev/null; docker image rm -f {TOOL_IMAGE} >/dev/null 2>&1; rm -rf {COPY_DIR}"));
     }
     p.edit("config/deploy.lab.yml", "retain_containers: 3\n", "retain_containers: 3\n\nx-tug:\n  db:\n    keep: 3\n");
 
@@ -227,6 +230,17 @@ fn sqlite_backups_under_writes() {
         assert_eq!(complete.len(), 6, "3 backups and their manifests: {complete:?}");
     }
 
+    // Copies to another server (x-tug.db.copy_to), through this machine, verified there.
+    let (s2, ip2) = (p.lab.server_names[1].clone(), p.lab.servers[1].clone());
+    p.edit("config/deploy.lab.yml", "    keep: 3\n", &format!("    keep: 3\n    copy_to:\n      - {ip2}\n    copy_dir: {COPY_DIR}\n"));
+    let copied_run = p.tug(&["db", "backup"]).ok();
+    let copied = made_backup(&copied_run);
+    assert!(copied_run.all().contains(&format!("received {COPY_DIR}/{copied} and verified it here")), "{}", copied_run.all());
+    let sha = |server: &str, path: &str| p.ssh(server, &format!("sha256sum {path}")).split_whitespace().next().unwrap_or_default().to_string();
+    assert_eq!(sha(&s2, &format!("{COPY_DIR}/{copied}")), sha(&s1, &format!("{backups}/{copied}")), "the copy on {s2} is the same bytes");
+    let verified = p.ssh(&s2, &format!("docker run --rm --network none -v {COPY_DIR}:{COPY_DIR} {TOOL_IMAGE} tug-db verify {COPY_DIR}/{copied}"));
+    assert!(verified.contains("integrity ok"), "{verified}");
+
     // Restore the backup taken before a deploy.
     let before_deploy = served_ids(&ip1);
     p.push_image("v2", &format!("FROM {}\n", p.image("v1")));
@@ -240,6 +254,8 @@ fn sqlite_backups_under_writes() {
     p.tug(&["db", "restore", "--before-deploy", "v2"]).ok();
     assert_eq!(served_ids(&ip1), before_deploy, "the database is as it was before v2 was deployed");
     p.assert_serving("v2");
+    let copies = p.ssh(&s2, &format!("ls -A {COPY_DIR}"));
+    assert!(copies.contains("-v2.sqlite3.zst.json"), "the backup before deploying v2 was copied to {s2} too: {copies}");
 
     // A backup killed halfway: a database big enough to take a while, the tool killed once its
     // partial file exists.
