@@ -94,6 +94,8 @@ fn user_spec_commands() {
     // Debugging.
     let details = p.tug(&["app", "details"]).ok();
     assert_eq!(details.stdout.matches("zen_miner-web-lab-v2").count(), 2, "{}", details.stdout);
+    let inspect = p.ssh(&p.lab.server_names[0], "docker inspect -f '{{.HostConfig.ReadonlyRootfs}} {{.Config.User}} {{.HostConfig.Memory}}' zen_miner-web-lab-v2");
+    assert_eq!(inspect.trim(), "true 1000:1000 536870912", "the app runs read-only, as UID 1000, within the spec's 512m");
     // The spec types these as `bin/kamal …`: the example's wrapper runs Tug.
     let wrapper = p.path().join("bin/kamal");
     std::fs::create_dir_all(wrapper.parent().unwrap()).expect("bin/");
