@@ -132,10 +132,10 @@ impl Server {
         router.restore();
         let bind = |what: String| move |source| StartError::Bind { what, source };
         let workers = worker_count();
-        let http = bind_group(config.http_addr, workers).map_err(bind(format!("{}", config.http_addr)))?;
+        let http = bind_group(config.http_addr, workers.max(1)).map_err(bind(format!("{}", config.http_addr)))?;
         let http_addr = http[0].local_addr().map_err(bind("http".into()))?;
         let https = match config.https_addr {
-            Some(addr) => Some(bind_group(addr, workers).map_err(bind(format!("{addr}")))?),
+            Some(addr) => Some(bind_group(addr, workers.max(1)).map_err(bind(format!("{addr}")))?),
             None => None,
         };
         let https_addr = match &https {
@@ -170,8 +170,17 @@ impl Server {
         let mut listeners = Vec::new();
         for (index, http) in http.into_iter().enumerate() {
             let https = https.as_mut().and_then(Iterator::next);
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(StartError::Runtime)?;
             let worker = Worker { http, https, tls: tls.clone(), shared: Arc::clone(&shared), stop: shutdown.subscribe() };
+            if workers == 0 {
+                let (done, finished) = tokio::sync::oneshot::channel();
+                tokio::spawn(async move {
+                    worker.run().await;
+                    let _ = done.send(());
+                });
+                listeners.push(finished);
+                continue;
+            }
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(StartError::Runtime)?;
             listeners.push(worker.start(index, runtime).map_err(StartError::Runtime)?);
         }
         if let (Some(listener), Some(metrics)) = (metrics_listener, &shared.metrics) {
@@ -225,8 +234,12 @@ impl Server {
 }
 
 /// How many accept workers serve the HTTP and HTTPS listeners: one per available core.
+/// `TUG_PROXY_WORKERS=N` sets the count; 0 serves one listener on the main runtime instead.
 fn worker_count() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    match std::env::var("TUG_PROXY_WORKERS").ok().and_then(|v| v.parse().ok()) {
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+    }
 }
 
 /// `count` listeners on one address. A plain bind comes first: it fails as before when the
