@@ -1,6 +1,7 @@
 //! Lab scenario: every `tug …` command shown in docs/DEPLOYMENT.md and docs/RUNBOOK.md runs
 //! against the lab, in the order the documents give them, and succeeds. Placeholders are filled
-//! in as a reader would: VERSION is a version deployed earlier, FILE the newest backup. The
+//! in as a reader would: VERSION is a version deployed earlier, FILE the newest backup, the
+//! example addresses the lab's servers. The
 //! interactive ones run on a terminal (`console`, `shell`, `dbc`, a confirmation), `logs`
 //! follows until interrupted. (docs_commands.rs checks, without servers, that every documented
 //! command line parses; this runs them.)
@@ -25,6 +26,26 @@ fn documented(file: &Path) -> Vec<String> {
         }
     }
     out
+}
+
+/// A command line's words as a shell splits them (double quotes group words; the documents use
+/// nothing else).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                word.get_or_insert_with(String::new);
+            }
+            c if c.is_whitespace() && !quoted => words.extend(word.take()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
 }
 
 /// The newest backup file `tug db list` shows.
@@ -56,10 +77,13 @@ fn docs_commands_run() {
         for line in documented(&repo_root().join(doc)) {
             // The deploy a `--before-deploy` backup belongs to is the commit's; rollbacks go to v0.
             let mut line = line.replace("--before-deploy VERSION", &format!("--before-deploy {commit}")).replace("VERSION", "v0");
+            // The documents' example addresses are the lab's servers ("a new server": the third).
+            line = line.replace("123.45.67.89", &p.lab.servers[0]).replace("123.45.67.90", &p.lab.servers[2]).replace("NEW_HOST", &p.lab.servers[2]);
             if line.contains("FILE") {
                 line = line.replace("FILE", &newest_backup(&p));
             }
-            let args: Vec<&str> = line.split_whitespace().collect();
+            let words = shell_words(&line);
+            let args: Vec<&str> = words.iter().map(String::as_str).collect();
             let shown = format!("{doc}: tug {line}");
             match args.as_slice() {
                 ["console"] | ["dbc"] => {
