@@ -98,22 +98,9 @@ pub fn backup(db: &Path, dir: &Path, options: &BackupOptions) -> DbResult<Backup
         tables,
         integrity: "ok".into(),
     };
-    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| DbError::Invalid(format!("manifest: {e}")))?;
-    std::fs::write(&manifest_partial, json).map_err(io("write", &manifest_partial))?;
-    files::sync_file(&manifest_partial)?;
-
-    let target = dir.join(&name);
-    let manifest_path = Manifest::path_for(&target);
-    std::fs::rename(&manifest_partial, &manifest_path).map_err(io("rename into place", &manifest_path))?;
-    std::fs::rename(&partial, &target).map_err(|e| {
-        let _ = std::fs::remove_file(&manifest_path);
-        io("rename into place", &target)(e)
-    })?;
+    manifest.write_partial(&manifest_partial)?;
+    let target = catalog::publish(dir, &name, &partial, &manifest_partial)?;
     partials.keep();
-    files::sync_dir(dir)?;
-    for f in [&target, &manifest_path] {
-        files::match_owner(f, dir);
-    }
 
     let pruned = match options.keep {
         Some(keep) => catalog::prune(dir, keep.max(1))?,

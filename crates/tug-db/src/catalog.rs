@@ -46,6 +46,14 @@ impl Manifest {
         with_suffix(backup, ".json")
     }
 
+    /// Writes the manifest to a hidden partial path, synced to disk (made visible by
+    /// [`publish`]).
+    pub fn write_partial(&self, path: &Path) -> DbResult<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| DbError::Invalid(format!("manifest: {e}")))?;
+        std::fs::write(path, json).map_err(io("write", path))?;
+        files::sync_file(path)
+    }
+
     /// Reads the manifest of a backup file.
     pub fn read_for(backup: &Path) -> DbResult<Manifest> {
         let path = Manifest::path_for(backup);
@@ -59,6 +67,25 @@ impl Manifest {
         })?;
         serde_json::from_str(&text).map_err(|e| DbError::Mismatch { path: backup.to_path_buf(), what: format!("unreadable manifest: {e}") })
     }
+}
+
+/// Puts a finished backup in `dir` under `name`: the manifest's partial first, then the file's,
+/// so a visible backup file always has its manifest (and a failed second rename takes the
+/// manifest back); then the directory is synced and both files get the directory's owner.
+/// Returns the backup's path.
+pub fn publish(dir: &Path, name: &str, partial_file: &Path, partial_manifest: &Path) -> DbResult<PathBuf> {
+    let target = dir.join(name);
+    let manifest = Manifest::path_for(&target);
+    std::fs::rename(partial_manifest, &manifest).map_err(io("rename into place", &manifest))?;
+    std::fs::rename(partial_file, &target).map_err(|e| {
+        let _ = std::fs::remove_file(&manifest);
+        io("rename into place", &target)(e)
+    })?;
+    files::sync_dir(dir)?;
+    for f in [&target, &manifest] {
+        files::match_owner(f, dir);
+    }
+    Ok(target)
 }
 
 /// A complete backup in a directory.

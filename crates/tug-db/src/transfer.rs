@@ -56,23 +56,11 @@ pub fn receive(input: &mut impl BufRead, dir: &Path, keep: Option<usize>) -> DbR
         std::io::copy(&mut input.take(manifest.bytes.saturating_add(1)), &mut file).map_err(io("write", &incoming))?;
     }
     files::sync_file(&incoming)?;
-    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| DbError::Invalid(format!("manifest: {e}")))?;
-    std::fs::write(&incoming_manifest, json).map_err(io("write", &incoming_manifest))?;
-    files::sync_file(&incoming_manifest)?;
+    manifest.write_partial(&incoming_manifest)?;
     crate::verify(&incoming)?;
 
-    let target = dir.join(&name);
-    let target_manifest = Manifest::path_for(&target);
-    std::fs::rename(&incoming_manifest, &target_manifest).map_err(io("rename into place", &target_manifest))?;
-    std::fs::rename(&incoming, &target).map_err(|e| {
-        let _ = std::fs::remove_file(&target_manifest);
-        io("rename into place", &target)(e)
-    })?;
+    let target = catalog::publish(dir, &name, &incoming, &incoming_manifest)?;
     partials.keep();
-    files::sync_dir(dir)?;
-    for f in [&target, &target_manifest] {
-        files::match_owner(f, dir);
-    }
     let pruned = match keep {
         Some(k) => catalog::prune(dir, k.max(1))?,
         None => Vec::new(),
