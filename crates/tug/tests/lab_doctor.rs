@@ -4,18 +4,7 @@
 
 mod lab_support;
 
-use std::process::Command;
-
-use lab_support::{Project, Run, lab_or_skip};
-
-/// Unpauses the server when the test ends, passing or not.
-struct Paused(String);
-
-impl Drop for Paused {
-    fn drop(&mut self) {
-        let _ = Command::new("docker").args(["unpause", &self.0]).status();
-    }
-}
+use lab_support::{PausedServer, Project, Run, lab_or_skip};
 
 /// The report lines about `check` (and `server`, when given).
 fn lines<'a>(run: &'a Run, check: &str, server: Option<&str>) -> Vec<&'a str> {
@@ -56,8 +45,8 @@ fn doctor() {
     // One server down: its SSH check fails (and what depends on it is not checked); the others pass.
     let down = p.lab.server_names[2].clone();
     let down_ip = p.lab.servers[2].clone();
-    assert!(Command::new("docker").args(["pause", &down]).status().expect("docker pause").success());
-    let _guard = Paused(down.clone());
+    let paused = PausedServer::hold(&down);
+    paused.pause();
     let broken = p.tug(&["doctor"]).failed();
     assert_eq!(broken.status, Some(1), "{}", broken.all());
     let ssh = lines(&broken, "ssh", Some(&down_ip));

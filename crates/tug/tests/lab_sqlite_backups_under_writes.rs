@@ -108,12 +108,8 @@ fn listed(p: &Project) -> Vec<String> {
 
 /// `tug -d lab ARGS` started in the background (same environment as `Project::tug`).
 fn spawn_tug(p: &Project, args: &[&str]) -> std::process::Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tug"));
-    cmd.arg("-d").arg("lab").args(args).current_dir(p.path()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    cmd.env("NO_COLOR", "1").env("DOCKER_CONFIG", &p.lab.docker_config).env_remove("KAMAL_LOCK").env_remove("VERSION");
-    for (k, v) in &p.lab.vars {
-        cmd.env(k, v);
-    }
+    let mut cmd = p.command(env!("CARGO_BIN_EXE_tug"));
+    cmd.arg("-d").arg("lab").args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd.spawn().expect("start tug")
 }
 

@@ -7,45 +7,7 @@
 
 mod lab_support;
 
-use std::process::Command;
-use std::time::Duration;
-
-use lab_support::{Project, lab_or_skip, run_bounded};
-
-/// The lock `tests/lab/up` takes. Held while a server is paused: `up` (run by other test
-/// processes before they wait for the servers) would otherwise replace the paused server as
-/// broken.
-const LAB_LOCK: &str = "/run/lock/tug-lab.lock";
-
-/// Unpauses a lab server when dropped, even when the test fails; holds the lab lock meanwhile.
-struct Paused {
-    container: String,
-    _lab: std::fs::File,
-}
-
-impl Paused {
-    fn unpause(&self) {
-        let state = docker(&["inspect", "-f", "{{.State.Paused}}", &self.container]);
-        if state.trim() == "true" {
-            docker(&["unpause", &self.container]);
-        }
-    }
-}
-
-impl Drop for Paused {
-    fn drop(&mut self) {
-        self.unpause();
-    }
-}
-
-/// This machine's docker (where the lab's server containers run); its standard output.
-fn docker(args: &[&str]) -> String {
-    let mut cmd = Command::new("docker");
-    cmd.args(args);
-    let (status, out, err) = run_bounded(cmd, Duration::from_secs(60)).unwrap_or_else(|e| panic!("docker {}: {e}", args.join(" ")));
-    assert_eq!(status, Some(0), "docker {} failed: {out}{err}", args.join(" "));
-    out
-}
+use lab_support::{PausedServer, Project, lab_or_skip};
 
 #[test]
 fn unreachable_host_mid_deploy() {
@@ -56,12 +18,10 @@ fn unreachable_host_mid_deploy() {
 
     let victim = p.lab.server_names[2].clone();
     let victim_ip = p.lab.servers[2].clone();
-    let lab_lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(LAB_LOCK).expect(LAB_LOCK);
-    lab_lock.lock().expect("lab lock");
-    let guard = Paused { container: victim.clone(), _lab: lab_lock };
+    let guard = PausedServer::hold(&victim);
     p.hook("pre-app-boot", &format!("#!/bin/sh\nexec docker pause {victim} >/dev/null\n"));
     let failed = p.tug(&["deploy", "--version", "v2", "-v"]).failed();
-    assert_eq!(docker(&["inspect", "-f", "{{.State.Paused}}", &victim]).trim(), "true", "the hook paused {victim}:\n{}", failed.all());
+    assert!(guard.is_paused(), "the hook paused {victim}:\n{}", failed.all());
     assert!(failed.seconds < 120.0, "a host that stops answering fails the deploy within the keepalive bound, not after {:.0}s", failed.seconds);
 
     let errors = failed.error_lines();

@@ -100,11 +100,8 @@ fn user_spec_commands() {
     let wrapper = p.path().join("bin/kamal");
     std::fs::create_dir_all(wrapper.parent().unwrap()).expect("bin/");
     std::fs::copy(lab_support::repo_root().join("examples/zen-miner/bin/kamal"), &wrapper).expect("copy bin/kamal");
-    let mut cmd = std::process::Command::new(&wrapper);
-    cmd.args(["-d", "lab", "app", "details"]).current_dir(p.path()).env("TUG", env!("CARGO_BIN_EXE_tug"));
-    for (k, v) in &p.lab.vars {
-        cmd.env(k, v);
-    }
+    let mut cmd = p.command(&wrapper);
+    cmd.args(["-d", "lab", "app", "details"]).env("TUG", env!("CARGO_BIN_EXE_tug"));
     let (status, stdout, stderr) = lab_support::run_bounded(cmd, std::time::Duration::from_secs(60)).expect("bin/kamal");
     assert_eq!(status, Some(0), "bin/kamal -d lab app details: {stderr}");
     assert_eq!(stdout.matches("zen_miner-web-lab-v2").count(), 2, "bin/kamal runs tug: {stdout}");

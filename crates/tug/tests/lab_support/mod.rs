@@ -152,13 +152,20 @@ impl Project {
         self.tug_with(args, &[])
     }
 
-    pub fn tug_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tug"));
-        cmd.arg("-d").arg("lab").args(args).current_dir(self.path()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    /// `program` in the project, with the lab's environment (what `tug` runs need), no input.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.current_dir(self.path()).stdin(Stdio::null());
         cmd.env("NO_COLOR", "1").env("DOCKER_CONFIG", &self.lab.docker_config).env_remove("KAMAL_LOCK").env_remove("VERSION");
         for (k, v) in &self.lab.vars {
             cmd.env(k, v);
         }
+        cmd
+    }
+
+    pub fn tug_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(env!("CARGO_BIN_EXE_tug"));
+        cmd.arg("-d").arg("lab").args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -404,19 +411,13 @@ impl Project {
             assert!(status.success(), "git {args:?} failed in {}", self.path().display());
         }
     }
-}
 
-impl Project {
     /// Runs `tug -d lab ARGS…` on a pseudo-terminal (`script`), typing `input`, as a person at a
     /// terminal would for the interactive aliases. (status, everything the terminal showed).
     pub fn on_terminal(&self, args: &str, input: &str) -> (Option<i32>, String) {
         let tug = env!("CARGO_BIN_EXE_tug");
-        let mut cmd = Command::new("script");
-        cmd.args(["-qefc", &format!("{tug} -d lab {args}"), "/dev/null"]).current_dir(self.path());
-        cmd.env("NO_COLOR", "1").env("DOCKER_CONFIG", &self.lab.docker_config).env_remove("KAMAL_LOCK").env_remove("VERSION");
-        for (k, v) in &self.lab.vars {
-            cmd.env(k, v);
-        }
+        let mut cmd = self.command("script");
+        cmd.args(["-qefc", &format!("{tug} -d lab {args}"), "/dev/null"]);
         cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("script(1) from util-linux");
         let mut stdin = child.stdin.take().expect("stdin");
@@ -444,12 +445,8 @@ impl Project {
     /// `tug -d lab logs` (the spec's alias for `app logs -f`) for `seconds`, then interrupted as a
     /// person would with Ctrl-C; what it printed meanwhile.
     pub fn follow_logs(&self, seconds: u64, meanwhile: impl FnOnce()) -> String {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tug"));
-        cmd.args(["-d", "lab", "logs"]).current_dir(self.path()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        cmd.env("NO_COLOR", "1");
-        for (k, v) in &self.lab.vars {
-            cmd.env(k, v);
-        }
+        let mut cmd = self.command(env!("CARGO_BIN_EXE_tug"));
+        cmd.args(["-d", "lab", "logs"]).stdout(Stdio::piped()).stderr(Stdio::piped());
         // Its own process group, so that the interrupt reaches it all (tug, and the ssh it runs),
         // as Ctrl-C on a terminal does.
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
@@ -475,5 +472,55 @@ impl Project {
             std::thread::sleep(Duration::from_millis(100));
         }
         reader.join().expect("reader")
+    }
+}
+
+/// This machine's docker (where the lab's server containers run); its standard output.
+pub fn host_docker(args: &[&str]) -> String {
+    let mut cmd = Command::new("docker");
+    cmd.args(args);
+    let (status, out, err) = run_bounded(cmd, Duration::from_secs(60)).unwrap_or_else(|e| panic!("docker {}: {e}", args.join(" ")));
+    assert_eq!(status, Some(0), "docker {} failed: {out}{err}", args.join(" "));
+    out
+}
+
+/// The lock `tests/lab/up` takes.
+const LAB_UP_LOCK: &str = "/run/lock/tug-lab.lock";
+
+/// A lab server a scenario makes unreachable by pausing its container. Holds the lock
+/// `tests/lab/up` takes meanwhile (`up`, run by other test processes before they wait for the
+/// servers, would otherwise replace the paused server as broken), and unpauses the server when
+/// dropped, even when the test fails.
+pub struct PausedServer {
+    pub container: String,
+    _up: std::fs::File,
+}
+
+impl PausedServer {
+    /// Takes the lock for `container`; the scenario pauses it ([`PausedServer::pause`], or a hook).
+    pub fn hold(container: &str) -> PausedServer {
+        let up = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(LAB_UP_LOCK).expect(LAB_UP_LOCK);
+        up.lock().expect("lab lock");
+        PausedServer { container: container.to_string(), _up: up }
+    }
+
+    pub fn pause(&self) {
+        host_docker(&["pause", &self.container]);
+    }
+
+    pub fn is_paused(&self) -> bool {
+        host_docker(&["inspect", "-f", "{{.State.Paused}}", &self.container]).trim() == "true"
+    }
+
+    pub fn unpause(&self) {
+        if self.is_paused() {
+            host_docker(&["unpause", &self.container]);
+        }
+    }
+}
+
+impl Drop for PausedServer {
+    fn drop(&mut self) {
+        self.unpause();
     }
 }
