@@ -74,6 +74,33 @@ impl SshOptions {
 
     /// The `ssh` arguments before the destination.
     pub fn args(&self) -> Vec<String> {
+        self.args_sharing(true)
+    }
+
+    /// [`SshOptions::args`] without the shared control connection: for an `ssh` of its own,
+    /// such as a byte pipe another process runs.
+    pub fn standalone_args(&self) -> Vec<String> {
+        self.args_sharing(false)
+    }
+
+    fn args_sharing(&self, shared: bool) -> Vec<String> {
+        let mut a = self.connection_args();
+        let control = shared.then(|| {
+            [
+                "ControlMaster=auto".to_string(),
+                format!("ControlPath={}", self.control_dir.join("%C").display()),
+                format!("ControlPersist={}", self.persist.as_secs().max(1)),
+            ]
+        });
+        for o in control.into_iter().flatten().chain(self.extra_options.iter().cloned()) {
+            a.extend(["-o".into(), o]);
+        }
+        a.extend(["-p".into(), self.port.clone(), "-l".into(), self.user.clone()]);
+        a
+    }
+
+    /// Config files, proxy, keys, agent, and the options of every connection.
+    fn connection_args(&self) -> Vec<String> {
         let mut a: Vec<String> = Vec::new();
         match &self.config_files {
             Some(files) if files.is_empty() => a.extend(["-F".into(), "/dev/null".into()]),
@@ -98,23 +125,15 @@ impl SshOptions {
         if self.forward_agent {
             a.push("-A".into());
         }
-        let control = self.control_dir.join("%C");
         for o in [
             "BatchMode=yes".to_string(),
             "StrictHostKeyChecking=accept-new".to_string(),
             format!("ConnectTimeout={}", self.connect_timeout.as_secs().max(1)),
             format!("ServerAliveInterval={}", self.keepalive.as_secs().max(1)),
             format!("ServerAliveCountMax={}", self.keepalive_count.max(1)),
-            "ControlMaster=auto".to_string(),
-            format!("ControlPath={}", control.display()),
-            format!("ControlPersist={}", self.persist.as_secs().max(1)),
-        ]
-        .into_iter()
-        .chain(self.extra_options.iter().cloned())
-        {
+        ] {
             a.extend(["-o".into(), o]);
         }
-        a.extend(["-p".into(), self.port.clone(), "-l".into(), self.user.clone()]);
         a
     }
 }
@@ -235,6 +254,20 @@ impl Runner for SshRunner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn standalone_arguments_leave_out_only_the_control_connection() {
+        let mut o = SshOptions::new("/tmp/c");
+        o.config_files = Some(vec!["lab_config".into()]);
+        let shared = o.args().join(" ");
+        let standalone = o.standalone_args().join(" ");
+        assert_eq!(
+            standalone,
+            shared.replace(" -o ControlMaster=auto -o ControlPath=/tmp/c/%C -o ControlPersist=900", ""),
+            "{shared}"
+        );
+        assert!(!standalone.contains("Control") && standalone.starts_with("-F lab_config") && standalone.contains("ConnectTimeout=30"), "{standalone}");
+    }
 
     #[test]
     fn arguments_follow_the_config() {

@@ -23,6 +23,7 @@ pub mod inputs;
 pub mod plan;
 pub mod render;
 pub mod specifics;
+pub mod ssh_options;
 pub mod yaml_out;
 
 pub use error::{Error, ExitStatus, Part};

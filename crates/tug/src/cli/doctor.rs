@@ -131,7 +131,7 @@ pub fn run(global: &GlobalArgs, mut env: Environment) -> Result<ExitStatus, Erro
     let config = tug_config::load(&opts).map_err(Error::Config)?;
     let specifics = Specifics::new(&config, global.hosts.as_deref(), global.roles.as_deref(), global.primary)
         .map_err(|e| Error::InvalidArgument { message: e.0, help: Some("`tug config` lists the hosts and roles".into()) })?;
-    let mut ssh_options = super::flow::ssh_options(&config);
+    let mut ssh_options = crate::ssh_options::ssh_options(&config);
     ssh_options.connect_timeout = CALL_TIMEOUT;
     let world = SystemWorld { ssh: SshRunner::new(ssh_options) };
     let fanout = usize::try_from(config.sshkit.max_concurrent_starts()).unwrap_or(30).clamp(1, 30);

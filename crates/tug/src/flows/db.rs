@@ -489,23 +489,10 @@ pub fn restore(ctx: &Context, file: Option<&str>, before_deploy_version: Option<
 /// options Tug's own connections use (`ssh.config`, keys, proxy, user, port) but no shared
 /// control socket (its path changes with every run).
 fn ssh_from(ctx: &Context, h: &str, remote: &Command) -> Command {
-    let args = crate::cli::flow::ssh_options(ctx.config).args();
-    let mut kept: Vec<String> = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == "-o"
-            && let Some(o) = it.next()
-        {
-            if !o.starts_with("Control") {
-                kept.extend([a.clone(), o.clone()]);
-            }
-            continue;
-        }
-        kept.push(a.clone());
-    }
+    let args = crate::ssh_options::ssh_options(ctx.config).standalone_args();
     let word = |a: &String| if a.chars().all(|c| c.is_ascii_alphanumeric() || "-_=./:@,+".contains(c)) { a.clone() } else { single_quote(a) };
     Command::new(["ssh"])
-        .args(kept.iter().map(word))
+        .args(args.iter().map(word))
         .args([single_quote(h), "--".to_string()])
         .arg(single_quote(&remote.to_shell()))
 }
