@@ -2,9 +2,9 @@
 //! done (so `resp_content_length` counts the bytes actually sent).
 
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use std::net::IpAddr;
 
@@ -15,16 +15,156 @@ use serde_json::Value;
 
 use crate::body::{BoxError, ProxyBody};
 
-/// Where access log lines go.
-pub type Sink = Arc<dyn Fn(String) + Send + Sync>;
+/// A batch is written once it holds this many bytes (whole lines only).
+pub const FLUSH_BYTES: usize = 32 * 1024;
+/// Lines wait at most this long (plus the time to the next tick) before they are written.
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
 
-/// A sink that prints to stdout.
+/// A function that receives each access log line (without its newline) as it is made.
+pub type LineFn = Arc<dyn Fn(String) + Send + Sync>;
+/// A function that writes a batch of whole lines, each ending in a newline.
+pub type BatchFn = Arc<dyn Fn(&[u8]) + Send + Sync>;
+
+/// Where access log lines go.
+#[derive(Clone)]
+pub enum Sink {
+    /// Every line, as it is made, to a function.
+    Lines(LineFn),
+    /// Lines gathered per accept worker and written in batches of whole lines: when a batch
+    /// passes `limit` bytes, every `interval`, and when the worker stops (so a graceful
+    /// shutdown loses nothing), as nginx's `access_log … buffer= flush=` does.
+    Batched {
+        /// Writes one batch.
+        out: BatchFn,
+        /// Bytes after which a batch is written at once.
+        limit: usize,
+        /// The longest a line waits otherwise.
+        interval: Duration,
+    },
+}
+
+impl Sink {
+    /// Every line to `f`, as it is made.
+    pub fn lines(f: impl Fn(String) + Send + Sync + 'static) -> Self {
+        Self::Lines(Arc::new(f))
+    }
+
+    /// Batches of whole lines to `out`, written after [`FLUSH_BYTES`] or [`FLUSH_INTERVAL`].
+    pub fn batched(out: impl Fn(&[u8]) + Send + Sync + 'static) -> Self {
+        Self::Batched { out: Arc::new(out), limit: FLUSH_BYTES, interval: FLUSH_INTERVAL }
+    }
+
+    /// A writer for one accept worker (a buffer of its own when batched).
+    pub fn writer(&self) -> AccessLog {
+        match self {
+            Self::Lines(f) => AccessLog::Lines(Arc::clone(f)),
+            Self::Batched { out, limit, interval } => AccessLog::Batched(Arc::new(LineBuffer {
+                pending: Mutex::new(String::new()),
+                out: Arc::clone(out),
+                limit: *limit,
+                interval: *interval,
+            })),
+        }
+    }
+}
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Lines(_) => f.write_str("Sink::Lines"),
+            Self::Batched { limit, interval, .. } => {
+                f.debug_struct("Sink::Batched").field("limit", limit).field("interval", interval).finish_non_exhaustive()
+            }
+        }
+    }
+}
+
+/// The access log on stdout, batched: one `write` per [`FLUSH_BYTES`] of lines (or per
+/// [`FLUSH_INTERVAL`]) instead of one per request. Each batch is written under stdout's lock,
+/// so operational log lines never land inside an access log line.
 pub fn stdout_sink() -> Sink {
-    Arc::new(|mut line| {
+    Sink::batched(|batch| {
         use std::io::Write;
-        line.push('\n');
-        let _ = std::io::stdout().lock().write_all(line.as_bytes());
+        let _ = std::io::stdout().lock().write_all(batch);
     })
+}
+
+/// One accept worker's access log writer.
+#[derive(Clone)]
+pub enum AccessLog {
+    /// Each line to a function.
+    Lines(LineFn),
+    /// The worker's buffer of whole lines.
+    Batched(Arc<LineBuffer>),
+}
+
+impl AccessLog {
+    /// Logs `record`.
+    pub fn write(&self, record: &Record, duration_ns: u128, bytes_written: u64) {
+        match self {
+            Self::Lines(f) => f(record.line(duration_ns, bytes_written)),
+            Self::Batched(buffer) => buffer.push(|out| record.write_line(out, duration_ns, bytes_written)),
+        }
+    }
+
+    /// Writes out whatever is buffered.
+    pub fn flush(&self) {
+        if let Self::Batched(buffer) = self {
+            buffer.flush();
+        }
+    }
+
+    /// How often [`AccessLog::flush`] should be called, when lines are buffered.
+    pub fn flush_interval(&self) -> Option<Duration> {
+        match self {
+            Self::Lines(_) => None,
+            Self::Batched(buffer) => Some(buffer.interval),
+        }
+    }
+}
+
+/// Whole lines waiting to be written. Written out when they pass the limit, on
+/// [`LineBuffer::flush`], and when the buffer is dropped.
+pub struct LineBuffer {
+    pending: Mutex<String>,
+    out: BatchFn,
+    limit: usize,
+    interval: Duration,
+}
+
+impl LineBuffer {
+    fn pending(&self) -> std::sync::MutexGuard<'_, String> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Appends one line (`write` adds its text; the newline is added here).
+    fn push(&self, write: impl FnOnce(&mut String)) {
+        let mut pending = self.pending();
+        if pending.capacity() == 0 {
+            pending.reserve(self.limit.saturating_add(1024).min(1 << 20));
+        }
+        write(&mut pending);
+        pending.push('\n');
+        if pending.len() >= self.limit {
+            (self.out)(pending.as_bytes());
+            pending.clear();
+        }
+    }
+
+    /// Writes out the buffered lines, if any.
+    pub fn flush(&self) {
+        let mut pending = self.pending();
+        if !pending.is_empty() {
+            (self.out)(pending.as_bytes());
+            pending.clear();
+        }
+    }
+}
+
+impl Drop for LineBuffer {
+    fn drop(&mut self) {
+        self.flush();
+    }
 }
 
 /// The client address as believed: a resolved address, or an `X-Forwarded-For` value as sent.
@@ -176,6 +316,13 @@ impl Record {
     /// order, then the logged request and response headers. Written directly (this runs once per
     /// request); the output is what [`crate::log::line`] gives for the same fields.
     pub fn line(&self, duration_ns: u128, bytes_written: u64) -> String {
+        let mut out = String::with_capacity(512);
+        self.write_line(&mut out, duration_ns, bytes_written);
+        out
+    }
+
+    /// Appends [`Record::line`]'s text to `out`.
+    pub fn write_line(&self, out: &mut String, duration_ns: u128, bytes_written: u64) {
         let duration_ns = u64::try_from(duration_ns).unwrap_or(u64::MAX);
         let values = self.values(duration_ns, bytes_written);
         let extra = || self.request_headers.iter().chain(&self.response_headers);
@@ -185,11 +332,11 @@ impl Record {
             FIELDS.contains(&k.as_str()) || matches!(k.as_str(), "time" | "level" | "msg") || extra().take(i).any(|(e, _)| e == k)
         });
         if repeats {
-            return self.line_via_values(values);
+            out.push_str(&self.line_via_values(values));
+            return;
         }
-        let mut out = String::with_capacity(512);
         out.push_str("{\"time\":\"");
-        crate::log::push_now_rfc3339(&mut out);
+        crate::log::push_now_rfc3339(out);
         out.push_str("\",\"level\":\"INFO\",\"msg\":\"Request\"");
         let mut digits = itoa::Buffer::new();
         for (name, value) in FIELDS.iter().zip(&values) {
@@ -197,12 +344,12 @@ impl Record {
             out.push_str(name);
             out.push_str("\":");
             match value {
-                Field::Str(s) => crate::log::push_json_str(&mut out, s),
+                Field::Str(s) => crate::log::push_json_str(out, s),
                 Field::Unsigned(n) => out.push_str(digits.format(*n)),
                 Field::Signed(n) => out.push_str(digits.format(*n)),
                 Field::Ip(ip) => {
                     out.push('"');
-                    crate::log::push_ip(&mut out, *ip);
+                    crate::log::push_ip(out, *ip);
                     out.push('"');
                 }
                 Field::Port(port) => {
@@ -214,12 +361,11 @@ impl Record {
         }
         for (k, v) in extra() {
             out.push(',');
-            crate::log::push_json_str(&mut out, k);
+            crate::log::push_json_str(out, k);
             out.push(':');
-            crate::log::push_json_str(&mut out, v);
+            crate::log::push_json_str(out, v);
         }
         out.push('}');
-        out
     }
 
     fn line_via_values(&self, values: [Field<'_>; 20]) -> String {
@@ -250,15 +396,15 @@ pub struct LoggedBody {
     record: Option<Box<Record>>,
     started: Instant,
     written: u64,
-    sink: Sink,
+    log: AccessLog,
     metrics: Option<Arc<crate::metrics::Metrics>>,
     in_flight: Option<crate::metrics::InFlight>,
 }
 
 impl LoggedBody {
     /// Wraps `inner`.
-    pub fn new(inner: ProxyBody, record: Record, started: Instant, sink: Sink) -> Self {
-        Self { inner, record: Some(Box::new(record)), started, written: 0, sink, metrics: None, in_flight: None }
+    pub fn new(inner: ProxyBody, record: Record, started: Instant, log: AccessLog) -> Self {
+        Self { inner, record: Some(Box::new(record)), started, written: 0, log, metrics: None, in_flight: None }
     }
 
     /// Also counts the request in `metrics` when done, and holds `in_flight` until then.
@@ -271,7 +417,7 @@ impl LoggedBody {
     fn finish(&mut self) {
         if let Some(record) = self.record.take() {
             let elapsed = self.started.elapsed();
-            (self.sink)(record.line(elapsed.as_nanos(), self.written));
+            self.log.write(&record, elapsed.as_nanos(), self.written);
             if let Some(m) = self.metrics.take() {
                 m.track_request(&record.service, record.method.as_str(), record.status, elapsed);
             }
@@ -378,5 +524,60 @@ mod tests {
         assert_eq!(v["req_a"], "2");
         let keys: Vec<_> = v.keys().map(String::as_str).collect();
         assert_eq!(keys.iter().position(|k| *k == "req_content_length"), Some(11));
+    }
+
+    fn collecting(limit: usize) -> (AccessLog, Arc<Mutex<Vec<String>>>) {
+        let batches = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&batches);
+        let out: BatchFn = Arc::new(move |b: &[u8]| sink.lock().unwrap().push(String::from_utf8(b.to_vec()).unwrap()));
+        (Sink::Batched { out, limit, interval: Duration::from_secs(1) }.writer(), batches)
+    }
+
+    fn numbered(n: usize) -> Record {
+        Record { uri: format!("/n{n}").parse().unwrap(), ..record() }
+    }
+
+    #[test]
+    fn batches_hold_whole_lines_in_order_and_go_out_past_the_limit_on_flush_and_drop() {
+        let (log, batches) = collecting(1000);
+        let mut expected = Vec::new();
+        for n in 0..10 {
+            let r = numbered(n);
+            log.write(&r, 5, 7);
+            expected.push(r.line(5, 7));
+        }
+        let written = batches.lock().unwrap().clone();
+        assert!(!written.is_empty() && written.iter().all(|b| b.len() >= 1000 && b.ends_with('\n')), "{written:?}");
+        log.flush();
+        log.write(&numbered(10), 5, 7);
+        expected.push(numbered(10).line(5, 7));
+        let before_drop = batches.lock().unwrap().len();
+        drop(log);
+        let written = batches.lock().unwrap().clone();
+        assert_eq!(written.len(), before_drop + 1, "dropping the last handle flushes");
+        let lines: Vec<&str> = written.iter().flat_map(|b| b.lines()).collect();
+        assert_eq!(lines.len(), expected.len());
+        for (line, want) in lines.iter().zip(&expected) {
+            // Equal but for the time.
+            assert_eq!(without_time(line), without_time(want));
+        }
+        let paths: Vec<String> = lines.iter().map(|l| without_time(l)["path"].as_str().unwrap_or("").to_string()).collect();
+        assert_eq!(paths, (0..=10).map(|n| format!("/n{n}")).collect::<Vec<_>>());
+        assert_eq!(written.iter().filter(|b| b.is_empty()).count(), 0);
+    }
+
+    #[test]
+    fn flush_without_lines_writes_nothing_and_lines_sink_writes_each_line() {
+        let (log, batches) = collecting(1000);
+        log.flush();
+        drop(log);
+        assert!(batches.lock().unwrap().is_empty());
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&lines);
+        let log = Sink::lines(move |l| sink.lock().unwrap().push(l)).writer();
+        assert_eq!(log.flush_interval(), None);
+        log.write(&record(), 1, 2);
+        assert_eq!(lines.lock().unwrap().len(), 1);
+        assert!(!lines.lock().unwrap()[0].ends_with('\n'));
     }
 }

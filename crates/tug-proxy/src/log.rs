@@ -162,6 +162,27 @@ fn push_digits(out: &mut String, value: u64, width: usize) {
     }
 }
 
+/// The index of the first byte that JSON escapes (`"`, `\\`, below 0x20), eight bytes at a
+/// time: a word is searched byte by byte only when it holds one.
+fn first_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // Any byte below 0x20, equal to `"`, or equal to `\`.
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        if control | has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\'))) != 0 {
+            break;
+        }
+        at += 8;
+    }
+    bytes[at..].iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\').map(|i| at + i)
+}
+
 /// Appends `s` as a JSON string literal, escaped exactly as `serde_json` does (`"`, `\\`, and
 /// control characters; `\b \f \n \r \t` by name, the others as lowercase `\u00xx`).
 pub fn push_json_str(out: &mut String, s: &str) {
@@ -169,7 +190,11 @@ pub fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    // Runs of bytes that need no escape (nearly everything) are copied whole.
+    while let Some(offset) = first_escape(&bytes[start..]) {
+        let i = start + offset;
+        let b = bytes[i];
+        out.push_str(&s[start..i]);
         let escape: &str = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
@@ -178,10 +203,8 @@ pub fn push_json_str(out: &mut String, s: &str) {
             b'\n' => "\\n",
             b'\r' => "\\r",
             b'\t' => "\\t",
-            0x00..=0x1f => "",
-            _ => continue,
+            _ => "",
         };
-        out.push_str(&s[start..i]);
         if escape.is_empty() {
             out.push_str("\\u00");
             out.push(char::from(HEX[usize::from(b >> 4)]));
@@ -265,6 +288,31 @@ mod tests {
             let mut ours = String::new();
             super::push_json_str(&mut ours, s);
             assert_eq!(ours, serde_json::Value::from(s).to_string(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn escapes_every_special_byte_at_every_position_of_a_word() {
+        for special in (0u8..0x20).chain([b'"', b'\\']) {
+            for len in 1..20 {
+                for at in 0..len {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[at] = special;
+                    let s = String::from_utf8(bytes).unwrap();
+                    let mut ours = String::new();
+                    super::push_json_str(&mut ours, &s);
+                    assert_eq!(ours, serde_json::Value::from(s.as_str()).to_string(), "{s:?}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escapes_any_string_as_serde_json(s in "\\PC*|[\\x00-\\x7f]{0,40}") {
+            let mut ours = String::new();
+            super::push_json_str(&mut ours, &s);
+            proptest::prop_assert_eq!(ours, serde_json::Value::from(s.as_str()).to_string());
         }
     }
 }

@@ -2,6 +2,7 @@
 //! routing, access log), Cloudflare-aware connection filtering, and graceful shutdown.
 
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,14 +13,13 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::LazyConfigAcceptor;
 
 use crate::acme::{ACME_TLS_ALPN, AcmeContext, AcmeSettings};
-use crate::access_log::{LoggedBody, Record, RemoteAddr, Sink, header_fields};
+use crate::access_log::{AccessLog, LoggedBody, Record, RemoteAddr, Sink, header_fields};
 use crate::forwarded::X_FORWARDED_FOR;
 use crate::body::{ProxyBody, boxed};
 use crate::client_ip::{PeerTrust, client_ip_from_trusted, peer_trust};
@@ -170,7 +170,8 @@ impl Server {
         let mut listeners = Vec::new();
         for (index, http) in http.into_iter().enumerate() {
             let https = https.as_mut().and_then(Iterator::next);
-            let worker = Worker { http, https, tls: tls.clone(), shared: Arc::clone(&shared), stop: shutdown.subscribe() };
+            let log = shared.sink.writer();
+            let worker = Worker { http, https, tls: tls.clone(), shared: Arc::clone(&shared), log, stop: shutdown.subscribe() };
             if workers == 0 {
                 let (done, finished) = tokio::sync::oneshot::channel();
                 tokio::spawn(async move {
@@ -276,6 +277,8 @@ struct Worker {
     https: Option<std::net::TcpListener>,
     tls: Option<TlsConfigs>,
     shared: Arc<Shared>,
+    /// The worker's access log (its own buffer when batched).
+    log: AccessLog,
     stop: watch::Receiver<bool>,
 }
 
@@ -284,15 +287,31 @@ impl Worker {
     fn start(self, index: usize, runtime: tokio::runtime::Runtime) -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
         let (done, finished) = tokio::sync::oneshot::channel();
         std::thread::Builder::new().name(format!("tug-proxy-worker-{index}")).spawn(move || {
+            let log = self.log.clone();
             runtime.block_on(self.run());
+            // Connections still open after the shutdown timeout end here, logging as they go.
             drop(runtime);
+            log.flush();
             let _ = done.send(());
         })?;
         Ok(finished)
     }
 
     async fn run(self) {
-        let local = Arc::new(Local { shared: self.shared, client: UpstreamPool::new() });
+        let log = self.log.clone();
+        let local = Arc::new(Local { shared: self.shared, client: UpstreamPool::new(), log: self.log });
+        // Buffered access log lines are written at least this often.
+        let flusher = log.flush_interval().map(|period| {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(period);
+                every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    every.tick().await;
+                    log.flush();
+                }
+            })
+        });
         let pool = Arc::clone(&local.client);
         // Idle upstream connections past their timeout are closed every half minute; the task
         // ends with the worker's runtime.
@@ -314,6 +333,10 @@ impl Worker {
         for l in loops {
             let _ = l.await;
         }
+        if let Some(flusher) = flusher {
+            flusher.abort();
+        }
+        log.flush();
     }
 }
 
@@ -321,12 +344,18 @@ impl Worker {
 struct Local {
     shared: Arc<Shared>,
     client: Arc<UpstreamPool>,
+    log: AccessLog,
 }
 
 async fn accept_loop(listener: TcpListener, tls: Option<TlsConfigs>, local: Arc<Local>, mut stop: watch::Receiver<bool>) {
     let shared = &local.shared;
-    let graceful = GracefulShutdown::new();
+    // Every connection holds a receiver: `true` asks it to finish its current request and
+    // close; the sender's `closed` tells when the last one has gone.
+    let (stopping, connections) = watch::channel(false);
     let local_port = listener.local_addr().map_or(0, |a| a.port());
+    // Plain HTTP is HTTP/1 only, as in kamal-proxy (Go's server does not speak h2c), so no
+    // version sniffing; TLS negotiates HTTP/2 or HTTP/1.1 through ALPN.
+    let http1 = hyper::server::conn::http1::Builder::new();
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
@@ -341,34 +370,45 @@ async fn accept_loop(listener: TcpListener, tls: Option<TlsConfigs>, local: Arc<
         }
         let _ = stream.set_nodelay(true);
         let conn_info = ConnInfo { peer, tls: tls.is_some(), local_port, trust };
-        let router = Arc::clone(&shared.router);
         let local = Arc::clone(&local);
         let service = service_fn(move |req| handle(Arc::clone(&local), conn_info, req));
-        let builder = auto::Builder::new(TokioExecutor::new());
+        let stop = connections.clone();
         match &tls {
             None => {
-                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
+                let conn = http1.serve_connection(TokioIo::new(stream), service).with_upgrades();
+                tokio::spawn(serve_until_stopped(conn, stop, |c| c.graceful_shutdown()));
             }
             Some(configs) => {
                 let configs = configs.clone();
-                let watcher = graceful.watcher();
+                let router = Arc::clone(&shared.router);
                 tokio::spawn(async move {
                     let Some(tls_stream) = tls_handshake(stream, &configs, router.as_ref()).await else {
                         log::debug("TLS handshake failed", &[("peer", peer.to_string().into())]);
                         return;
                     };
-                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), service).into_owned();
-                    let _ = watcher.watch(conn).await;
+                    let builder = auto::Builder::new(TokioExecutor::new());
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls_stream), service);
+                    serve_until_stopped(conn, stop, |c| c.graceful_shutdown()).await;
                 });
             }
         }
     }
     drop(listener);
-    let _ = tokio::time::timeout(SHUTDOWN_TIMEOUT, graceful.shutdown()).await;
+    drop(connections);
+    stopping.send_replace(true);
+    let _ = tokio::time::timeout(SHUTDOWN_TIMEOUT, stopping.closed()).await;
+}
+
+/// Serves `conn` to its end; once `stop` turns true, lets it finish what it is doing and close.
+async fn serve_until_stopped<C: Future>(conn: C, mut stop: watch::Receiver<bool>, graceful: impl FnOnce(Pin<&mut C>)) {
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        biased;
+        _ = conn.as_mut() => return,
+        _ = stop.wait_for(|stopping| *stopping) => {}
+    }
+    graceful(conn.as_mut());
+    let _ = conn.await;
 }
 
 /// Reads the ClientHello, answers TLS-ALPN-01 validation with its own configuration, lets an
@@ -440,10 +480,10 @@ async fn handle(local: Arc<Local>, conn: ConnInfo, mut req: Request<Incoming>) -
     if !served.log_response_headers.is_empty() {
         record.response_headers = header_fields("resp", &served.log_response_headers, response.headers());
     }
-    let sink = Arc::clone(&shared.sink);
+    let log = local.log.clone();
     let metrics = shared.metrics.clone().filter(|_| track);
     Ok(response.map(|body| {
-        let logged = LoggedBody::new(body, record, started, sink);
+        let logged = LoggedBody::new(body, record, started, log);
         boxed(match metrics {
             Some(m) => logged.with_metrics(m, in_flight),
             None => logged,

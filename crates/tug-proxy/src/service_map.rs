@@ -20,11 +20,13 @@ struct Binding<S> {
 #[derive(Debug, Clone)]
 pub struct ServiceMap<S> {
     by_host: HashMap<String, Vec<Binding<S>>>,
+    /// Whether any host is a `*.` wildcard (else a miss goes straight to the catch-all).
+    wildcards: bool,
 }
 
 impl<S> Default for ServiceMap<S> {
     fn default() -> Self {
-        Self { by_host: HashMap::new() }
+        Self { by_host: HashMap::new(), wildcards: false }
     }
 }
 
@@ -65,7 +67,8 @@ impl<S: Clone> ServiceMap<S> {
                     .then_with(|| a.name.cmp(&b.name))
             });
         }
-        Self { by_host }
+        let wildcards = by_host.keys().any(|h| h.starts_with('*'));
+        Self { by_host, wildcards }
     }
 
     /// The service for a request's `Host` header (port ignored) and path, with the matched prefix.
@@ -101,7 +104,8 @@ impl<S: Clone> ServiceMap<S> {
         if let Some(b) = self.by_host.get(host) {
             return Some(b);
         }
-        if let Some(dot) = host.find('.')
+        if self.wildcards
+            && let Some(dot) = host.find('.')
             && dot > 0
             && let Some(b) = self.by_host.get(&format!("*{}", &host[dot..]))
         {

@@ -188,7 +188,7 @@ impl Proxy {
             state_path: Some(self.state_path()),
             trusted: self.trusted.clone(),
             refuse_untrusted: self.refuse_untrusted,
-            access_log: Arc::new(move |line| logs.lock().unwrap().push(line)),
+            access_log: tug_proxy::access_log::Sink::lines(move |line| logs.lock().unwrap().push(line)),
             acme: self.acme.clone(),
             tls_client_ca: self.tls_client_ca.clone(),
             metrics_addr: self.metrics.then(|| "127.0.0.1:0".parse().unwrap()),
