@@ -3,11 +3,12 @@
 
 mod lab_support;
 
-use lab_support::{Project, lab_or_skip, request};
+use lab_support::{Project, request};
 
 #[test]
+#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn app_commands_show_what_runs() {
-    let Some(lab) = lab_or_skip("app_commands_show_what_runs") else { return };
+    let lab = lab_support::lab("app_commands_show_what_runs");
     let p = Project::new(lab);
     p.tug(&["setup", "--version", "v1"]).ok();
     let (status, _) = request(&p.lab.servers[0], "POST", "/entries", "hello from the lab").expect("POST /entries");

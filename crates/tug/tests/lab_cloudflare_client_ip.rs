@@ -9,7 +9,7 @@ mod lab_support;
 use std::process::Command;
 use std::time::Duration;
 
-use lab_support::{APP_HOST, Project, lab_or_skip, request, run_bounded};
+use lab_support::{APP_HOST, Project, request, run_bounded};
 
 /// The front proxy's address on the lab network (outside the range Docker hands out).
 const FRONT: &str = "172.31.250.50";
@@ -53,8 +53,9 @@ fn app_saw(p: &Project, path: &str) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn cloudflare_client_ip() {
-    let Some(lab) = lab_or_skip("cloudflare_client_ip") else { return };
+    let lab = lab_support::lab("cloudflare_client_ip");
     let p = Project::new(lab);
     let s1 = p.lab.servers[0].clone();
     p.edit(

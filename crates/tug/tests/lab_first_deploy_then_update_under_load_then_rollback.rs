@@ -5,11 +5,12 @@ mod lab_support;
 
 use std::time::Duration;
 
-use lab_support::{Load, Project, lab_or_skip};
+use lab_support::{Load, Project};
 
 #[test]
+#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn first_deploy_then_update_under_load_then_rollback() {
-    let Some(lab) = lab_or_skip("first_deploy_then_update_under_load_then_rollback") else { return };
+    let lab = lab_support::lab("first_deploy_then_update_under_load_then_rollback");
     let p = Project::new(lab);
 
     let setup = p.tug(&["setup", "--version", "v1"]).ok();

@@ -3,7 +3,7 @@
 
 mod lab_support;
 
-use lab_support::{Project, lab_or_skip};
+use lab_support::Project;
 
 const HOOKS: [&str; 9] = [
     "pre-connect",
@@ -18,8 +18,9 @@ const HOOKS: [&str; 9] = [
 ];
 
 #[test]
+#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn hooks_run_in_order() {
-    let Some(lab) = lab_or_skip("hooks_run_in_order") else { return };
+    let lab = lab_support::lab("hooks_run_in_order");
     let p = Project::new(lab);
     let log = p.path().join("hooks.log");
     for name in HOOKS {

@@ -3,11 +3,12 @@
 
 mod lab_support;
 
-use lab_support::{Project, lab_or_skip};
+use lab_support::Project;
 
 #[test]
+#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn prune_keeps_retained_containers() {
-    let Some(lab) = lab_or_skip("prune_keeps_retained_containers") else { return };
+    let lab = lab_support::lab("prune_keeps_retained_containers");
     let p = Project::new(lab);
     p.tug(&["setup", "--version", "v1"]).ok();
     for v in ["v2", "v3", "v4", "v5"] {

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use lab_support::{Project, Run, get, lab_or_skip, repo_root, request};
+use lab_support::{Project, Run, get, repo_root, request};
 
 const TOOL_IMAGE: &str = concat!("tug/tug-db:", env!("CARGO_PKG_VERSION"));
 /// Where the copies go on the second server.
@@ -127,8 +127,9 @@ fn local_sha256(path: &std::path::Path) -> String {
 }
 
 #[test]
+#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn sqlite_backups_under_writes() {
-    let Some(lab) = lab_or_skip("sqlite_backups_under_writes") else { return };
+    let lab = lab_support::lab("sqlite_backups_under_writes");
     let p = Project::new(lab);
     let s1 = p.lab.server_names[0].clone();
     let ip1 = p.lab.servers[0].clone();

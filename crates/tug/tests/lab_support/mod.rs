@@ -2,8 +2,8 @@
 //! its `lab` destination, `tug` runs with a time bound, HTTP through each server's proxy, what
 //! each server holds (over SSH), and a load generator.
 //!
-//! Scenarios run when `TUG_LAB=1`; then a lab that cannot start fails the test. Without it
-//! they return at once (the rest of the suite needs no Docker).
+//! Scenarios are `#[ignore]`d (the rest of the suite needs no Docker) and run with
+//! `cargo test -- --include-ignored`, as `.ci/run` does; then a lab that cannot start fails them.
 
 #![allow(dead_code)]
 
@@ -32,15 +32,13 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
 }
 
-/// `Some(lab)` when `TUG_LAB=1` (the lab started, or the test fails); `None` otherwise.
-pub fn lab_or_skip(scenario: &str) -> Option<Lab> {
-    if std::env::var("TUG_LAB").ok().as_deref() != Some("1") {
-        eprintln!("{scenario}: not run (set TUG_LAB=1 to run the lab scenarios)");
-        return None;
-    }
+/// The lab, started if need be; a lab that cannot start fails the scenario. Scenarios are
+/// `#[ignore]`d, so a plain `cargo test` lists them as ignored instead of passing them; `.ci/run`
+/// (and anyone with the lab) runs them with `--include-ignored`.
+pub fn lab(scenario: &str) -> Lab {
     match Lab::up() {
-        Ok(lab) => Some(lab),
-        Err(e) => panic!("{scenario}: TUG_LAB=1 but the lab did not start: {e}"),
+        Ok(lab) => lab,
+        Err(e) => panic!("{scenario}: the lab did not start (tests/lab/up needs root and Docker): {e}"),
     }
 }
 
