@@ -99,18 +99,62 @@ impl SshOptions {
         a
     }
 
-    /// Config files, proxy, keys, agent, and the options of every connection.
-    fn connection_args(&self) -> Vec<String> {
-        let mut a: Vec<String> = Vec::new();
+    /// The SSH config file every connection of this run reads ([`SshOptions::write_config`]).
+    pub fn config_file(&self) -> PathBuf {
+        self.control_dir.join("ssh_config")
+    }
+
+    /// The text of [`SshOptions::config_file`]: the user's config files first (OpenSSH keeps the
+    /// first value it reads, so theirs win), then Tug's defaults for what they leave unset. An
+    /// `-F` for each file would not do: `ssh` reads only the last `-F`, and options on the
+    /// command line override every file.
+    pub fn config_text(&self) -> String {
+        let mut t = String::from("# Written by tug for one run: the user's SSH config first (its settings win), then Tug's defaults.\n");
+        let include = |t: &mut String, path: &str| t.push_str(&format!("Include \"{}\"\n", path.replace('"', "")));
         match &self.config_files {
-            Some(files) if files.is_empty() => a.extend(["-F".into(), "/dev/null".into()]),
+            // The defaults ssh reads without -F: the user's file, then the system-wide one.
+            None => {
+                include(&mut t, "~/.ssh/config");
+                include(&mut t, "/etc/ssh/ssh_config");
+            }
             Some(files) => {
                 for f in files {
-                    a.extend(["-F".into(), f.clone()]);
+                    let path = std::path::absolute(f).map_or_else(|_| f.clone(), |p| p.display().to_string());
+                    include(&mut t, &path);
                 }
             }
-            None => {}
         }
+        t.push_str(&format!(
+            "Host *\n  ConnectTimeout {}\n  ServerAliveInterval {}\n  ServerAliveCountMax {}\n  StrictHostKeyChecking accept-new\n",
+            self.connect_timeout.as_secs().max(1),
+            self.keepalive.as_secs().max(1),
+            self.keepalive_count.max(1)
+        ));
+        t
+    }
+
+    /// Writes [`SshOptions::config_file`] (and the control directory); every `ssh` this run
+    /// starts reads it.
+    pub fn write_config(&self) -> std::io::Result<PathBuf> {
+        std::fs::create_dir_all(&self.control_dir)?;
+        let path = self.config_file();
+        let text = self.config_text();
+        if std::fs::read_to_string(&path).is_ok_and(|t| t == text) {
+            return Ok(path);
+        }
+        // Written beside and renamed: an ssh starting meanwhile reads the old file or the new
+        // one, never half of one.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let partial = self.control_dir.join(format!(".ssh_config.{}.{n}", std::process::id()));
+        std::fs::write(&partial, text)?;
+        std::fs::rename(&partial, &path)?;
+        Ok(path)
+    }
+
+    /// Config file, proxy, keys, agent, and batch mode.
+    fn connection_args(&self) -> Vec<String> {
+        let mut a: Vec<String> = vec!["-F".into(), self.config_file().display().to_string()];
         if let Some(j) = &self.proxy_jump {
             a.extend(["-J".into(), j.clone()]);
         } else if let Some(c) = &self.proxy_command {
@@ -125,15 +169,7 @@ impl SshOptions {
         if self.forward_agent {
             a.push("-A".into());
         }
-        for o in [
-            "BatchMode=yes".to_string(),
-            "StrictHostKeyChecking=accept-new".to_string(),
-            format!("ConnectTimeout={}", self.connect_timeout.as_secs().max(1)),
-            format!("ServerAliveInterval={}", self.keepalive.as_secs().max(1)),
-            format!("ServerAliveCountMax={}", self.keepalive_count.max(1)),
-        ] {
-            a.extend(["-o".into(), o]);
-        }
+        a.extend(["-o".into(), "BatchMode=yes".into()]);
         a
     }
 }
@@ -171,6 +207,8 @@ impl Drop for Masters {
 impl SshRunner {
     /// A runner with these options.
     pub fn new(options: SshOptions) -> Self {
+        // A failure shows in the first command (`ssh` names the file it cannot read).
+        let _ = options.write_config();
         let masters = Arc::new(Masters { args: options.args(), hosts: Mutex::new(BTreeSet::new()) });
         SshRunner { options, masters }
     }
@@ -258,7 +296,7 @@ mod tests {
     #[test]
     fn standalone_arguments_leave_out_only_the_control_connection() {
         let mut o = SshOptions::new("/tmp/c");
-        o.config_files = Some(vec!["lab_config".into()]);
+        o.config_files = Some(vec!["/lab/ssh_config".into()]);
         let shared = o.args().join(" ");
         let standalone = o.standalone_args().join(" ");
         assert_eq!(
@@ -266,7 +304,7 @@ mod tests {
             shared.replace(" -o ControlMaster=auto -o ControlPath=/tmp/c/%C -o ControlPersist=900", ""),
             "{shared}"
         );
-        assert!(!standalone.contains("Control") && standalone.starts_with("-F lab_config") && standalone.contains("ConnectTimeout=30"), "{standalone}");
+        assert!(!standalone.contains("Control") && standalone.starts_with("-F /tmp/c/ssh_config -o BatchMode=yes"), "{standalone}");
     }
 
     #[test]
@@ -278,9 +316,56 @@ mod tests {
         o.keys_only = true;
         o.config_files = Some(vec![]);
         let a = o.args().join(" ");
-        assert!(a.starts_with("-F /dev/null -J root@bastion -i ~/.ssh/id -o IdentitiesOnly=yes"), "{a}");
+        assert!(a.starts_with("-F /tmp/c/ssh_config -J root@bastion -i ~/.ssh/id -o IdentitiesOnly=yes"), "{a}");
         assert!(a.contains("-o ControlMaster=auto -o ControlPath=/tmp/c/%C"), "{a}");
         assert!(a.ends_with("-p 22 -l deploy"), "{a}");
-        assert!(a.contains("-o ServerAliveInterval=5 -o ServerAliveCountMax=3"), "a silent host is given up on within 15 s: {a}");
+        assert!(!a.contains("ConnectTimeout"), "timeouts are defaults in the config file, not overrides: {a}");
+    }
+
+    #[test]
+    fn the_config_file_reads_the_users_files_before_tugs_defaults() {
+        let mut o = SshOptions::new("/tmp/c");
+        let t = o.config_text();
+        let user = t.find("Include \"~/.ssh/config\"").expect(&t);
+        let system = t.find("Include \"/etc/ssh/ssh_config\"").expect(&t);
+        let defaults = t.find("Host *\n  ConnectTimeout 30\n  ServerAliveInterval 5\n  ServerAliveCountMax 3\n  StrictHostKeyChecking accept-new").expect(&t);
+        assert!(user < system && system < defaults, "{t}");
+
+        o.config_files = Some(vec!["/a/one".into(), "two".into()]);
+        let t = o.config_text();
+        let cwd = std::env::current_dir().expect("cwd");
+        let one = t.find("Include \"/a/one\"").expect(&t);
+        let two = t.find(&format!("Include \"{}\"", cwd.join("two").display())).expect(&t);
+        assert!(one < two && !t.contains("~/.ssh/config"), "every file, in order, relative ones from here: {t}");
+
+        o.config_files = Some(vec![]);
+        assert!(!o.config_text().contains("Include"), "ssh.config: false reads no user file");
+    }
+
+    /// What `ssh -G` resolves from the written file: the user's values win over Tug's defaults,
+    /// and every listed file counts (two `-F` would keep only the last).
+    #[test]
+    fn ssh_resolves_the_users_settings_over_the_defaults() {
+        if Process::new("ssh").arg("-V").output().is_err() {
+            panic!("the OpenSSH client is needed (apt-get install openssh-client)");
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = dir.path().join("first");
+        let second = dir.path().join("second");
+        std::fs::write(&first, "Host web1\n  ConnectTimeout 5\n  HostName 10.0.0.1\n").expect("write");
+        std::fs::write(&second, "Host web1\n  ServerAliveCountMax 9\n").expect("write");
+        let mut o = SshOptions::new(dir.path().join("control"));
+        o.config_files = Some(vec![first.display().to_string(), second.display().to_string()]);
+        o.write_config().expect("config written");
+        let resolved = |host: &str| {
+            let out = Process::new("ssh").args(o.standalone_args()).arg("-G").arg(host).output().expect("ssh -G");
+            String::from_utf8_lossy(&out.stdout).to_string()
+        };
+        let web1 = resolved("web1");
+        for line in ["hostname 10.0.0.1", "connecttimeout 5", "serveralivecountmax 9", "serveraliveinterval 5", "stricthostkeychecking accept-new", "batchmode yes"] {
+            assert!(web1.lines().any(|l| l == line), "{line} in:\n{web1}");
+        }
+        let other = resolved("web2");
+        assert!(other.lines().any(|l| l == "connecttimeout 30") && other.lines().any(|l| l == "serveralivecountmax 3"), "{other}");
     }
 }

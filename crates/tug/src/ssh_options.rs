@@ -3,11 +3,14 @@
 
 use tug_exec::ssh::SshOptions;
 
+/// This run's directory for the control sockets and the SSH config file.
+pub fn control_directory() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("tug-ssh-{}", std::process::id() % 100_000))
+}
+
 /// The options for `config`, with the control sockets in a directory of this run.
 pub fn ssh_options(config: &tug_config::Config) -> SshOptions {
-    let dir = std::env::temp_dir().join(format!("tug-ssh-{}", std::process::id() % 100_000));
-    let _ = std::fs::create_dir_all(&dir);
-    let mut o = SshOptions::new(dir);
+    let mut o = SshOptions::new(control_directory());
     o.user = config.ssh.user();
     o.port = config.ssh.port();
     o.proxy_jump = config.ssh.proxy_jump();
@@ -26,5 +29,7 @@ pub fn ssh_options(config: &tug_config::Config) -> SshOptions {
         _ => {}
     }
     o.persist = std::time::Duration::from_secs(u64::try_from(config.sshkit.pool_idle_timeout()).unwrap_or(900).max(1));
+    // Every ssh of the run reads it (a failure shows in the first one: ssh names the file).
+    let _ = o.write_config();
     o
 }

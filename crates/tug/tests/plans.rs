@@ -68,8 +68,10 @@ impl Project {
             stderr.push_str(&tug::diagnostics::render(&e, tug::diagnostics::Style::PLAIN));
         }
         let root = self.dir.path().display().to_string();
+        // The run's SSH config lives in a directory named after the process.
+        let ssh_config = tug::ssh_options::control_directory().join("ssh_config").display().to_string();
         let clean = |s: String| {
-            let s = s.replace(&root, "[ROOT]");
+            let s = s.replace(&root, "[ROOT]").replace(&ssh_config, "[SSH_CONFIG]");
             regex_lite(&s)
         };
         (code, clean(out.text()), clean(stderr))
@@ -134,6 +136,9 @@ macro_rules! plan_snapshot {
 }
 
 plan_snapshot!(zen_deploy, zen(), "deploy --dry-run --offline --version 999");
+// Without a pre-deploy hook to run (`-H`), the lock comes first and the pull runs alongside
+// the proxy boot and the stale container check.
+plan_snapshot!(zen_deploy_without_hooks, zen(), "deploy -P -H --skip-backup --dry-run --offline --version 999");
 plan_snapshot!(zen_setup, zen(), "setup --dry-run --offline --version 999");
 plan_snapshot!(zen_redeploy, zen(), "redeploy --dry-run --offline --version 999 -P");
 plan_snapshot!(zen_rollback, zen(), "rollback 998 --dry-run --offline --version 999");
