@@ -83,6 +83,8 @@ pub struct Context<'a> {
     holding_lock: AtomicBool,
     connected: AtomicBool,
     query_count: AtomicUsize,
+    /// What this run already did or found out on each host.
+    pub(crate) learned: crate::learned::Learned,
 }
 
 /// How a context is made.
@@ -131,6 +133,7 @@ impl<'a> Context<'a> {
             holding_lock: AtomicBool::new(holding),
             connected: AtomicBool::new(false),
             query_count: AtomicUsize::new(0),
+            learned: crate::learned::Learned::default(),
         }
     }
 

@@ -20,6 +20,7 @@ pub mod events;
 pub mod flows;
 pub mod fnmatch;
 pub mod inputs;
+pub mod learned;
 pub mod plan;
 pub mod render;
 pub mod specifics;

@@ -110,7 +110,7 @@ fn progress_per_host_for_the_waits_and_a_closing_summary() {
     let summary = err.split("  Finished all in ").nth(1).expect("a final line");
     let lines: Vec<&str> = summary.lines().collect();
     assert_eq!(lines.get(1), Some(&"Summary:"), "{err}");
-    for stage in ["Pull app image", "Acquiring the deploy lock", "Ensure kamal-proxy is running", "Detect stale containers", "Start container with version 999 (or reboot if already running)", "Prune old containers and images", "Releasing the deploy lock"] {
+    for stage in ["Acquiring the deploy lock", "Pull app image, and meanwhile ensure kamal-proxy is running and detect stale containers", "Start container with version 999 (or reboot if already running)", "Prune old containers and images", "Releasing the deploy lock"] {
         assert!(lines.iter().any(|l| l.trim_start().split_once("s  ").is_some_and(|(t, name)| t.parse::<f64>().is_ok() && name == stage)), "stage {stage:?} with its time in the summary:\n{summary}");
     }
     for h in ["1.1.1.1", "1.1.1.2", "1.1.1.3"] {
@@ -147,7 +147,9 @@ fn json_one_object_per_line_with_waits_and_a_summary() {
     assert_eq!(kind(summary), "summary");
     assert_eq!(summary["seconds"], events[events.len() - 2]["seconds"]);
     let stages: Vec<&str> = summary["stages"].as_array().expect("stages").iter().filter_map(|s| s["stage"].as_str()).collect();
-    assert_eq!(stages.first(), Some(&"Pull app image"), "{summary}");
+    // No pre-deploy hook: the lock first, then the pull alongside the proxy and stale checks.
+    assert_eq!(stages.first(), Some(&"Acquiring the deploy lock"), "{summary}");
+    assert_eq!(stages.get(1), Some(&"Pull app image, and meanwhile ensure kamal-proxy is running and detect stale containers"), "{summary}");
     assert!(stages.contains(&"Start container with version 999 (or reboot if already running)"), "{summary}");
     let hosts: Vec<&str> = summary["hosts"].as_array().expect("hosts").iter().filter_map(|h| h["target"].as_str()).collect();
     assert_eq!(hosts, ["1.1.1.1", "1.1.1.2", "1.1.1.3"], "per host, in order (nothing ran locally with -P): {summary}");

@@ -16,7 +16,7 @@ use crate::flows::audit;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::hooks;
 use crate::flows::registry;
-use crate::flows::step::host;
+use crate::flows::step::{Fact, host};
 
 fn builder<'a>(ctx: &'a Context, version: &str) -> FlowResult<BuilderCommands<'a>> {
     let names: Vec<String> = ctx
@@ -154,39 +154,44 @@ pub fn pull(ctx: &Context) -> FlowResult<()> {
             ));
         }
         ctx.warn(None, "each host would reach the local registry through a remote SSH port forward");
-    } else {
-        ctx.on_hosts(&hosts, |h| registry::login_on(ctx, h, None))?;
     }
+    let pull_here = |h: &str| -> FlowResult<()> {
+        audit::record_while(ctx, h, &format!("Pulled image with version {version}"), None, || ctx.execute_lenient(&host(h), &b.clean()))?;
+        ctx.execute(&host(h), &b.pull())?;
+        ctx.execute(&host(h), &b.validate_image())?;
+        Ok(())
+    };
+    // Each host on its own: log in, say which registry mirror it pulls through (with several
+    // hosts), and pull at once when it has none; hosts behind a mirror wait for the mirror to
+    // be seeded, as in Kamal.
+    let mirrored = ctx.on_hosts(&hosts, |h| {
+        if !ctx.config.registry.is_local() {
+            registry::login_on(ctx, h, None)?;
+        }
+        let mirror = if hosts.len() > 1 { ctx.query_lenient(&host(h), &b.first_mirror(), "first mirror")? } else { Fact::Known(String::new()) };
+        match mirror.known().map(str::trim).filter(|m| !m.is_empty() && !m.contains("error")) {
+            Some(m) => Ok(Some((h.to_string(), m.to_string()))),
+            None => pull_here(h).map(|()| None),
+        }
+    })?;
+    let mirrored: Vec<(String, String)> = mirrored.into_iter().flatten().collect();
+    if mirrored.is_empty() {
+        return Ok(());
+    }
+    let mut seen: Vec<&str> = Vec::new();
     let mut first: Vec<String> = Vec::new();
-    if hosts.len() > 1 {
-        let mirrors = ctx.on_hosts(&hosts, |h| Ok((h.to_string(), ctx.query_lenient(&host(h), &b.first_mirror(), "first mirror")?)))?;
-        let mut seen: Vec<String> = Vec::new();
-        for (h, m) in mirrors {
-            if let Some(m) = m.known().filter(|m| !m.is_empty() && !m.contains("error"))
-                && !seen.contains(&m.to_string())
-            {
-                seen.push(m.to_string());
-                first.push(h);
-            }
+    for (h, m) in &mirrored {
+        if !seen.contains(&m.as_str()) {
+            seen.push(m);
+            first.push(h.clone());
         }
     }
-    let pull_on = |hs: &[String]| {
-        ctx.on_hosts(hs, |h| {
-            audit::record(ctx, h, &format!("Pulled image with version {version}"), None)?;
-            ctx.execute_lenient(&host(h), &b.clean())?;
-            ctx.execute(&host(h), &b.pull())?;
-            ctx.execute(&host(h), &b.validate_image())?;
-            Ok(())
-        })
-    };
-    if first.is_empty() {
-        pull_on(&hosts)?;
-    } else {
-        ctx.phase(format!("Pulling image on {} to seed the mirror{}...", first.join(", "), if first.len() > 1 { "s" } else { "" }));
-        pull_on(&first)?;
+    ctx.phase(format!("Pulling image on {} to seed the mirror{}...", first.join(", "), if first.len() > 1 { "s" } else { "" }));
+    ctx.on_hosts(&first, |h| pull_here(h))?;
+    let rest: Vec<String> = mirrored.into_iter().map(|(h, _)| h).filter(|h| !first.contains(h)).collect();
+    if !rest.is_empty() {
         ctx.phase("Pulling image on remaining hosts...");
-        let rest: Vec<String> = hosts.into_iter().filter(|h| !first.contains(h)).collect();
-        pull_on(&rest)?;
+        ctx.on_hosts(&rest, |h| pull_here(h))?;
     }
     Ok(())
 }

@@ -38,43 +38,60 @@ fn finished(ctx: &Context) -> String {
     format!("{}", secs.round())
 }
 
-/// Two steps that do not depend on each other (the proxy and the stale containers), at once in
-/// real runs; one after the other in plans, so that they read in order. Both run to the end;
-/// the first one's error wins.
-fn at_once(ctx: &Context, first: impl FnOnce() -> FlowResult<()> + Send, second: impl FnOnce() -> FlowResult<()> + Send) -> FlowResult<()> {
-    if ctx.is_plan() {
-        first()?;
-        return second();
-    }
-    let (a, b) = std::thread::scope(|s| {
-        let other = s.spawn(second);
-        let a = first();
-        (a, other.join().unwrap_or_else(|_| Err(FlowError::msg("a deploy step's thread panicked"))))
-    });
-    a.and(b)
+/// kamal-proxy (and, for `setup`, the accessories) ready, and stale containers stopped: two
+/// steps that do not depend on each other, at once.
+/// `announce`: each part says when it starts (not when they run alongside the pull, which
+/// announced all three).
+fn prepare_servers(ctx: &Context, boot_accessories: bool, announce: bool) -> FlowResult<()> {
+    ctx.together(
+        || {
+            if announce {
+                ctx.phase("Ensure kamal-proxy is running...");
+            }
+            proxy::boot(ctx)?;
+            if boot_accessories {
+                accessory::boot(ctx, "all")?;
+            }
+            Ok(())
+        },
+        || {
+            if announce {
+                ctx.phase("Detect stale containers...");
+            }
+            app::stale_containers(ctx, true)
+        },
+    )?;
+    Ok(())
+}
+
+/// Whether no `pre-deploy` hook will run. Then nothing has to happen between pulling the
+/// image and preparing the servers, and Tug does both at once under the lock (Kamal pulls
+/// first and takes the lock after; the hook, when there is one, keeps Kamal's order: it may
+/// stop the deploy before any server is touched beyond the pull).
+fn nothing_between_pull_and_prepare(ctx: &Context) -> bool {
+    ctx.options.skip_hooks || !hooks::exists(ctx, "pre-deploy")
 }
 
 /// `deploy` (and the deploy part of `setup` with `boot_accessories`).
 pub fn deploy(ctx: &Context, options: &DeployOptions, boot_accessories: bool) -> FlowResult<()> {
     let version = ctx.version()?;
-    build_or_pull(ctx, options)?;
+    let overlap = nothing_between_pull_and_prepare(ctx);
+    if overlap {
+        if !options.skip_push {
+            ctx.phase("Build and push app image...");
+            build::push(ctx, &PushOptions { no_cache: options.no_cache, ..PushOptions::default() })?;
+        }
+    } else {
+        build_or_pull(ctx, options)?;
+    }
     lock::with_lock(ctx, || {
-        hooks::run(ctx, "pre-deploy", true, &[])?;
-        at_once(
-            ctx,
-            || {
-                ctx.phase("Ensure kamal-proxy is running...");
-                proxy::boot(ctx)?;
-                if boot_accessories {
-                    accessory::boot(ctx, "all")?;
-                }
-                Ok(())
-            },
-            || {
-                ctx.phase("Detect stale containers...");
-                app::stale_containers(ctx, true)
-            },
-        )?;
+        if overlap {
+            ctx.phase("Pull app image, and meanwhile ensure kamal-proxy is running and detect stale containers...");
+            ctx.together(|| build::pull(ctx), || prepare_servers(ctx, boot_accessories, false))?;
+        } else {
+            hooks::run(ctx, "pre-deploy", true, &[])?;
+            prepare_servers(ctx, boot_accessories, true)?;
+        }
         if !options.skip_backup {
             db::before_deploy(ctx, &version)?;
         }

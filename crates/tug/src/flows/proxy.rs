@@ -27,15 +27,22 @@ pub fn create_network(ctx: &Context, h: &str) -> FlowResult<()> {
     Ok(())
 }
 
-/// `proxy boot`: the network everywhere, then kamal-proxy started (or run) on proxy hosts.
+/// `proxy boot`: the network on every host, then kamal-proxy started (or run) on proxy hosts.
+/// Each host goes through its steps on its own (Kamal waits for the network on all hosts
+/// first).
 pub fn boot(ctx: &Context) -> FlowResult<()> {
     lock::with_lock(ctx, || {
-        ctx.on_hosts(&ctx.specifics.hosts, |h| create_network(ctx, h))?;
-        ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+        let proxy_hosts = ctx.specifics.proxy_hosts();
+        ctx.on_hosts(&ctx.specifics.hosts, |h| {
+            create_network(ctx, h)?;
+            if !proxy_hosts.iter().any(|p| p == h) {
+                return Ok(());
+            }
             let proxy = ProxyCommands::new(ctx.config, h);
             registry::login_on(ctx, h, None)?;
             let version = ctx.query(&host(h), &proxy.version(), "proxy version")?;
-            if let Some(v) = version.known().filter(|v| !v.is_empty())
+            let running = version.known().map(str::trim).filter(|v| !v.is_empty());
+            if let Some(v) = running
                 && older_version(v, MINIMUM_VERSION)
             {
                 return Err(FlowError::msg(format!(
@@ -43,7 +50,11 @@ pub fn boot(ctx: &Context) -> FlowResult<()> {
                 )));
             }
             ctx.execute(&host(h), &proxy.ensure_apps_config_directory())?;
-            ensure_image(ctx, h, &proxy)?;
+            // A version read off the `kamal-proxy` container means the container exists: no
+            // image to deliver.
+            if running.is_none() {
+                ensure_image(ctx, h, &proxy)?;
+            }
             ctx.execute(&host(h), &proxy.start_or_run())?;
             Ok(())
         })?;

@@ -29,12 +29,22 @@ pub fn login(ctx: &Context, registry: Option<&Registry>) -> FlowResult<Option<Co
     Ok(RegistryCommands::new(registry).login(&user, &password))
 }
 
-/// Logs in on `h` (nothing for a local registry).
+/// Which login on which host: a run logs in once per host, registry and user.
+fn login_key(h: &str, registry: &Registry) -> String {
+    let user = match &registry.username {
+        Some(Credential::Plain(v) | Credential::Secret(v)) => v.as_str(),
+        None => "",
+    };
+    format!("{h} {} {user}", registry.server.as_deref().unwrap_or("docker.io"))
+}
+
+/// Logs in on `h` (nothing for a local registry), once per run: Kamal logs in again before
+/// booting the proxy; Tug does not when this run already logged in there (a deliberate
+/// difference, one round trip less per host).
 pub fn login_on(ctx: &Context, h: &str, registry: Option<&Registry>) -> FlowResult<()> {
-    if let Some(cmd) = login(ctx, registry)? {
-        ctx.execute(&host(h), &cmd)?;
-    }
-    Ok(())
+    let Some(cmd) = login(ctx, registry)? else { return Ok(()) };
+    let key = login_key(h, registry.unwrap_or(&ctx.config.registry));
+    ctx.learned.login_once(&key, || ctx.execute(&host(h), &cmd).map(|_| ()))
 }
 
 /// `tug registry setup|login` (`login`: refuses a local registry).
@@ -74,7 +84,10 @@ pub fn remove(ctx: &Context, skip_local: bool, skip_remote: bool, refuse_local: 
         ctx.execute(&Target::Local, &commands.logout())?;
     }
     if !skip_remote {
-        ctx.on_hosts(&ctx.specifics.hosts, |h| ctx.execute(&host(h), &commands.logout()).map(|_| ()))?;
+        ctx.on_hosts(&ctx.specifics.hosts, |h| {
+            ctx.learned.forget_login(&login_key(h, &ctx.config.registry));
+            ctx.execute(&host(h), &commands.logout()).map(|_| ())
+        })?;
     }
     Ok(())
 }

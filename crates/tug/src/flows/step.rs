@@ -280,6 +280,25 @@ impl Context<'_> {
         self.branch(target, condition, decided, then, None)
     }
 
+    /// Two steps that do not depend on each other, at once in real runs; one after the other in
+    /// plans, so that they read in order. Both run to the end; the first one's error wins.
+    pub fn together<A: Send, B: Send>(
+        &self,
+        first: impl FnOnce() -> FlowResult<A> + Send,
+        second: impl FnOnce() -> FlowResult<B> + Send,
+    ) -> FlowResult<(A, B)> {
+        if self.is_plan() {
+            let a = first()?;
+            return Ok((a, second()?));
+        }
+        let (a, b) = std::thread::scope(|s| {
+            let other = s.spawn(second);
+            let a = first();
+            (a, other.join().unwrap_or_else(|_| Err(FlowError::msg("a step's thread panicked"))))
+        });
+        Ok((a?, b?))
+    }
+
     /// Runs `work` on every host (bounded by `sshkit.max_concurrent_starts`; one at a time in
     /// plans, so they read in order). Runs the `pre-connect` hook first, once. Every host's
     /// error is kept; the first is returned.

@@ -55,14 +55,28 @@ pub fn boot(ctx: &Context, version: Option<String>) -> FlowResult<()> {
 pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
     ctx.phase(format!("Start container with version {version} (or reboot if already running)..."));
     let app_hosts = ctx.specifics.app_hosts().to_vec();
-    let running = RunningVersions::default();
+    let existing = ExistingContainers::default();
     ctx.on_hosts(&app_hosts, |h| {
-        error_pages(ctx, h, version)?;
-        for r in ctx.specifics.roles_on(h) {
-            let app = AppCommands::new(ctx.config, role(ctx, &r)?, h, version);
-            assets(ctx, &app, &running)?;
-            certificates(ctx, &app)?;
-        }
+        // Whether a container already has the version's name is asked while the assets are
+        // extracted: the boot needs the answer, not the order.
+        ctx.together(
+            || {
+                error_pages(ctx, h, version)?;
+                for r in ctx.specifics.roles_on(h) {
+                    let app = AppCommands::new(ctx.config, role(ctx, &r)?, h, version);
+                    assets(ctx, &app)?;
+                    certificates(ctx, &app)?;
+                }
+                Ok(())
+            },
+            || {
+                for r in ctx.specifics.roles_on(h) {
+                    let app = AppCommands::new(ctx.config, role(ctx, &r)?, h, version);
+                    existing.ask(ctx, &app, version)?;
+                }
+                Ok(())
+            },
+        )?;
         Ok(())
     })?;
     let barrier = Barrier::new();
@@ -78,7 +92,7 @@ pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
             ctx.phase(format!("Boot group {} of {count}: {}...", i + 1, group.join(", ")));
         }
         hooks::run(ctx, "pre-app-boot", false, &[("hosts", &list)])?;
-        let booted = ctx.on_roles(&group, ctx.config.boot.parallel_roles, |h, r| boot_one(ctx, h, r, version, &barrier, &switched, &running));
+        let booted = ctx.on_roles(&group, ctx.config.boot.parallel_roles, |h, r| boot_one(ctx, h, r, version, &barrier, &switched, &existing));
         if let Err(e) = booted {
             let switched = switched.into_inner().unwrap_or_default();
             return Err(switch_back(ctx, version, e, switched));
@@ -98,8 +112,9 @@ pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
     ctx.on_hosts(&app_hosts, |h| {
         let Some(first) = ctx.specifics.roles_on(h).into_iter().next() else { return Ok(()) };
         let app = AppCommands::new(ctx.config, role(ctx, &first)?, h, version);
-        audit::record(ctx, h, &format!("Tagging {} as the latest image", absolute_image(ctx.config, version)), None)?;
-        ctx.execute(&host(h), &app.tag_latest_image())?;
+        audit::record_while(ctx, h, &format!("Tagging {} as the latest image", absolute_image(ctx.config, version)), None, || {
+            ctx.execute(&host(h), &app.tag_latest_image())
+        })?;
         Ok(())
     })?;
     Ok(())
@@ -131,31 +146,46 @@ fn error_pages(ctx: &Context, h: &str, version: &str) -> FlowResult<()> {
     Ok(())
 }
 
-/// The version each host and role ran when this boot asked (for the assets), so that the
-/// boot does not ask again when nothing was renamed since.
+/// Whether a container with the version's name was on each host and role when this boot
+/// asked (before any container was started).
 #[derive(Default)]
-struct RunningVersions(Mutex<std::collections::HashMap<(String, String), String>>);
+struct ExistingContainers(Mutex<std::collections::HashMap<(String, String), Fact>>);
 
-impl RunningVersions {
-    fn remember(&self, app: &AppCommands, fact: &Fact) {
-        if let (Some(v), Ok(mut m)) = (fact.known(), self.0.lock()) {
-            m.insert((app.host().to_string(), app.role().name.clone()), v.to_string());
+impl ExistingContainers {
+    fn ask(&self, ctx: &Context, app: &AppCommands, version: &str) -> FlowResult<()> {
+        let fact = ctx.query_lenient(&host(app.host()), &app.container_id_for_version(version, false), "container of this version")?;
+        if let Ok(mut m) = self.0.lock() {
+            m.insert((app.host().to_string(), app.role().name.clone()), fact);
         }
+        Ok(())
     }
 
-    fn recall(&self, app: &AppCommands) -> Option<String> {
-        self.0.lock().ok()?.get(&(app.host().to_string(), app.role().name.clone())).cloned()
+    fn take(&self, app: &AppCommands) -> Option<Fact> {
+        self.0.lock().ok()?.remove(&(app.host().to_string(), app.role().name.clone()))
     }
 }
 
-fn assets(ctx: &Context, app: &AppCommands, running: &RunningVersions) -> FlowResult<()> {
+/// The version `app`'s role runs on its host: what this run found out already (stale
+/// containers were detected just before), else asked now.
+fn running_version(ctx: &Context, app: &AppCommands) -> FlowResult<Fact> {
+    let (h, r) = (app.host(), &app.role().name);
+    if let Some(v) = ctx.learned.running(h, r) {
+        return Ok(Fact::Known(v));
+    }
+    let fact = ctx.query_lenient(&host(h), &app.current_running_version(), "running version")?;
+    if let Some(v) = fact.known() {
+        ctx.learned.remember_running(h, r, v);
+    }
+    Ok(fact)
+}
+
+fn assets(ctx: &Context, app: &AppCommands) -> FlowResult<()> {
     if !app.assets() {
         return Ok(());
     }
     let h = app.host();
     ctx.execute(&host(h), &app.extract_assets())?;
-    let old = ctx.query_lenient(&host(h), &app.current_running_version(), "running version")?;
-    running.remember(app, &old);
+    let old = running_version(ctx, app)?;
     ctx.execute(&host(h), &app.sync_asset_volumes(old.presence().as_deref()))?;
     Ok(())
 }
@@ -213,6 +243,7 @@ fn switch_back(ctx: &Context, version: &str, error: FlowError, switched: Vec<Swi
     let reverted = ctx.on_hosts(&hosts, |h| {
         let mut olds = Vec::new();
         for s in switched.iter().filter(|s| s.host == h) {
+            ctx.learned.forget_running(h, &s.role);
             let r = role(ctx, &s.role)?;
             let app = AppCommands::new(ctx.config, r, h, version);
             match &s.old {
@@ -269,13 +300,13 @@ fn last_log_lines(ctx: &Context, app: &AppCommands, version: &str, lines: u64) -
     (!text.is_empty()).then(|| text.join(" / "))
 }
 
-fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Barrier, switched: &Mutex<Vec<Switched>>, running: &RunningVersions) -> FlowResult<()> {
+fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Barrier, switched: &Mutex<Vec<Switched>>, existing: &ExistingContainers) -> FlowResult<()> {
     let r = role(ctx, role_name)?;
     let app = AppCommands::new(ctx.config, r, h, version);
     let primary = ctx.specifics.primary_role.clone().unwrap_or_default();
     let gatekeeper = role_name == primary;
     let result = (|| {
-        let old = rename_if_clashing(ctx, &app, version, running)?;
+        let old = rename_if_clashing(ctx, &app, version, existing.take(&app))?;
         if !gatekeeper {
             let what = format!("the first healthy {primary} container before booting {role_name}");
             ctx.emit(Event::Wait { target: Some(h.to_string()), what: what.clone(), seconds: 0 });
@@ -300,6 +331,7 @@ fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Ba
             let logs = logs.map(|l| format!("; last log lines: {l}")).unwrap_or_default();
             return Err(FlowError::msg(format!("Failed to boot {role_name} on {h}: {}{logs}", reason(&e))));
         }
+        ctx.learned.remember_running(h, role_name, version);
         if let Ok(mut s) = switched.lock() {
             s.push(Switched {
                 host: h.to_string(),
@@ -333,23 +365,27 @@ fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Ba
     result
 }
 
-/// Renames a container already holding the version's name, then asks which version runs.
-/// Returns `(known to run, version)`, or `None` when none runs.
-fn rename_if_clashing(ctx: &Context, app: &AppCommands, version: &str, known: &RunningVersions) -> FlowResult<Option<(bool, String)>> {
+/// Renames a container already holding the version's name (`asked`: whether one did, when
+/// the boot began), then finds out which version runs. Returns `(known to run, version)`, or
+/// `None` when none runs.
+fn rename_if_clashing(ctx: &Context, app: &AppCommands, version: &str, asked: Option<Fact>) -> FlowResult<Option<(bool, String)>> {
     let h = app.host();
-    let existing = ctx.query_lenient(&host(h), &app.container_id_for_version(version, false), "container of this version")?;
+    let existing = match asked {
+        Some(fact) => fact,
+        None => ctx.query_lenient(&host(h), &app.container_id_for_version(version, false), "container of this version")?,
+    };
     ctx.when(Some(h), &format!("a container for version {version} already exists"), existing.present(), || {
         let renamed = format!("{version}_replaced_{}", ctx.inputs.hex.hex(16));
         audit::record(ctx, h, &format!("Renaming container {version} to {renamed}"), None)?;
         ctx.execute(&host(h), &app.rename_container(version, &renamed))?;
+        ctx.learned.forget_running(h, &app.role().name);
         Ok(())
     })?;
-    // Nothing renamed: the version asked for the assets still runs (no second round trip).
-    let cached = (existing.present() == Some(false)).then(|| known.recall(app)).flatten();
-    let running = match cached {
-        Some(v) => Fact::Known(v),
-        None => ctx.query_lenient(&host(h), &app.current_running_version(), "running version")?,
-    };
+    // Nothing renamed: what this run found out still holds (no second round trip).
+    if existing.present() != Some(false) {
+        ctx.learned.forget_running(h, &app.role().name);
+    }
+    let running = running_version(ctx, app)?;
     Ok(match running {
         Fact::Known(v) if v.trim().is_empty() => None,
         Fact::Known(v) => Some((true, v.trim().to_string())),
@@ -360,10 +396,11 @@ fn rename_if_clashing(ctx: &Context, app: &AppCommands, version: &str, known: &R
 fn start_new_version(ctx: &Context, app: &AppCommands, version: &str) -> FlowResult<()> {
     let h = app.host();
     let r = app.role();
-    audit::record(ctx, h, &format!("Booted app version {version}"), Some(&r.name))?;
     let hostname = container_hostname(h, &ctx.inputs.hex.hex(12));
-    ctx.execute(&host(h), &app.ensure_env_directory())?;
-    ctx.upload(h, &env_file_upload(ctx, app)?)?;
+    audit::record_while(ctx, h, &format!("Booted app version {version}"), Some(&r.name), || {
+        ctx.execute(&host(h), &app.ensure_env_directory())?;
+        ctx.upload(h, &env_file_upload(ctx, app)?)
+    })?;
     let started = ctx.execute(&host(h), &app.run(Some(&hostname)))?;
     if r.running_proxy() {
         // `docker run --detach` prints the new container's id: no second round trip to ask for

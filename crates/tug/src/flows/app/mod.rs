@@ -126,6 +126,9 @@ pub fn stale_containers(ctx: &Context, stop: bool) -> FlowResult<()> {
             let a = app(ctx, h, r, &version)?;
             let versions = ctx.query_lenient(&host(h), &a.list_versions(&[], &[]), "versions")?;
             let current = ctx.query_lenient(&host(h), &a.current_running_version(), "running version")?;
+            if let Some(cur) = current.known() {
+                ctx.learned.remember_running(h, r, cur);
+            }
             match (versions.known(), current.known()) {
                 (Some(all), Some(cur)) => {
                     for v in all.lines().map(str::trim).filter(|v| !v.is_empty() && *v != cur.trim()) {
