@@ -198,9 +198,9 @@ pub struct Record {
     /// Response status.
     pub status: u16,
     /// Service name.
-    pub service: String,
+    pub service: Arc<str>,
     /// Target address.
-    pub target: String,
+    pub target: Arc<str>,
     /// Method.
     pub method: Method,
     /// Request `Content-Length`, -1 when unknown.
@@ -261,6 +261,30 @@ const FIELDS: [&str; 20] = [
     "proto",
     "scheme",
     "query",
+];
+
+/// `,"<field>":` for each of [`FIELDS`], written with one copy each.
+const KEYS: [&str; 20] = [
+    ",\"host\":",
+    ",\"port\":",
+    ",\"path\":",
+    ",\"request_id\":",
+    ",\"status\":",
+    ",\"service\":",
+    ",\"target\":",
+    ",\"duration\":",
+    ",\"method\":",
+    ",\"req_content_length\":",
+    ",\"req_content_type\":",
+    ",\"resp_content_length\":",
+    ",\"resp_content_type\":",
+    ",\"client_addr\":",
+    ",\"client_port\":",
+    ",\"remote_addr\":",
+    ",\"user_agent\":",
+    ",\"proto\":",
+    ",\"scheme\":",
+    ",\"query\":",
 ];
 
 /// One field's value, borrowed from the record.
@@ -339,10 +363,8 @@ impl Record {
         crate::log::push_now_rfc3339(out);
         out.push_str("\",\"level\":\"INFO\",\"msg\":\"Request\"");
         let mut digits = itoa::Buffer::new();
-        for (name, value) in FIELDS.iter().zip(&values) {
-            out.push_str(",\"");
-            out.push_str(name);
-            out.push_str("\":");
+        for (key, value) in KEYS.iter().zip(&values) {
+            out.push_str(key);
             match value {
                 Field::Str(s) => crate::log::push_json_str(out, s),
                 Field::Unsigned(n) => out.push_str(digits.format(*n)),
@@ -579,5 +601,12 @@ mod tests {
         log.write(&record(), 1, 2);
         assert_eq!(lines.lock().unwrap().len(), 1);
         assert!(!lines.lock().unwrap()[0].ends_with('\n'));
+    }
+
+    #[test]
+    fn keys_are_the_fields_quoted() {
+        for (key, field) in KEYS.iter().zip(FIELDS) {
+            assert_eq!(*key, format!(",\"{field}\":"));
+        }
     }
 }

@@ -36,15 +36,15 @@ pub struct Origin<'a> {
     pub trust: PeerTrust,
 }
 
-/// The three values sent upstream.
+/// The three values sent upstream (`None`: a value that is not a valid header value, left out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Forwarded {
     /// `X-Forwarded-For`.
-    pub for_: String,
+    pub for_: Option<HeaderValue>,
     /// `X-Forwarded-Host`.
-    pub host: String,
+    pub host: Option<HeaderValue>,
     /// `X-Forwarded-Proto`.
-    pub proto: String,
+    pub proto: Option<HeaderValue>,
 }
 
 fn joined(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
@@ -52,50 +52,59 @@ fn joined(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     if values.is_empty() { None } else { Some(values.join(", ")) }
 }
 
-fn first_non_empty(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
+/// The first value of `name` when it is text and not empty (shared, not copied).
+fn first_non_empty(headers: &HeaderMap, name: &HeaderName) -> Option<HeaderValue> {
+    headers.get(name).filter(|v| v.to_str().is_ok_and(|v| !v.is_empty())).cloned()
+}
+
+/// `host` as a header value: the request's own `Host` value when that is what `host` came
+/// from (shared, not copied).
+fn host_value(incoming: &HeaderMap, host: &str) -> Option<HeaderValue> {
+    match incoming.get(http::header::HOST) {
+        Some(v) if v.to_str().is_ok_and(|v| v == host) => Some(v.clone()),
+        _ => HeaderValue::from_str(host).ok(),
+    }
+}
+
+fn scheme(tls: bool) -> HeaderValue {
+    HeaderValue::from_static(if tls { "https" } else { "http" })
+}
+
+fn ip_value(ip: IpAddr) -> Option<HeaderValue> {
+    let mut text = String::with_capacity(15);
+    crate::log::push_ip(&mut text, ip);
+    HeaderValue::from_str(&text).ok()
 }
 
 /// Computes the forwarded headers for a request.
 pub fn compute(incoming: &HeaderMap, origin: Origin<'_>, forward_headers: bool, trusted: &TrustedProxies) -> Forwarded {
     let peer = canonical(origin.peer);
-    let scheme = if origin.tls { "https" } else { "http" };
     match origin.trust {
         PeerTrust::Trusted => {
             let client = client_ip_from_trusted(incoming, peer, trusted);
             Forwarded {
-                for_: client.to_string(),
-                host: first_non_empty(incoming, &X_FORWARDED_HOST).unwrap_or_else(|| origin.host.to_string()),
-                proto: first_non_empty(incoming, &X_FORWARDED_PROTO).unwrap_or_else(|| scheme.to_string()),
+                for_: ip_value(client),
+                host: first_non_empty(incoming, &X_FORWARDED_HOST).or_else(|| host_value(incoming, origin.host)),
+                proto: Some(first_non_empty(incoming, &X_FORWARDED_PROTO).unwrap_or_else(|| scheme(origin.tls))),
             }
         }
         trust => {
+            // The incoming values are looked at only when they are to be believed.
             let believe = forward_headers && trust == PeerTrust::Unconfigured;
             let for_ = match joined(incoming, &X_FORWARDED_FOR).filter(|_| believe) {
-                Some(prior) => format!("{prior}, {peer}"),
-                None => {
-                    let mut text = String::with_capacity(15);
-                    crate::log::push_ip(&mut text, peer);
-                    text
-                }
+                Some(prior) => HeaderValue::from_str(&format!("{prior}, {peer}")).ok(),
+                None => ip_value(peer),
             };
-            let host = first_non_empty(incoming, &X_FORWARDED_HOST)
-                .filter(|_| believe)
-                .unwrap_or_else(|| origin.host.to_string());
-            let proto = first_non_empty(incoming, &X_FORWARDED_PROTO)
-                .filter(|_| believe)
-                .unwrap_or_else(|| scheme.to_string());
+            let prior = |name: &HeaderName| if believe { first_non_empty(incoming, name) } else { None };
+            let host = prior(&X_FORWARDED_HOST).or_else(|| host_value(incoming, origin.host));
+            let proto = Some(prior(&X_FORWARDED_PROTO).unwrap_or_else(|| scheme(origin.tls)));
             Forwarded { for_, host, proto }
         }
     }
 }
 
 /// Replaces the forwarding headers of an outgoing request with `fwd`.
-pub fn apply(out: &mut HeaderMap, fwd: &Forwarded, trust: PeerTrust) {
+pub fn apply(out: &mut HeaderMap, fwd: Forwarded, trust: PeerTrust) {
     // One pass over the names instead of a hashed removal each when none is there (the usual case).
     let untrusted = trust == PeerTrust::Untrusted;
     if out.keys().any(|k| k == FORWARDED || k == X_FORWARDED_FOR || k == X_FORWARDED_HOST || k == X_FORWARDED_PROTO || (untrusted && k == CF_CONNECTING_IP)) {
@@ -107,13 +116,13 @@ pub fn apply(out: &mut HeaderMap, fwd: &Forwarded, trust: PeerTrust) {
             out.remove(CF_CONNECTING_IP);
         }
     }
-    if let Ok(v) = HeaderValue::from_str(&fwd.for_) {
+    if let Some(v) = fwd.for_ {
         out.insert(X_FORWARDED_FOR, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&fwd.host) {
+    if let Some(v) = fwd.host {
         out.insert(X_FORWARDED_HOST, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&fwd.proto) {
+    if let Some(v) = fwd.proto {
         out.insert(X_FORWARDED_PROTO, v);
     }
 }

@@ -211,12 +211,13 @@ pub fn is_websocket(headers: &HeaderMap) -> bool {
         .get(http::header::UPGRADE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    let connection = headers
-        .get_all(http::header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.to_ascii_lowercase().contains("upgrade"));
-    upgrade && connection
+    // Most requests have no `Upgrade`: `Connection` is not looked at then.
+    upgrade
+        && headers
+            .get_all(http::header::CONNECTION)
+            .iter()
+            .filter(|v| v.to_str().is_ok())
+            .any(|v| v.as_bytes().windows(7).any(|w| w.eq_ignore_ascii_case(b"upgrade")))
 }
 
 fn has_live_writer_cookie(headers: &HeaderMap, now_ms: i64) -> bool {

@@ -128,13 +128,26 @@ pub fn push_rfc3339(out: &mut String, secs: u64, nanos: u32) {
 pub fn push_ip(out: &mut String, ip: std::net::IpAddr) {
     match ip {
         std::net::IpAddr::V4(v4) => {
-            let mut digits = itoa::Buffer::new();
+            // Into a stack buffer, then one copy.
+            let mut text = [0u8; 15];
+            let mut len = 0;
             for (i, octet) in v4.octets().into_iter().enumerate() {
                 if i > 0 {
-                    out.push('.');
+                    text[len] = b'.';
+                    len += 1;
                 }
-                out.push_str(digits.format(octet));
+                if octet >= 100 {
+                    text[len] = b'0' + octet / 100;
+                    len += 1;
+                }
+                if octet >= 10 {
+                    text[len] = b'0' + (octet / 10) % 10;
+                    len += 1;
+                }
+                text[len] = b'0' + octet % 10;
+                len += 1;
             }
+            out.push_str(std::str::from_utf8(&text[..len]).unwrap_or_default());
         }
         std::net::IpAddr::V6(v6) => {
             use std::fmt::Write as _;
@@ -270,7 +283,7 @@ mod tests {
 
     #[test]
     fn writes_addresses_as_display_does() {
-        for ip in ["0.0.0.0", "127.0.0.1", "203.0.113.255", "10.20.3.4", "::1", "2001:db8::8:800:200c:417a", "::ffff:1.2.3.4"] {
+        for ip in ["0.0.0.0", "127.0.0.1", "203.0.113.255", "10.20.3.4", "255.255.255.255", "9.99.100.199", "1.10.200.250", "::1", "2001:db8::8:800:200c:417a", "::ffff:1.2.3.4"] {
             let ip: std::net::IpAddr = ip.parse().unwrap();
             let mut ours = String::new();
             super::push_ip(&mut ours, ip);

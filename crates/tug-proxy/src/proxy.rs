@@ -68,7 +68,8 @@ pub struct ForwardContext<'a> {
     pub pages: Option<&'a ErrorPages>,
 }
 
-const HOP_BY_HOP: [HeaderName; 8] = [
+/// A `static`, not a `const`: a const array would be built and dropped at every use.
+static HOP_BY_HOP: [HeaderName; 8] = [
     header::CONNECTION,
     HeaderName::from_static("proxy-connection"),
     HeaderName::from_static("keep-alive"),
@@ -79,50 +80,59 @@ const HOP_BY_HOP: [HeaderName; 8] = [
     header::UPGRADE,
 ];
 
-/// Whether any of `names` is present: one pass over the (few) names of a request, instead of a
-/// hashed lookup per name.
-fn has_any(headers: &HeaderMap, names: &[HeaderName]) -> bool {
-    headers.keys().any(|k| names.contains(k))
-}
-
 /// Removes hop-by-hop headers, including those the `Connection` header names. `TE: trailers`
 /// survives, as in Go.
 pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
-    // Without `Connection` nothing else is named, so none of these means nothing to do.
-    if !has_any(headers, &HOP_BY_HOP) && !headers.contains_key(header::TE) {
-        return;
-    }
-    // The names `Connection` lists are removed by name (a `&str` lookup allocates nothing);
-    // its values are taken out first since removing needs the map.
-    let listed: Vec<HeaderValue> = match headers.entry(header::CONNECTION) {
-        http::header::Entry::Occupied(entry) => entry.remove_entry_mult().1.collect(),
-        http::header::Entry::Vacant(_) => Vec::new(),
-    };
-    for value in &listed {
-        let Ok(value) = value.to_str() else { continue };
-        for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            headers.remove(name);
-        }
-    }
-    // One pass over the names for the fixed list; hashed removals only for those present.
+    // One pass over the (few) names: which hop-by-hop names and `TE` are present. Bit i is
+    // HOP_BY_HOP[i]; TE_BIT is `TE`.
+    const TE_BIT: u16 = 1 << HOP_BY_HOP.len();
     let mut present = 0u16;
     for key in headers.keys() {
         if let Some(i) = HOP_BY_HOP.iter().position(|h| h == key) {
             present |= 1 << i;
+        } else if key == header::TE {
+            present |= TE_BIT;
         }
+    }
+    // Without `Connection` nothing else is named, so none of these means nothing to do.
+    if present == 0 {
+        return;
+    }
+    // The names `Connection` lists: the hop-by-hop ones go below anyway; others are matched
+    // against the names present (no lookup, no allocation for `close` or `keep-alive`).
+    let mut te_listed = false;
+    let mut listed: Vec<HeaderName> = Vec::new();
+    for value in headers.get_all(header::CONNECTION) {
+        let Ok(value) = value.to_str() else { continue };
+        for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if HOP_BY_HOP.iter().any(|h| h.as_str().eq_ignore_ascii_case(name)) {
+                continue;
+            }
+            if name.eq_ignore_ascii_case(header::TE.as_str()) {
+                te_listed = true;
+            } else if let Some(key) = headers.keys().find(|k| k.as_str().eq_ignore_ascii_case(name)) {
+                listed.push(key.clone());
+            }
+        }
+    }
+    for name in &listed {
+        headers.remove(name);
     }
     for (i, name) in HOP_BY_HOP.iter().enumerate() {
         if present & (1 << i) != 0 {
             headers.remove(name);
         }
     }
-    let te_trailers = headers
-        .get(header::TE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("trailers")));
-    headers.remove(header::TE);
-    if te_trailers {
-        headers.insert(header::TE, HeaderValue::from_static("trailers"));
+    if present & TE_BIT != 0 {
+        let te_trailers = !te_listed
+            && headers
+                .get(header::TE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("trailers")));
+        headers.remove(header::TE);
+        if te_trailers {
+            headers.insert(header::TE, HeaderValue::from_static("trailers"));
+        }
     }
 }
 
@@ -211,7 +221,7 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
         trust: ctx.conn.trust,
     };
     let fwd = forwarded::compute(&headers, origin, options.forward_headers, ctx.trusted);
-    forwarded::apply(&mut headers, &fwd, ctx.conn.trust);
+    forwarded::apply(&mut headers, fwd, ctx.conn.trust);
     // The target's address as a ready header value, unless earlier values are to be kept.
     let keep_prior = options.forward_headers && headers.contains_key(TARGET);
     match target.address_header().filter(|_| !keep_prior) {
@@ -423,6 +433,11 @@ mod tests {
             &[("te", "trailers, gzip"), ("upgrade", "websocket"), ("transfer-encoding", "chunked"), ("trailer", "x")],
             &[("connection", "te"), ("te", "trailers")],
             &[("te", "gzip"), ("proxy-authorization", "x"), ("proxy-connection", "keep-alive"), ("proxy-authenticate", "y")],
+            &[("connection", "TE, Keep-Alive"), ("te", "trailers"), ("keep-alive", "1"), ("x-a", "1")],
+            &[("connection", "X-A, x-b, Upgrade"), ("x-a", "1"), ("x-a", "2"), ("x-b", "3"), ("upgrade", "h2c"), ("accept", "*/*")],
+            &[("connection", "close"), ("connection", "Host"), ("host", "a"), ("te", "Trailers ; q=1, trailers")],
+            &[("te", "trailers"), ("accept", "*/*")],
+            &[("keep-alive", "timeout=5"), ("accept", "*/*")],
         ];
         for case in cases {
             let mut headers = HeaderMap::new();

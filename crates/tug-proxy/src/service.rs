@@ -95,7 +95,8 @@ pub struct TlsFlags {
 /// A deployed service.
 #[derive(Debug)]
 pub struct Service {
-    name: String,
+    /// Shared with every access log record of the service.
+    name: Arc<str>,
     config: RwLock<Arc<ServiceConfig>>,
     slots: RwLock<Slots>,
     pause: PauseController,
@@ -105,9 +106,9 @@ pub struct Service {
 #[derive(Debug, Default, Clone)]
 pub struct Served {
     /// Service name.
-    pub service: String,
+    pub service: Arc<str>,
     /// Target address, when one was chosen.
-    pub target: String,
+    pub target: Arc<str>,
     /// Logged request headers (`req_<name>` fields), taken before the request is forwarded.
     pub request_headers: Vec<(String, String)>,
     /// Extra response headers to log.
@@ -118,7 +119,7 @@ impl Service {
     /// A new, running service with no targets yet.
     pub fn new(name: &str, config: ServiceConfig) -> Arc<Self> {
         Arc::new(Self {
-            name: name.to_string(),
+            name: Arc::from(name),
             config: RwLock::new(Arc::new(config)),
             slots: RwLock::new(Slots::default()),
             pause: PauseController::new(),
@@ -217,23 +218,23 @@ impl Service {
     /// Pauses, then drains.
     pub async fn pause(&self, drain_timeout: Duration, max_pause: Duration) {
         self.pause.pause(max_pause);
-        crate::log::info("Service paused", &[("service", self.name.as_str().into())]);
+        crate::log::info("Service paused", &[("service", (&*self.name).into())]);
         self.drain(drain_timeout).await;
-        crate::log::info("Service drained", &[("service", self.name.as_str().into())]);
+        crate::log::info("Service drained", &[("service", (&*self.name).into())]);
     }
 
     /// Stops, then drains.
     pub async fn stop(&self, drain_timeout: Duration, message: &str) {
         self.pause.stop(message);
-        crate::log::info("Service stopped", &[("service", self.name.as_str().into())]);
+        crate::log::info("Service stopped", &[("service", (&*self.name).into())]);
         self.drain(drain_timeout).await;
-        crate::log::info("Service drained", &[("service", self.name.as_str().into())]);
+        crate::log::info("Service drained", &[("service", (&*self.name).into())]);
     }
 
     /// Resumes.
     pub fn resume(&self) {
         self.pause.resume();
-        crate::log::info("Service resumed", &[("service", self.name.as_str().into())]);
+        crate::log::info("Service resumed", &[("service", (&*self.name).into())]);
     }
 
     /// Handles a request routed here.
@@ -245,7 +246,7 @@ impl Service {
         served: &mut Served,
     ) -> Response<ProxyBody> {
         let config = self.config();
-        served.service.clone_from(&self.name);
+        served.service = Arc::clone(&self.name);
         if !config.target_options.log_request_headers.is_empty() {
             served.request_headers =
                 crate::access_log::header_fields("req", &config.target_options.log_request_headers, req.headers());
@@ -285,7 +286,7 @@ impl Service {
                 WaitAction::TimedOut => {
                     crate::log::warn(
                         "Rejecting request due to expired pause",
-                        &[("service", self.name.as_str().into()), ("path", req.uri().path().into())],
+                        &[("service", (&*self.name).into()), ("path", req.uri().path().into())],
                     );
                     return error_response(pages, StatusCode::GATEWAY_TIMEOUT, "");
                 }
@@ -309,7 +310,7 @@ impl Service {
         let Some(claim) = claim else {
             return error_response(pages, StatusCode::SERVICE_UNAVAILABLE, "");
         };
-        served.target = claim.guard.target().address().to_string();
+        served.target = claim.guard.target().address_shared();
         crate::proxy::forward(ctx, req, claim).await
     }
 }

@@ -61,7 +61,7 @@ pub fn validate_address(address: &str) -> Result<(), ProxyError> {
 /// An upstream target.
 #[derive(Debug)]
 pub struct Target {
-    address: String,
+    address: Arc<str>,
     authority: String,
     parsed_authority: Option<http::uri::Authority>,
     address_header: Option<http::HeaderValue>,
@@ -80,7 +80,7 @@ impl Target {
         validate_address(address)?;
         let authority = if address.contains(':') { address.to_string() } else { format!("{address}:80") };
         Ok(Arc::new(Self {
-            address: address.to_string(),
+            address: Arc::from(address),
             parsed_authority: authority.parse().ok(),
             address_header: http::HeaderValue::from_str(address).ok(),
             authority,
@@ -97,6 +97,11 @@ impl Target {
     /// `host[:port]` as given.
     pub fn address(&self) -> &str {
         &self.address
+    }
+
+    /// [`Self::address`], shared (for access log records).
+    pub fn address_shared(&self) -> Arc<str> {
+        Arc::clone(&self.address)
     }
 
     /// `host:port`, with port 80 filled in.
