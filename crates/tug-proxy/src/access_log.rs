@@ -239,8 +239,16 @@ pub fn header_fields(prefix: &str, names: &[String], headers: &HeaderMap) -> Vec
         .collect()
 }
 
-/// The fields every line has, in order (after `time`, `level` and `msg`).
-const FIELDS: [&str; 20] = [
+/// The fields every line has, in order (after `time`, `level` and `msg`), as [`FIELDS`], and as
+/// [`KEYS`] (`,"<field>":`, written with one copy each): one list, so the two cannot drift.
+macro_rules! fields {
+    ($($name:literal),* $(,)?) => {
+        const FIELDS: [&str; 20] = [$($name),*];
+        const KEYS: [&str; 20] = [$(concat!(",\"", $name, "\":")),*];
+    };
+}
+
+fields!(
     "host",
     "port",
     "path",
@@ -261,31 +269,7 @@ const FIELDS: [&str; 20] = [
     "proto",
     "scheme",
     "query",
-];
-
-/// `,"<field>":` for each of [`FIELDS`], written with one copy each.
-const KEYS: [&str; 20] = [
-    ",\"host\":",
-    ",\"port\":",
-    ",\"path\":",
-    ",\"request_id\":",
-    ",\"status\":",
-    ",\"service\":",
-    ",\"target\":",
-    ",\"duration\":",
-    ",\"method\":",
-    ",\"req_content_length\":",
-    ",\"req_content_type\":",
-    ",\"resp_content_length\":",
-    ",\"resp_content_type\":",
-    ",\"client_addr\":",
-    ",\"client_port\":",
-    ",\"remote_addr\":",
-    ",\"user_agent\":",
-    ",\"proto\":",
-    ",\"scheme\":",
-    ",\"query\":",
-];
+);
 
 /// One field's value, borrowed from the record.
 enum Field<'a> {
