@@ -176,3 +176,31 @@ fn a_host_that_fails_switches_back_the_hosts_that_already_switched() {
     assert!(!web.iter().any(|c| c == "docker tag dhh/app:999 dhh/app:latest"), "not tagged latest: {web:#?}");
     assert!(web.iter().any(|c| c == "rm .kamal/lock-app/details && rm -r .kamal/lock-app"), "lock released");
 }
+
+/// What one run learns it does not ask or do again: one registry login per host (Kamal logs in
+/// again before the proxy boot), one `docker ps --latest` per host and role (the stale check's
+/// answer serves the boot); with no pre-deploy hook, the lock comes before the pull.
+#[test]
+fn a_deploy_logs_in_once_and_asks_the_running_version_once_per_host_and_role() {
+    let runner = RecordingRunner::new();
+    // No container has the new version's name yet (nothing to rename); `docker run` prints the
+    // new container's id; 998 runs; the worker's new container is healthy.
+    runner.reply(None, "docker run --detach", Output::ok(format!("{}\n", "ab".repeat(32))));
+    runner.reply(None, "while read line; do echo ${line#app-web-}; done", Output::ok("998\n"));
+    runner.reply(None, "while read line; do echo ${line#app-workers-}; done", Output::ok("998\n"));
+    runner.reply(None, "name=^app-workers-999$' --quiet | xargs docker inspect", Output::ok("healthy\n"));
+    let options = flows::deploy::DeployOptions { skip_push: true, skip_backup: true, ..Default::default() };
+    let (result, _) = run(&runner, |ctx| flows::deploy::deploy(ctx, &options, false));
+    result.expect("deploys");
+    for h in ["1.1.1.1", "1.1.1.2", "1.1.1.3"] {
+        let commands = on(&runner, h);
+        let count = |needle: &str| commands.iter().filter(|c| c.contains(needle)).count();
+        assert_eq!(count("docker login"), 1, "{h}: {commands:#?}");
+        assert_eq!(count("docker ps --latest"), 1, "{h}: {commands:#?}");
+        assert_eq!(count("docker pull dhh/app:999"), 1, "{h}: {commands:#?}");
+    }
+    let primary = on(&runner, "1.1.1.1");
+    let lock = primary.iter().position(|c| c.starts_with("mkdir .kamal/lock-app")).expect("lock taken");
+    let pull = primary.iter().position(|c| c == "docker pull dhh/app:999").expect("pulled");
+    assert!(lock < pull, "{primary:#?}");
+}
