@@ -179,7 +179,8 @@ fn a_host_that_fails_switches_back_the_hosts_that_already_switched() {
 
 /// What one run learns it does not ask or do again: one registry login per host (Kamal logs in
 /// again before the proxy boot), one `docker ps --latest` per host and role (the stale check's
-/// answer serves the boot); with no pre-deploy hook, the lock comes before the pull.
+/// answer serves the boot), no image check for a proxy whose version was just read off its
+/// container; with no pre-deploy hook, the lock comes before the pull.
 #[test]
 fn a_deploy_logs_in_once_and_asks_the_running_version_once_per_host_and_role() {
     let runner = RecordingRunner::new();
@@ -189,6 +190,7 @@ fn a_deploy_logs_in_once_and_asks_the_running_version_once_per_host_and_role() {
     runner.reply(None, "while read line; do echo ${line#app-web-}; done", Output::ok("998\n"));
     runner.reply(None, "while read line; do echo ${line#app-workers-}; done", Output::ok("998\n"));
     runner.reply(None, "name=^app-workers-999$' --quiet | xargs docker inspect", Output::ok("healthy\n"));
+    runner.reply(None, "docker inspect kamal-proxy --format", Output::ok("v0.9.2\n"));
     let options = flows::deploy::DeployOptions { skip_push: true, skip_backup: true, ..Default::default() };
     let (result, _) = run(&runner, |ctx| flows::deploy::deploy(ctx, &options, false));
     result.expect("deploys");
@@ -198,6 +200,7 @@ fn a_deploy_logs_in_once_and_asks_the_running_version_once_per_host_and_role() {
         assert_eq!(count("docker login"), 1, "{h}: {commands:#?}");
         assert_eq!(count("docker ps --latest"), 1, "{h}: {commands:#?}");
         assert_eq!(count("docker pull dhh/app:999"), 1, "{h}: {commands:#?}");
+        assert_eq!(count("docker container inspect kamal-proxy"), 0, "the running proxy's version says it exists: {h}: {commands:#?}");
     }
     let primary = on(&runner, "1.1.1.1");
     let lock = primary.iter().position(|c| c.starts_with("mkdir .kamal/lock-app")).expect("lock taken");
