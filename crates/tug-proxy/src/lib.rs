@@ -14,6 +14,7 @@ pub mod access_log;
 pub mod acme;
 pub mod body;
 pub mod buffer;
+pub mod chunked;
 pub mod cli;
 pub mod client_ip;
 pub mod config;

@@ -24,7 +24,7 @@ use crate::log;
 use crate::options::TargetOptions;
 use crate::pages::{ErrorPages, error_response};
 use crate::trusted::TrustedProxies;
-use crate::upstream::{PooledBody, UpstreamPool};
+use crate::upstream::UpstreamPool;
 
 /// The pooled HTTP/1.1 client used for targets and health checks.
 pub type UpstreamClient = Client<HttpConnector, ProxyBody>;
@@ -262,7 +262,7 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
             send_for_upgrade(target.authority(), out).await
         } else {
             *out.uri_mut() = crate::upstream::origin_form(out.uri());
-            ctx.client.send(target.authority(), out).await
+            ctx.client.send(target.authority(), out).await.map(|r| r.map(boxed))
         }
     };
     let cancelled = claim.guard.cancelled();
@@ -329,12 +329,12 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
             Err(_) => return error(&ctx, StatusCode::INTERNAL_SERVER_ERROR),
         }
     } else {
-        boxed(body)
+        body
     };
     Response::from_parts(parts, boxed(GuardedBody::new(body, claim.guard)))
 }
 
-async fn send_for_upgrade(authority: &str, req: Request<ProxyBody>) -> Result<Response<PooledBody>, String> {
+async fn send_for_upgrade(authority: &str, req: Request<ProxyBody>) -> Result<Response<ProxyBody>, String> {
     let stream = tokio::net::TcpStream::connect(authority).await.map_err(|e| e.to_string())?;
     let _ = stream.set_nodelay(true);
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -344,7 +344,7 @@ async fn send_for_upgrade(authority: &str, req: Request<ProxyBody>) -> Result<Re
         let _ = conn.with_upgrades().await;
     });
     let response = sender.send_request(req).await.map_err(|e| e.to_string())?;
-    Ok(response.map(PooledBody::unpooled))
+    Ok(response.map(boxed))
 }
 
 /// Whether a response must stream even with buffering on (SSE, chunked).

@@ -140,6 +140,13 @@ async fn framing_backend() -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle
                             let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part").await;
                             return;
                         }
+                        "/refuse" => {
+                            // Refuses at once, without reading the body, and reads nothing more
+                            // for a while (the proxy must stop writing and pass the answer on).
+                            let _ = stream.write_all(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nbig!").await;
+                            tokio::time::sleep(Duration::from_millis(1500)).await;
+                            return;
+                        }
                         "/empty" => b"HTTP/1.1 204 No Content\r\n\r\n".to_vec(),
                         "/not-modified" => b"HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n".to_vec(),
                         "/upload" => format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{length}", length.to_string().len()).into_bytes(),
@@ -247,5 +254,74 @@ async fn large_uploads_stream_through_unbuffered_and_buffered() {
             hello(&client, &proxy).await;
         }
     }
+    task.abort();
+}
+
+/// Writes `head` and `body` on a new connection to the proxy (in a task: the proxy may answer
+/// before it has read them) and returns the answer's head and whatever body came with it.
+async fn raw_exchange(proxy: &Proxy, head: String, body: Vec<u8>) -> String {
+    let stream = tokio::net::TcpStream::connect(proxy.http()).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let sender = tokio::spawn(async move {
+        let _ = writer.write_all(head.as_bytes()).await;
+        let _ = writer.write_all(&body).await;
+        writer
+    });
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    // Up to the end of the head and the body its Content-Length announces.
+    let complete = |answer: &[u8]| {
+        let text = String::from_utf8_lossy(answer);
+        let Some((head, body)) = text.split_once("\r\n\r\n") else { return false };
+        let length = head
+            .lines()
+            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap()))
+            .unwrap_or(0);
+        body.len() >= length
+    };
+    let read = async {
+        while !complete(&answer) {
+            match reader.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&chunk[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(DEADLINE, read).await.unwrap();
+    sender.abort();
+    String::from_utf8_lossy(&answer).to_string()
+}
+
+#[tokio::test]
+async fn uploads_of_unknown_length_go_chunked_to_the_target() {
+    let proxy = Proxy::start().await;
+    let backend = Backend::start("app").await;
+    proxy.deploy("app", &backend.target(), &[]).await;
+    let mut body = Vec::new();
+    for piece in ["hello", " ", "chunked world"] {
+        body.extend_from_slice(format!("{:x}\r\n{piece}\r\n", piece.len()).as_bytes());
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    let head = "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_string();
+    let answer = raw_exchange(&proxy, head, body).await;
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("\r\n\r\napp:19"), "{answer}");
+    let head = "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n".to_string();
+    let answer = raw_exchange(&proxy, head, b"3\r\nabc\r\n0\r\n\r\n".to_vec()).await;
+    assert!(answer.ends_with("\r\n\r\napp:3"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_target_refusing_an_upload_early_is_answered_before_the_upload_ends() {
+    let proxy = Proxy::start().await;
+    let (target, _, task) = framing_backend().await;
+    proxy.deploy("app", &target, &[]).await;
+    let size = 8 << 20;
+    let head = format!("POST /refuse HTTP/1.1\r\nHost: h\r\nContent-Length: {size}\r\n\r\n");
+    let started = std::time::Instant::now();
+    let answer = raw_exchange(&proxy, head, vec![b'x'; size]).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(started.elapsed() < Duration::from_millis(1400), "the answer waited for the target to close: {:?}", started.elapsed());
+    let client = client();
+    hello(&client, &proxy).await;
     task.abort();
 }
