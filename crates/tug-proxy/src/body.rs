@@ -46,14 +46,15 @@ pub struct Cancelled;
 pub struct GuardedBody {
     inner: ProxyBody,
     guard: Option<InflightGuard>,
-    cancelled: Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// Made the first time the body has to wait: a body that is ready when asked (a small
+    /// response) only checks the drain generation.
+    cancelled: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
 }
 
 impl GuardedBody {
     /// Wraps `inner`.
     pub fn new(inner: ProxyBody, guard: InflightGuard) -> Self {
-        let cancelled = Box::pin(guard.cancelled());
-        Self { inner, guard: Some(guard), cancelled }
+        Self { inner, guard: Some(guard), cancelled: None }
     }
 }
 
@@ -63,14 +64,20 @@ impl Body for GuardedBody {
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = &mut *self;
-        if this.guard.is_none() {
-            return Poll::Ready(None);
-        }
-        if this.cancelled.as_mut().poll(cx).is_ready() {
+        let Some(guard) = &this.guard else { return Poll::Ready(None) };
+        if guard.is_cancelled() {
             this.guard = None;
             return Poll::Ready(Some(Err(Box::new(Cancelled))));
         }
         match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Pending => {
+                let cancelled = this.cancelled.get_or_insert_with(|| Box::pin(guard.cancelled()));
+                if cancelled.as_mut().poll(cx).is_ready() {
+                    this.guard = None;
+                    return Poll::Ready(Some(Err(Box::new(Cancelled))));
+                }
+                Poll::Pending
+            }
             Poll::Ready(None) => {
                 this.guard = None;
                 Poll::Ready(None)

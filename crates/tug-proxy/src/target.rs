@@ -166,8 +166,8 @@ impl Target {
         drop(state);
         Some(InflightGuard {
             target: Arc::clone(self),
-            cancel: self.cancel.subscribe(),
-            tunnels: self.tunnels.subscribe(),
+            cancel_seen: *self.cancel.borrow(),
+            tunnels_seen: *self.tunnels.borrow(),
         })
     }
 
@@ -214,8 +214,10 @@ impl Target {
 #[derive(Debug)]
 pub struct InflightGuard {
     target: Arc<Target>,
-    cancel: watch::Receiver<u64>,
-    tunnels: watch::Receiver<u64>,
+    /// The drain generations when the request started: a later one cancels it. Kept as values
+    /// rather than subscriptions, so a request that never waits never touches the channels.
+    cancel_seen: u64,
+    tunnels_seen: u64,
 }
 
 impl InflightGuard {
@@ -224,19 +226,25 @@ impl InflightGuard {
         &self.target
     }
 
+    /// Whether a drain has cancelled this request.
+    pub fn is_cancelled(&self) -> bool {
+        *self.target.cancel.borrow() != self.cancel_seen
+    }
+
     /// Resolves when a drain cancels this request.
     pub fn cancelled(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        wait_for_change(self.cancel.clone())
+        wait_for_generation(self.target.cancel.subscribe(), self.cancel_seen)
     }
 
     /// Resolves when a drain closes upgraded (WebSocket) connections.
     pub fn tunnel_cancelled(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        wait_for_change(self.tunnels.clone())
+        wait_for_generation(self.target.tunnels.subscribe(), self.tunnels_seen)
     }
 }
 
-async fn wait_for_change(mut rx: watch::Receiver<u64>) {
-    if rx.changed().await.is_err() {
+/// Resolves once the channel holds another generation than `seen`.
+async fn wait_for_generation(mut rx: watch::Receiver<u64>, seen: u64) {
+    if rx.wait_for(|generation| *generation != seen).await.is_err() {
         std::future::pending::<()>().await;
     }
 }

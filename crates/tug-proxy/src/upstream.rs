@@ -462,9 +462,10 @@ async fn read_head(conn: &mut Conn, head_request: bool) -> Result<(Response<()>,
 /// Takes a complete response head off the front of `buf`, if it holds one. Header values are
 /// slices of the read buffer, not copies.
 fn parse_head(buf: &mut BytesMut) -> Result<Option<Response<()>>, Failure> {
-    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut parsed = httparse::Response::new(&mut fields);
-    let len = match parsed.parse(buf) {
+    // Left uninitialised: httparse writes the fields it finds (the array is 3 KiB).
+    let mut fields = [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+    let mut parsed = httparse::Response::new(&mut []);
+    let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut parsed, buf, &mut fields) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => return Err(Failure::Head(e.to_string())),
