@@ -83,7 +83,7 @@ static HOP_BY_HOP: [HeaderName; 8] = [
 /// The bit of a name in [`remove_hop_by_hop`]'s set (bit i: `HOP_BY_HOP[i]`, then `TE`), or 0.
 /// A `match` on the text compiles to a few length and byte comparisons per name, where
 /// comparing with each `HeaderName` in turn cost about ten times as much.
-fn hop_by_hop_bit(name: &str) -> u16 {
+pub(crate) fn hop_by_hop_bit(name: &str) -> u16 {
     match name {
         "connection" => 1,
         "proxy-connection" => 1 << 1,
@@ -323,8 +323,11 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
     }
 
     let (mut parts, body) = response.into_parts();
-    let streaming = is_streaming(&parts.headers);
-    remove_hop_by_hop(&mut parts.headers);
+    let streaming = is_streaming(&parts);
+    // The pooled client leaves hop-by-hop fields out as it reads them.
+    if upgrade_requested {
+        remove_hop_by_hop(&mut parts.headers);
+    }
     apply_writer_affinity(&mut parts.headers, claim.set_writer_cookie);
 
     let body = if options.buffer_responses && !streaming {
@@ -362,7 +365,8 @@ async fn send_for_upgrade(authority: &str, req: Request<ProxyBody>) -> Result<Re
 }
 
 /// Whether a response must stream even with buffering on (SSE, chunked).
-pub fn is_streaming(headers: &HeaderMap) -> bool {
+pub fn is_streaming(parts: &http::response::Parts) -> bool {
+    let headers = &parts.headers;
     let sse = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -372,7 +376,7 @@ pub fn is_streaming(headers: &HeaderMap) -> bool {
         .get_all(header::TRANSFER_ENCODING)
         .iter()
         .any(|v| v.as_bytes().windows(7).any(|w| w.eq_ignore_ascii_case(b"chunked")));
-    sse || chunked
+    sse || chunked || parts.extensions.get::<crate::upstream::ChunkedFromTarget>().is_some()
 }
 
 fn set_target_header(headers: &mut HeaderMap, address: &str, forward_headers: bool) {

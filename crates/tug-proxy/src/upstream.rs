@@ -207,7 +207,8 @@ impl UpstreamPool {
     }
 
     /// Sends `req` (its URI in origin form, `Host` set) to `authority` over an idle connection,
-    /// or a new one. A request that a reused connection closed before answering is sent again
+    /// or a new one. The response comes without hop-by-hop fields; one the target sent
+    /// chunked is marked with [`ChunkedFromTarget`]. A request that a reused connection closed before answering is sent again
     /// on another when none of its body had been taken and it was not written or is safe to
     /// repeat. The connection returns to the pool
     /// when the response body has been read to its end.
@@ -234,7 +235,7 @@ impl UpstreamPool {
                 Err(e) => Err(e),
             };
             match answer {
-                Ok(((response, framing, keep_alive), whole)) => {
+                Ok((Head { response, framing, keep_alive }, whole)) => {
                     let home = (keep_alive && whole).then(|| (Arc::clone(self), authority.to_string()));
                     return Ok(response.map(|()| UpstreamBody::new(conn, framing, home)));
                 }
@@ -266,7 +267,7 @@ fn request_framing(method: &Method, headers: &mut HeaderMap, body: &ProxyBody) -
     if body.is_end_stream() {
         return RequestFraming::None;
     }
-    if content_length(headers) == Some(Ok(())) {
+    if matches!(content_length_value(headers), Some(Ok(_))) {
         return RequestFraming::Length;
     }
     if let Some(size) = body.size_hint().exact() {
@@ -282,33 +283,11 @@ fn request_framing(method: &Method, headers: &mut HeaderMap, body: &ProxyBody) -
     RequestFraming::Chunked
 }
 
-/// Whether `Content-Length` is absent (`None`), valid (all values one number) or not.
-fn content_length(headers: &HeaderMap) -> Option<Result<(), ()>> {
-    content_length_value(headers).map(|v| v.map(|_| ()))
-}
-
 fn content_length_value(headers: &HeaderMap) -> Option<Result<u64, ()>> {
     let mut values = headers.get_all(header::CONTENT_LENGTH).iter();
-    let first = values.next()?;
-    let parse = |v: &HeaderValue| -> Result<u64, ()> {
-        let text = v.to_str().map_err(|_| ())?;
-        let mut length = None;
-        for part in text.split(',') {
-            let part = part.trim();
-            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(());
-            }
-            let n: u64 = part.parse().map_err(|_| ())?;
-            if length.is_some_and(|l| l != n) {
-                return Err(());
-            }
-            length = Some(n);
-        }
-        length.ok_or(())
-    };
-    let length = parse(first);
+    let length = parse_length(values.next()?.as_bytes());
     for value in values {
-        if parse(value) != length {
+        if parse_length(value.as_bytes()) != length {
             return Some(Err(()));
         }
     }
@@ -438,17 +417,27 @@ async fn next_frame_unless_answered(conn: &mut Conn, body: &mut ProxyBody) -> Re
     }
 }
 
-/// Reads the response head (skipping 1xx answers other than 101): the response without its
-/// body, the body's framing, and whether the connection may carry another request after it.
-async fn read_head(conn: &mut Conn, head_request: bool) -> Result<(Response<()>, Framing, bool), Failure> {
+/// A response head as the client gets it, and what the connection needs to know of it.
+struct Head {
+    /// Without its hop-by-hop fields (RFC 9110 §7.6.1: those named by `Connection` too).
+    response: Response<()>,
+    framing: Framing,
+    /// Whether the connection may carry another request after this response.
+    keep_alive: bool,
+}
+
+/// Marks a response whose target sent it chunked (its `Transfer-Encoding` field, being
+/// hop-by-hop, is gone): such a response streams even with buffering on.
+#[derive(Debug, Clone, Copy)]
+pub struct ChunkedFromTarget;
+
+/// Reads the response head, skipping 1xx answers other than 101.
+async fn read_head(conn: &mut Conn, head_request: bool) -> Result<Head, Failure> {
     loop {
         if !conn.buf.is_empty() {
-            match parse_head(&mut conn.buf)? {
-                Some(response) if response.status().is_informational() && response.status() != StatusCode::SWITCHING_PROTOCOLS => continue,
-                Some(response) => {
-                    let (framing, keep_alive) = response_framing(&response, head_request)?;
-                    return Ok((response, framing, keep_alive));
-                }
+            match parse_head(&mut conn.buf, head_request)? {
+                Some(head) if head.response.status().is_informational() && head.response.status() != StatusCode::SWITCHING_PROTOCOLS => continue,
+                Some(head) => return Ok(head),
                 None if conn.buf.len() > MAX_HEAD => return Err(Failure::Head("too large".to_string())),
                 None => {}
             }
@@ -459,9 +448,78 @@ async fn read_head(conn: &mut Conn, head_request: bool) -> Result<(Response<()>,
     }
 }
 
+/// What the framing fields of a head say (RFC 9112 §6.3).
+#[derive(Default)]
+struct FramingFields<'a> {
+    close: bool,
+    /// Whether the last transfer coding is `chunked`, when there is a `Transfer-Encoding`.
+    chunked_last: Option<bool>,
+    length: Option<Result<u64, ()>>,
+    /// Names `Connection` lists besides the hop-by-hop ones: dropped too.
+    listed: Vec<&'a [u8]>,
+}
+
+impl<'a> FramingFields<'a> {
+    fn read(fields: &[httparse::Header<'a>]) -> Self {
+        let mut found = Self::default();
+        for field in fields {
+            let name = field.name.as_bytes();
+            if name.eq_ignore_ascii_case(b"connection") {
+                for token in field.value.split(|&b| b == b',').map(<[u8]>::trim_ascii).filter(|t| !t.is_empty()) {
+                    found.close |= token.eq_ignore_ascii_case(b"close");
+                    if !is_hop_by_hop(token) {
+                        found.listed.push(token);
+                    }
+                }
+            } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+                let last = field.value.rsplit(|&b| b == b',').next().map(<[u8]>::trim_ascii);
+                found.chunked_last = Some(last.is_some_and(|t| t.eq_ignore_ascii_case(b"chunked")));
+            } else if name.eq_ignore_ascii_case(b"content-length") {
+                let length = parse_length(field.value);
+                found.length = match found.length {
+                    None => Some(length),
+                    Some(earlier) if earlier == length => Some(length),
+                    Some(_) => Some(Err(())),
+                };
+            }
+        }
+        found
+    }
+}
+
+/// Whether a name, in any case, is hop-by-hop (lowered on the stack: no allocation).
+fn is_hop_by_hop(name: &[u8]) -> bool {
+    let mut lower = [0u8; 20];
+    if name.len() > lower.len() {
+        return false;
+    }
+    for (l, b) in lower.iter_mut().zip(name) {
+        *l = b.to_ascii_lowercase();
+    }
+    std::str::from_utf8(&lower[..name.len()]).is_ok_and(|n| crate::proxy::hop_by_hop_bit(n) != 0)
+}
+
+/// A `Content-Length` value: one number, or a list of the same number.
+fn parse_length(value: &[u8]) -> Result<u64, ()> {
+    let mut length = None;
+    for part in value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return Err(());
+        }
+        let n: u64 = std::str::from_utf8(part).map_err(|_| ())?.parse().map_err(|_| ())?;
+        if length.is_some_and(|l| l != n) {
+            return Err(());
+        }
+        length = Some(n);
+    }
+    length.ok_or(())
+}
+
 /// Takes a complete response head off the front of `buf`, if it holds one. Header values are
-/// slices of the read buffer, not copies.
-fn parse_head(buf: &mut BytesMut) -> Result<Option<Response<()>>, Failure> {
+/// slices of the read buffer, not copies; hop-by-hop fields are left out as they are read
+/// (the proxy would remove them anyway), and so is `Content-Length` beside
+/// `Transfer-Encoding`, which overrides it.
+fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Option<Head>, Failure> {
     // Left uninitialised: httparse writes the fields it finds (the array is 3 KiB).
     let mut fields = [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
     let mut parsed = httparse::Response::new(&mut []);
@@ -473,12 +531,32 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<Response<()>>, Failure> {
     let status = parsed.code.and_then(|c| StatusCode::from_u16(c).ok()).ok_or_else(|| Failure::Head("status".to_string()))?;
     let version = if parsed.version == Some(0) { Version::HTTP_10 } else { Version::HTTP_11 };
     let reason = parsed.reason.filter(|r| Some(*r) != status.canonical_reason()).map(|r| Bytes::copy_from_slice(r.as_bytes()));
+    let found = FramingFields::read(parsed.headers);
+    let mut keep_alive = version == Version::HTTP_11 && !found.close;
+    let framing = if head_request || status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+        Framing::Length(0)
+    } else {
+        match (found.chunked_last, found.length) {
+            (Some(true), _) => Framing::Chunked(ChunkedDecoder::default()),
+            (Some(false), _) | (None, None) => {
+                keep_alive = false;
+                Framing::ToClose
+            }
+            (None, Some(Ok(length))) => Framing::Length(length),
+            (None, Some(Err(()))) => return Err(Failure::Head("invalid content-length".to_string())),
+        }
+    };
     let base = buf.as_ptr() as usize;
     let mut names = Vec::with_capacity(parsed.headers.len());
     for field in parsed.headers.iter() {
         let name = HeaderName::from_bytes(field.name.as_bytes()).map_err(|e| Failure::Head(e.to_string()))?;
-        let start = field.value.as_ptr() as usize - base;
-        names.push((name, start, start + field.value.len()));
+        let dropped = crate::proxy::hop_by_hop_bit(name.as_str()) != 0
+            || (found.chunked_last.is_some() && name == header::CONTENT_LENGTH)
+            || found.listed.iter().any(|l| l.eq_ignore_ascii_case(name.as_str().as_bytes()));
+        if !dropped {
+            let start = field.value.as_ptr() as usize - base;
+            names.push((name, start, start + field.value.len()));
+        }
     }
     let head = buf.split_to(len).freeze();
     let mut headers = HeaderMap::with_capacity(names.len() + 2);
@@ -493,34 +571,10 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<Response<()>>, Failure> {
     if let Some(reason) = reason.and_then(|r| hyper::ext::ReasonPhrase::try_from(r).ok()) {
         response.extensions_mut().insert(reason);
     }
-    Ok(Some(response))
-}
-
-/// The body's framing (RFC 9112 §6.3) and whether the connection can be reused after it.
-fn response_framing(response: &Response<()>, head_request: bool) -> Result<(Framing, bool), Failure> {
-    let headers = response.headers();
-    let keep_alive = response.version() == Version::HTTP_11
-        && !headers
-            .get_all(header::CONNECTION)
-            .iter()
-            .any(|v| v.as_bytes().split(|&b| b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close")));
-    let status = response.status();
-    if head_request || status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
-        return Ok((Framing::Length(0), keep_alive));
+    if matches!(framing, Framing::Chunked(_)) {
+        response.extensions_mut().insert(ChunkedFromTarget);
     }
-    let mut codings = headers.get_all(header::TRANSFER_ENCODING).iter().peekable();
-    if codings.peek().is_some() {
-        let chunked_last = codings
-            .last()
-            .and_then(|v| v.as_bytes().rsplit(|&b| b == b',').next())
-            .is_some_and(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked"));
-        return Ok(if chunked_last { (Framing::Chunked(ChunkedDecoder::default()), keep_alive) } else { (Framing::ToClose, false) });
-    }
-    match content_length_value(headers) {
-        Some(Ok(length)) => Ok((Framing::Length(length), keep_alive)),
-        Some(Err(())) => Err(Failure::Head("invalid content-length".to_string())),
-        None => Ok((Framing::ToClose, false)),
-    }
+    Ok(Some(Head { response, framing, keep_alive }))
 }
 
 /// How a response body ends.
@@ -641,9 +695,9 @@ pub fn origin_form(uri: &http::Uri) -> http::Uri {
 mod tests {
     use super::*;
 
-    fn head_of(raw: &str) -> Result<Option<Response<()>>, Failure> {
+    fn head_of(raw: &str, head_request: bool) -> Result<Option<Head>, Failure> {
         let mut buf = BytesMut::from(raw.as_bytes());
-        parse_head(&mut buf)
+        parse_head(&mut buf, head_request)
     }
 
     #[test]
@@ -661,29 +715,44 @@ mod tests {
             ("HTTP/1.1 200 OK\r\nContent-Length: 7, 7\r\nContent-Length: 7\r\n\r\n", false, "Length(7)", true),
         ];
         for (raw, head_request, framing, keep_alive) in cases {
-            let response = head_of(raw).unwrap().unwrap();
-            let (got, reuse) = response_framing(&response, *head_request).unwrap();
-            assert!(format!("{got:?}").starts_with(framing), "{raw:?}: {got:?}");
-            assert_eq!(reuse, *keep_alive, "{raw:?}");
+            let head = head_of(raw, *head_request).unwrap().unwrap();
+            assert!(format!("{:?}", head.framing).starts_with(framing), "{raw:?}: {:?}", head.framing);
+            assert_eq!(head.keep_alive, *keep_alive, "{raw:?}");
         }
         for raw in ["HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"] {
-            let response = head_of(raw).unwrap().unwrap();
-            assert!(response_framing(&response, false).is_err(), "{raw:?}");
+            assert!(head_of(raw, false).is_err(), "{raw:?}");
         }
     }
 
     #[test]
     fn a_head_keeps_its_fields_reason_and_leaves_the_body_in_the_buffer() {
-        let mut buf = BytesMut::from(&b"HTTP/1.1 299 Fine Indeed\r\nX-A: 1\r\nx-a: 2\r\nServer: s\r\n\r\nbody"[..]);
-        let response = parse_head(&mut buf).unwrap().unwrap();
+        let mut buf = BytesMut::from(&b"HTTP/1.1 299 Fine Indeed\r\nX-A: 1\r\nx-a: 2\r\nServer: s\r\nContent-Length: 4\r\n\r\nbody"[..]);
+        let response = parse_head(&mut buf, false).unwrap().unwrap().response;
         assert_eq!(response.status().as_u16(), 299);
         let values: Vec<_> = response.headers().get_all("x-a").iter().map(|v| v.to_str().unwrap()).collect();
         assert_eq!((values, &response.headers()["server"]), (vec!["1", "2"], &HeaderValue::from_static("s")));
         assert_eq!(response.extensions().get::<hyper::ext::ReasonPhrase>().unwrap().as_bytes(), b"Fine Indeed");
         assert_eq!(&buf[..], b"body");
-        assert!(head_of("HTTP/1.1 200 OK\r\nX-A: 1\r\n").unwrap().is_none());
-        assert!(head_of("HTTP/1.1 200 OK\r\nX A: 1\r\n\r\n").is_err());
-        assert!(head_of("garbage\r\n\r\n").is_err());
+        assert!(head_of("HTTP/1.1 200 OK\r\nX-A: 1\r\n", false).unwrap().is_none());
+        assert!(head_of("HTTP/1.1 200 OK\r\nX A: 1\r\n\r\n", false).is_err());
+        assert!(head_of("garbage\r\n\r\n", false).is_err());
+    }
+
+    /// The fields the client gets are those `proxy::remove_hop_by_hop` would leave (`TE` goes
+    /// entirely from responses, as in Go), minus a `Content-Length` that `Transfer-Encoding`
+    /// overrides.
+    #[test]
+    fn hop_by_hop_fields_are_left_out_as_the_proxy_would_remove_them() {
+        let raw = "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Secret, Upgrade\r\nKeep-Alive: timeout=5\r\n\
+                   X-Secret: 1\r\nX-Other: 2\r\nUpgrade: h2c\r\nTrailer: X-Sum\r\nTE: trailers\r\n\
+                   Proxy-Connection: x\r\nProxy-Authenticate: y\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n";
+        let head = head_of(raw, false).unwrap().unwrap();
+        let names: Vec<&str> = head.response.headers().keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, vec!["x-other"]);
+        assert!(head.response.extensions().get::<ChunkedFromTarget>().is_some());
+        let plain = head_of("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\n", false).unwrap().unwrap();
+        assert_eq!(plain.response.headers().keys().map(HeaderName::as_str).collect::<Vec<_>>(), vec!["content-length"]);
+        assert!(plain.response.extensions().get::<ChunkedFromTarget>().is_none());
     }
 
     #[test]
