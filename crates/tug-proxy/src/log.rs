@@ -95,8 +95,19 @@ pub fn push_now_rfc3339(out: &mut String) {
         }
         out.push_str(prefix);
     });
-    push_digits(out, u64::from(now.subsec_nanos()), 9);
+    push_nanos(out, now.subsec_nanos());
     out.push('Z');
+}
+
+/// Appends nanoseconds as at least nine digits.
+fn push_nanos(out: &mut String, nanos: u32) {
+    if nanos >= 1_000_000_000 {
+        push_digits(out, u64::from(nanos), 9);
+        return;
+    }
+    // A leading 1 keeps the zeros, and is left out; the sum fits a `u32`.
+    let mut digits = itoa::Buffer::new();
+    out.push_str(digits.format(1_000_000_000 + nanos).get(1..).unwrap_or_default());
 }
 
 /// Appends Unix seconds and nanoseconds as RFC 3339 UTC (`2023-11-14T22:13:20.000000005Z`).
@@ -120,7 +131,7 @@ pub fn push_rfc3339(out: &mut String, secs: u64, nanos: u32) {
     out.push(':');
     push_digits(out, rem % 60, 2);
     out.push('.');
-    push_digits(out, u64::from(nanos), 9);
+    push_nanos(out, nanos);
     out.push('Z');
 }
 
@@ -128,26 +139,19 @@ pub fn push_rfc3339(out: &mut String, secs: u64, nanos: u32) {
 pub fn push_ip(out: &mut String, ip: std::net::IpAddr) {
     match ip {
         std::net::IpAddr::V4(v4) => {
-            // Into a stack buffer, then one copy.
-            let mut text = [0u8; 15];
-            let mut len = 0;
+            // Byte by byte: cheaper than a stack buffer, which needs a UTF-8 check to copy.
             for (i, octet) in v4.octets().into_iter().enumerate() {
                 if i > 0 {
-                    text[len] = b'.';
-                    len += 1;
+                    out.push('.');
                 }
                 if octet >= 100 {
-                    text[len] = b'0' + octet / 100;
-                    len += 1;
+                    out.push(char::from(b'0' + octet / 100));
                 }
                 if octet >= 10 {
-                    text[len] = b'0' + (octet / 10) % 10;
-                    len += 1;
+                    out.push(char::from(b'0' + (octet / 10) % 10));
                 }
-                text[len] = b'0' + octet % 10;
-                len += 1;
+                out.push(char::from(b'0' + octet % 10));
             }
-            out.push_str(std::str::from_utf8(&text[..len]).unwrap_or_default());
         }
         std::net::IpAddr::V6(v6) => {
             use std::fmt::Write as _;
@@ -175,36 +179,73 @@ fn push_digits(out: &mut String, value: u64, width: usize) {
     }
 }
 
-/// The index of the first byte that JSON escapes (`"`, `\\`, below 0x20), eight bytes at a
-/// time: a word is searched byte by byte only when it holds one.
-fn first_escape(bytes: &[u8]) -> Option<usize> {
+/// Whether any byte of `w` is one JSON escapes (`"`, `\\`, below 0x20); exact for the word
+/// as a whole, not for which byte.
+fn word_needs_escape(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let mut at = 0;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        // Any byte below 0x20, equal to `"`, or equal to `\`.
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-        if control | has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\'))) != 0 {
-            break;
-        }
-        at += 8;
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    control | has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\'))) != 0
+}
+
+/// Whether JSON escapes a byte (`"`, `\\`, below 0x20), by value: one load per byte instead of
+/// three comparisons.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b < 0x20 || b == b'"' as usize || b == b'\\' as usize;
+        b += 1;
     }
-    bytes[at..].iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\').map(|i| at + i)
+    table
+};
+
+fn word(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(bytes);
+    u64::from_le_bytes(word)
+}
+
+/// Whether `bytes` holds a byte JSON escapes, eight bytes at a time; the tail is the last eight
+/// bytes (overlapping, which does no harm), so only strings under eight bytes go byte by byte.
+#[inline]
+fn needs_escape(bytes: &[u8]) -> bool {
+    if bytes.len() < 8 {
+        return bytes.iter().any(|&b| NEEDS_ESCAPE[usize::from(b)]);
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    let found = chunks.any(|c| word_needs_escape(word(c)));
+    found || (!chunks.remainder().is_empty() && word_needs_escape(word(&bytes[bytes.len() - 8..])))
 }
 
 /// Appends `s` as a JSON string literal, escaped exactly as `serde_json` does (`"`, `\\`, and
 /// control characters; `\b \f \n \r \t` by name, the others as lowercase `\u00xx`).
+#[inline]
 pub fn push_json_str(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
+    push_json_text(out, s);
+    out.push('"');
+}
+
+/// [`push_json_str`] without the quotes. Inlined: nearly every string needs no escape, and
+/// then costs one check and one copy, without a call.
+#[inline]
+pub fn push_json_text(out: &mut String, s: &str) {
+    if needs_escape(s.as_bytes()) {
+        push_json_escaped(out, s);
+    } else {
+        out.push_str(s);
+    }
+}
+
+#[cold]
+fn push_json_escaped(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     let mut start = 0;
-    // Runs of bytes that need no escape (nearly everything) are copied whole.
-    while let Some(offset) = first_escape(&bytes[start..]) {
+    // Runs of bytes that need no escape are copied whole.
+    while let Some(offset) = bytes[start..].iter().position(|&b| NEEDS_ESCAPE[usize::from(b)]) {
         let i = start + offset;
         let b = bytes[i];
         out.push_str(&s[start..i]);
@@ -228,7 +269,6 @@ pub fn push_json_str(out: &mut String, s: &str) {
         start = i + 1;
     }
     out.push_str(&s[start..]);
-    out.push('"');
 }
 
 /// HTTP date (`Expires` attribute) for Unix seconds.
@@ -321,6 +361,22 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn writes_any_address_as_display_does(v4: u32, v6: u128) {
+            for ip in [std::net::IpAddr::from(v4.to_be_bytes()), std::net::IpAddr::from(v6.to_be_bytes())] {
+                let mut ours = String::from("x");
+                super::push_ip(&mut ours, ip);
+                proptest::prop_assert_eq!(ours, format!("x{ip}"));
+            }
+        }
+
+        #[test]
+        fn writes_nanoseconds_as_nine_digits(nanos: u32) {
+            let mut ours = String::from("x");
+            super::push_nanos(&mut ours, nanos);
+            proptest::prop_assert_eq!(ours, format!("x{nanos:09}"));
+        }
+
         #[test]
         fn escapes_any_string_as_serde_json(s in "\\PC*|[\\x00-\\x7f]{0,40}") {
             let mut ours = String::new();
