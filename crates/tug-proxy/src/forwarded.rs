@@ -103,11 +103,20 @@ pub fn compute(incoming: &HeaderMap, origin: Origin<'_>, forward_headers: bool, 
     }
 }
 
-/// Replaces the forwarding headers of an outgoing request with `fwd`.
-pub fn apply(out: &mut HeaderMap, fwd: Forwarded, trust: PeerTrust) {
+/// Removes from an outgoing request the incoming forwarding headers ([`compute`] has read what
+/// it believes of them), and `also` when given.
+pub fn remove_incoming(out: &mut HeaderMap, trust: PeerTrust, also: Option<&HeaderName>) {
     // One pass over the names instead of a hashed removal each when none is there (the usual case).
     let untrusted = trust == PeerTrust::Untrusted;
-    if out.keys().any(|k| k == FORWARDED || k == X_FORWARDED_FOR || k == X_FORWARDED_HOST || k == X_FORWARDED_PROTO || (untrusted && k == CF_CONNECTING_IP)) {
+    let present = |k: &HeaderName| {
+        k == FORWARDED
+            || k == X_FORWARDED_FOR
+            || k == X_FORWARDED_HOST
+            || k == X_FORWARDED_PROTO
+            || (untrusted && k == CF_CONNECTING_IP)
+            || also.is_some_and(|a| k == a)
+    };
+    if out.keys().any(present) {
         out.remove(FORWARDED);
         out.remove(X_FORWARDED_FOR);
         out.remove(X_FORWARDED_HOST);
@@ -115,14 +124,15 @@ pub fn apply(out: &mut HeaderMap, fwd: Forwarded, trust: PeerTrust) {
         if untrusted {
             out.remove(CF_CONNECTING_IP);
         }
+        if let Some(also) = also {
+            out.remove(also);
+        }
     }
-    if let Some(v) = fwd.for_ {
-        out.insert(X_FORWARDED_FOR, v);
-    }
-    if let Some(v) = fwd.host {
-        out.insert(X_FORWARDED_HOST, v);
-    }
-    if let Some(v) = fwd.proto {
-        out.insert(X_FORWARDED_PROTO, v);
+}
+
+impl Forwarded {
+    /// The three fields with their values, in the order they are sent.
+    pub fn into_fields(self) -> [(HeaderName, Option<HeaderValue>); 3] {
+        [(X_FORWARDED_FOR, self.for_), (X_FORWARDED_HOST, self.host), (X_FORWARDED_PROTO, self.proto)]
     }
 }

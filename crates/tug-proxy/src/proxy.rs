@@ -235,15 +235,22 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
         trust: ctx.conn.trust,
     };
     let fwd = forwarded::compute(&headers, origin, options.forward_headers, ctx.trusted);
-    forwarded::apply(&mut headers, fwd, ctx.conn.trust);
+    // Without --forward-headers an incoming target header is replaced: it goes with the
+    // incoming forwarding headers.
+    forwarded::remove_incoming(&mut headers, ctx.conn.trust, (!options.forward_headers).then_some(&TARGET));
     // The target's address as a ready header value, unless earlier values are to be kept.
     let keep_prior = options.forward_headers && headers.contains_key(TARGET);
-    match target.address_header().filter(|_| !keep_prior) {
-        Some(value) => {
-            headers.insert(TARGET, value.clone());
+    let target_value = match target.address_header().filter(|_| !keep_prior) {
+        Some(value) => Some(value.clone()),
+        None => {
+            set_target_header(&mut headers, target.address(), options.forward_headers);
+            None
         }
-        None => set_target_header(&mut headers, target.address(), options.forward_headers),
-    }
+    };
+    // The headers the proxy adds: the pooled client writes them after the request's own
+    // (where inserting them would have put them), without a map insertion each.
+    let [xff, xfh, xfp] = fwd.into_fields();
+    let mut added = [xff, xfh, xfp, (TARGET, target_value)];
 
     let body = if options.buffer_requests && !upgrade_requested {
         let memory = u64::try_from(options.max_memory_buffer_size).unwrap_or(0);
@@ -273,10 +280,15 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
 
     let send = async {
         if upgrade_requested {
+            for (name, value) in &mut added {
+                if let Some(value) = value.take() {
+                    out.headers_mut().insert(name.clone(), value);
+                }
+            }
             send_for_upgrade(target.authority(), out).await
         } else {
             *out.uri_mut() = crate::upstream::origin_form(out.uri());
-            ctx.client.send(target.authority(), out).await.map(|r| r.map(boxed))
+            ctx.client.send(target.authority(), out, &added).await.map(|r| r.map(boxed))
         }
     };
     let cancelled = claim.guard.cancelled();

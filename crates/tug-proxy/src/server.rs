@@ -36,9 +36,10 @@ use crate::trusted::TrustedProxies;
 
 /// How long shutdown waits for open connections.
 pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
-/// Headers a forwarded request may gain: `X-Request-ID`, `X-Request-Start`, three
-/// `X-Forwarded-*`, `X-Kamal-Target`, and `Host`/`Connection`/`Upgrade` for HTTP/2 and upgrades.
-const ADDED_HEADERS: usize = 9;
+/// Headers a request's map may gain: `X-Request-ID`, `X-Request-Start`, and `Host` (HTTP/2) or
+/// `Content-Length` (buffered). The forwarding and target headers go beside the map to the
+/// pooled client; an upgrade inserts them (and `Connection`, `Upgrade`), growing the map once.
+const ADDED_HEADERS: usize = 4;
 /// How long each step of a TLS handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -440,8 +441,7 @@ async fn tls_handshake(
 async fn handle(local: Arc<Local>, conn: ConnInfo, mut req: Request<Incoming>) -> Result<Response<ProxyBody>, Infallible> {
     let started = Instant::now();
     let shared = &local.shared;
-    // Room for what is added on the way (request ID and start, forwarded headers, target): one
-    // growth of the map instead of one at each doubling.
+    // Room for what is added on the way: one growth of the map instead of one at each doubling.
     req.headers_mut().reserve(ADDED_HEADERS);
     shared.ids.stamp(req.headers_mut(), log::unix_millis());
     let host = request_host(&req).to_string();

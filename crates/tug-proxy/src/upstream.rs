@@ -212,10 +212,15 @@ impl UpstreamPool {
     /// on another when none of its body had been taken and it was not written or is safe to
     /// repeat. The connection returns to the pool
     /// when the response body has been read to its end.
-    pub async fn send(self: &Arc<Self>, authority: &str, req: Request<ProxyBody>) -> Result<Response<UpstreamBody>, String> {
+    pub async fn send(
+        self: &Arc<Self>,
+        authority: &str,
+        req: Request<ProxyBody>,
+        added: &[(HeaderName, Option<HeaderValue>)],
+    ) -> Result<Response<UpstreamBody>, String> {
         let (mut parts, mut body) = req.into_parts();
         let framing = request_framing(&parts.method, &mut parts.headers, &body);
-        let head = encode_head(&parts.method, &parts.uri, &parts.headers);
+        let head = encode_head(&parts.method, &parts.uri, &parts.headers, added);
         let head_request = parts.method == Method::HEAD;
         let replayable = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE);
         loop {
@@ -294,8 +299,9 @@ fn content_length_value(headers: &HeaderMap) -> Option<Result<u64, ()>> {
     Some(length)
 }
 
-/// The request line and header fields, as HTTP/1.1 writes them.
-fn encode_head(method: &Method, uri: &http::Uri, headers: &HeaderMap) -> Vec<u8> {
+/// The request line and header fields (then `added`, those with a value), as HTTP/1.1 writes
+/// them.
+fn encode_head(method: &Method, uri: &http::Uri, headers: &HeaderMap, added: &[(HeaderName, Option<HeaderValue>)]) -> Vec<u8> {
     let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
     let mut out = Vec::with_capacity(64 + target.len() + headers.len() * 48);
     out.extend_from_slice(method.as_str().as_bytes());
@@ -303,17 +309,26 @@ fn encode_head(method: &Method, uri: &http::Uri, headers: &HeaderMap) -> Vec<u8>
     out.extend_from_slice(target.as_bytes());
     out.extend_from_slice(b" HTTP/1.1\r\n");
     write_fields(&mut out, headers);
+    for (name, value) in added {
+        if let Some(value) = value {
+            write_field(&mut out, name, value);
+        }
+    }
     out.extend_from_slice(b"\r\n");
     out
 }
 
 fn write_fields(out: &mut Vec<u8>, headers: &HeaderMap) {
     for (name, value) in headers {
-        out.extend_from_slice(name.as_str().as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
-        out.extend_from_slice(b"\r\n");
+        write_field(out, name, value);
     }
+}
+
+fn write_field(out: &mut Vec<u8>, name: &HeaderName, value: &HeaderValue) {
+    out.extend_from_slice(name.as_str().as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Writes the head and the body. `Ok(true)` when all of it went; `Ok(false)` when the target
@@ -792,9 +807,10 @@ mod tests {
         headers.append("x-a", HeaderValue::from_static("1"));
         headers.append("x-a", HeaderValue::from_static("2"));
         let uri: http::Uri = "/p?q=1".parse().unwrap();
+        let added = [(HeaderName::from_static("x-b"), None), (HeaderName::from_static("x-c"), Some(HeaderValue::from_static("3")))];
         assert_eq!(
-            String::from_utf8(encode_head(&Method::DELETE, &uri, &headers)).unwrap(),
-            "DELETE /p?q=1 HTTP/1.1\r\nhost: example.com\r\nx-a: 1\r\nx-a: 2\r\n\r\n"
+            String::from_utf8(encode_head(&Method::DELETE, &uri, &headers, &added)).unwrap(),
+            "DELETE /p?q=1 HTTP/1.1\r\nhost: example.com\r\nx-a: 1\r\nx-a: 2\r\nx-c: 3\r\n\r\n"
         );
     }
 }
