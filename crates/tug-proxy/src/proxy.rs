@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use http::header::{self, HeaderName};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Uri, Version};
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -24,6 +24,7 @@ use crate::log;
 use crate::options::TargetOptions;
 use crate::pages::{ErrorPages, error_response};
 use crate::trusted::TrustedProxies;
+use crate::request_id::Stamp;
 use crate::upstream::UpstreamPool;
 
 /// The pooled HTTP/1.1 client used for targets and health checks.
@@ -66,6 +67,8 @@ pub struct ForwardContext<'a> {
     pub trusted: &'a TrustedProxies,
     /// The service's custom error pages.
     pub pages: Option<&'a ErrorPages>,
+    /// What the request lacked of `X-Request-Start` and `X-Request-ID`, sent with it.
+    pub stamp: Stamp,
 }
 
 /// A `static`, not a `const`: a const array would be built and dropped at every use.
@@ -204,7 +207,7 @@ fn error(ctx: &ForwardContext<'_>, status: StatusCode) -> Response<ProxyBody> {
 }
 
 /// Forwards `req` to the claimed target and returns the response for the client.
-pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim: Claim) -> Response<ProxyBody> {
+pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim: Claim) -> Response<ProxyBody> {
     let target = Arc::clone(claim.guard.target());
     let options: &TargetOptions = target.options();
     let upgrade_requested = crate::load_balancer::is_websocket(req.headers());
@@ -249,16 +252,21 @@ pub async fn forward(ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim:
     };
     // The headers the proxy adds: the pooled client writes them after the request's own
     // (where inserting them would have put them), without a map insertion each.
+    let [start, id] = std::mem::take(&mut ctx.stamp).into_fields();
     let [xff, xfh, xfp] = fwd.into_fields();
-    let mut added = [xff, xfh, xfp, (TARGET, target_value)];
+    let mut added = [start, id, xff, xfh, xfp, (TARGET, target_value)];
 
+    let had_body = !body.is_end_stream();
     let body = if options.buffer_requests && !upgrade_requested {
         let memory = u64::try_from(options.max_memory_buffer_size).unwrap_or(0);
         let max = u64::try_from(options.max_request_body_size).unwrap_or(0);
         match buffer(body, memory, max).await {
             Ok(buffered) => {
-                headers.remove(header::TRANSFER_ENCODING);
-                headers.insert(header::CONTENT_LENGTH, HeaderValue::from(buffered.len()));
+                // A body goes with its length (it may have come chunked: `Transfer-Encoding`
+                // went with the hop-by-hop headers); a request without one stays as it came.
+                if had_body {
+                    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(buffered.len()));
+                }
                 buffered.into_body()
             }
             Err(BufferError::TooLarge) => return error(&ctx, StatusCode::PAYLOAD_TOO_LARGE),

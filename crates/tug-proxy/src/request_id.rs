@@ -60,8 +60,9 @@ impl RequestIds {
         out
     }
 
-    /// Adds `X-Request-Start` and `X-Request-ID` when missing.
-    pub fn stamp(&self, headers: &mut HeaderMap, now_ms: i64) {
+    /// The `X-Request-Start` and `X-Request-ID` values a request with `headers` lacks.
+    pub fn stamp(&self, headers: &HeaderMap, now_ms: i64) -> Stamp {
+        let mut stamp = Stamp::default();
         // One pass over the (few) names instead of two hashed lookups.
         let (mut has_start, mut has_id) = (false, false);
         for name in headers.keys() {
@@ -74,15 +75,46 @@ impl RequestIds {
             let mut digits = itoa::Buffer::new();
             let digits = digits.format(now_ms).as_bytes();
             value[2..2 + digits.len()].copy_from_slice(digits);
-            if let Ok(v) = HeaderValue::from_bytes(&value[..2 + digits.len()]) {
-                headers.insert(X_REQUEST_START, v);
+            stamp.start = HeaderValue::from_bytes(&value[..2 + digits.len()]).ok();
+        }
+        if !has_id {
+            stamp.id = HeaderValue::from_bytes(&self.next_bytes()).ok();
+        }
+        stamp
+    }
+}
+
+/// The values the proxy adds to a request that lacks them. They are not inserted into the
+/// request's header map (an insertion, and often a growth of the map, each): the pooled client
+/// writes them after the request's own headers, where insertion would have put them.
+#[derive(Debug, Clone, Default)]
+pub struct Stamp {
+    /// `X-Request-Start`.
+    pub start: Option<HeaderValue>,
+    /// `X-Request-ID`.
+    pub id: Option<HeaderValue>,
+}
+
+impl Stamp {
+    /// The request's ID: its own, or the one added.
+    pub fn id_of<'a>(&'a self, headers: &'a HeaderMap) -> Option<&'a HeaderValue> {
+        self.id.as_ref().or_else(|| headers.get(X_REQUEST_ID))
+    }
+
+    /// The two fields, in the order they are sent.
+    pub fn into_fields(self) -> [(HeaderName, Option<HeaderValue>); 2] {
+        [(X_REQUEST_START, self.start), (X_REQUEST_ID, self.id)]
+    }
+
+    /// `headers` as the target sees them, for code that reads the map.
+    pub fn applied_to(&self, headers: &HeaderMap) -> HeaderMap {
+        let mut all = headers.clone();
+        for (name, value) in self.clone().into_fields() {
+            if let Some(value) = value {
+                all.insert(name, value);
             }
         }
-        if !has_id
-            && let Ok(v) = HeaderValue::from_bytes(&self.next_bytes())
-        {
-            headers.insert(X_REQUEST_ID, v);
-        }
+        all
     }
 }
 
@@ -131,18 +163,19 @@ mod tests {
     #[test]
     fn stamps_missing_headers_only() {
         let ids = RequestIds::new();
-        let mut headers = HeaderMap::new();
-        ids.stamp(&mut headers, 1_700_000_000_123);
-        assert_eq!(headers[X_REQUEST_START], "t=1700000000123");
-        assert_eq!(headers[X_REQUEST_ID].len(), 36);
+        let headers = HeaderMap::new();
+        let stamp = ids.stamp(&headers, 1_700_000_000_123);
+        let seen = stamp.applied_to(&headers);
+        assert_eq!(seen[X_REQUEST_START], "t=1700000000123");
+        assert_eq!(seen[X_REQUEST_ID].len(), 36);
+        assert_eq!(stamp.id_of(&headers), Some(&seen[X_REQUEST_ID]));
         let mut given = HeaderMap::new();
         given.insert(X_REQUEST_START, HeaderValue::from_static("t=1"));
         given.insert(X_REQUEST_ID, HeaderValue::from_static("mine"));
-        ids.stamp(&mut given, 5);
-        assert_eq!(given[X_REQUEST_START], "t=1");
-        assert_eq!(given[X_REQUEST_ID], "mine");
-        let mut negative = HeaderMap::new();
-        ids.stamp(&mut negative, i64::MIN);
-        assert_eq!(negative[X_REQUEST_START], "t=-9223372036854775808");
+        let stamp = ids.stamp(&given, 5);
+        assert!(stamp.start.is_none() && stamp.id.is_none());
+        assert_eq!(stamp.id_of(&given), Some(&HeaderValue::from_static("mine")));
+        let negative = ids.stamp(&HeaderMap::new(), i64::MIN);
+        assert_eq!(negative.start.unwrap(), "t=-9223372036854775808");
     }
 }

@@ -29,17 +29,13 @@ use crate::tls::{CertificateLookup, TlsConfigs};
 use crate::pages::error_response;
 use crate::proxy::{ConnInfo, ForwardContext, request_host, upstream_client};
 use crate::upstream::UpstreamPool;
-use crate::request_id::{RequestIds, X_REQUEST_ID};
+use crate::request_id::{RequestIds, Stamp};
 use crate::router::Router;
 use crate::service::{Served, TlsFlags};
 use crate::trusted::TrustedProxies;
 
 /// How long shutdown waits for open connections.
 pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
-/// Headers a request's map may gain: `X-Request-ID`, `X-Request-Start`, and `Host` (HTTP/2) or
-/// `Content-Length` (buffered). The forwarding and target headers go beside the map to the
-/// pooled client; an upgrade inserts them (and `Connection`, `Upgrade`), growing the map once.
-const ADDED_HEADERS: usize = 4;
 /// How long each step of a TLS handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -360,10 +356,14 @@ async fn accept_loop(listener: TcpListener, tls: Option<TlsConfigs>, local: Arc<
     // Plain HTTP is HTTP/1 only, as in kamal-proxy (Go's server does not speak h2c), so no
     // version sniffing; TLS negotiates HTTP/2 or HTTP/1.1 through ALPN.
     let http1 = hyper::server::conn::http1::Builder::new();
+    // One wait for the stop, kept across accepts (a new one per accept cost ~1k instructions
+    // per connection).
+    let stopped = stop.changed();
+    tokio::pin!(stopped);
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
-            _ = stop.changed() => break,
+            _ = &mut stopped => break,
         };
         let Ok((stream, peer)) = accepted else { continue };
         let trust = peer_trust(&shared.trusted, peer.ip());
@@ -438,17 +438,16 @@ async fn tls_handshake(
     tokio::time::timeout(HANDSHAKE_TIMEOUT, start.into_stream(Arc::clone(&configs.main))).await.ok()?.ok()
 }
 
-async fn handle(local: Arc<Local>, conn: ConnInfo, mut req: Request<Incoming>) -> Result<Response<ProxyBody>, Infallible> {
+async fn handle(local: Arc<Local>, conn: ConnInfo, req: Request<Incoming>) -> Result<Response<ProxyBody>, Infallible> {
     let started = Instant::now();
     let shared = &local.shared;
-    // Room for what is added on the way: one growth of the map instead of one at each doubling.
-    req.headers_mut().reserve(ADDED_HEADERS);
-    shared.ids.stamp(req.headers_mut(), log::unix_millis());
+    // What the proxy adds to the request travels beside its header map (see `Stamp`).
+    let stamp = shared.ids.stamp(req.headers(), log::unix_millis());
     let host = request_host(&req).to_string();
 
     let snapshot = shared.router.snapshot();
     let route = snapshot.map.lookup(&host, req.uri().path());
-    let mut record = base_record(shared, &conn, &req, host);
+    let mut record = base_record(shared, &conn, &req, host, &stamp);
     let mut served = Served::default();
     let mut track = shared.metrics.is_some();
     let mut in_flight = None;
@@ -474,6 +473,7 @@ async fn handle(local: Arc<Local>, conn: ConnInfo, mut req: Request<Incoming>) -
                 strip_prefix: strip,
                 trusted: &shared.trusted,
                 pages: None,
+                stamp,
             };
             service.handle(req, ctx, tls, &mut served).await
         }
@@ -497,7 +497,7 @@ async fn handle(local: Arc<Local>, conn: ConnInfo, mut req: Request<Incoming>) -
     }))
 }
 
-fn base_record(shared: &Shared, conn: &ConnInfo, req: &Request<Incoming>, host: String) -> Record {
+fn base_record(shared: &Shared, conn: &ConnInfo, req: &Request<Incoming>, host: String, stamp: &Stamp) -> Record {
     let headers = req.headers();
     let req_content_length = match headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()) {
         Some(v) => v.trim().parse().unwrap_or(-1),
@@ -517,7 +517,7 @@ fn base_record(shared: &Shared, conn: &ConnInfo, req: &Request<Incoming>, host: 
         host,
         port: conn.local_port,
         uri: req.uri().clone(),
-        request_id: headers.get(X_REQUEST_ID).cloned(),
+        request_id: stamp.id_of(headers).cloned(),
         method: req.method().clone(),
         req_content_length,
         req_content_type: headers.get(header::CONTENT_TYPE).cloned(),

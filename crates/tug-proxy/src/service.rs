@@ -248,8 +248,9 @@ impl Service {
         let config = self.config();
         served.service = Arc::clone(&self.name);
         if !config.target_options.log_request_headers.is_empty() {
-            served.request_headers =
-                crate::access_log::header_fields("req", &config.target_options.log_request_headers, req.headers());
+            // The headers as the target gets them, with the request ID and start added.
+            let seen = ctx.stamp.applied_to(req.headers());
+            served.request_headers = crate::access_log::header_fields("req", &config.target_options.log_request_headers, &seen);
         }
         served.log_response_headers.clone_from(&config.target_options.log_response_headers);
         ctx.pages = config.pages.as_ref();

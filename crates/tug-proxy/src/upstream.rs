@@ -303,7 +303,7 @@ fn content_length_value(headers: &HeaderMap) -> Option<Result<u64, ()>> {
 /// them.
 fn encode_head(method: &Method, uri: &http::Uri, headers: &HeaderMap, added: &[(HeaderName, Option<HeaderValue>)]) -> Vec<u8> {
     let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let mut out = Vec::with_capacity(64 + target.len() + headers.len() * 48);
+    let mut out = Vec::with_capacity(64 + target.len() + (headers.len() + added.len()) * 48);
     out.extend_from_slice(method.as_str().as_bytes());
     out.push(b' ');
     out.extend_from_slice(target.as_bytes());

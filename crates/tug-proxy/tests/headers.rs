@@ -104,3 +104,20 @@ async fn access_log_line_has_kamal_proxy_fields() {
         assert!(v.get(field).is_some(), "missing {field}");
     }
 }
+
+#[tokio::test]
+async fn the_request_id_the_target_gets_is_the_one_logged() {
+    let proxy = Proxy::start().await;
+    let app = Backend::start("app").await;
+    proxy.deploy("app", &app.target(), &["--log-request-header=X-Request-Id,X-Request-Start"]).await;
+    let (_, _, body) = get(&client(), proxy.http(), "app.test", "/headers").await;
+    let sent_id = header_of(&body, "x-request-id").unwrap();
+    let sent_start = header_of(&body, "x-request-start").unwrap();
+    assert_eq!(sent_id.len(), 36);
+    eventually("access log line", || async { proxy.log_lines().iter().any(|l| l.contains("\"/headers\"")) }).await;
+    let line = proxy.log_lines().into_iter().find(|l| l.contains("\"/headers\"")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["request_id"], sent_id.as_str(), "{line}");
+    assert_eq!(v["req_x_request_id"], sent_id.as_str(), "{line}");
+    assert_eq!(v["req_x_request_start"], sent_start.as_str(), "{line}");
+}
