@@ -207,11 +207,12 @@ impl UpstreamPool {
     }
 
     /// Sends `req` (its URI in origin form, `Host` set) to `authority` over an idle connection,
-    /// or a new one. The response comes without hop-by-hop fields; one the target sent
-    /// chunked is marked with [`ChunkedFromTarget`]. A request that a reused connection closed before answering is sent again
-    /// on another when none of its body had been taken and it was not written or is safe to
-    /// repeat. The connection returns to the pool
-    /// when the response body has been read to its end.
+    /// or a new one, with the `added` headers (those with a value) after its own. The response
+    /// comes without hop-by-hop fields; one the target sent chunked is marked with
+    /// [`ChunkedFromTarget`]. A request that a reused connection closed before answering is
+    /// sent again on another when none of its body had been taken and it was not written or is
+    /// safe to repeat. The connection returns to the pool when the response body has been read
+    /// to its end.
     pub async fn send(
         self: &Arc<Self>,
         authority: &str,
