@@ -254,7 +254,7 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
     // (where inserting them would have put them), without a map insertion each.
     let [start, id] = std::mem::take(&mut ctx.stamp).into_fields();
     let [xff, xfh, xfp] = fwd.into_fields();
-    let mut added = [start, id, xff, xfh, xfp, (TARGET, target_value)];
+    let added = [start, id, xff, xfh, xfp, (TARGET, target_value)];
 
     let had_body = !body.is_end_stream();
     let body = if options.buffer_requests && !upgrade_requested {
@@ -288,14 +288,9 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
 
     let send = async {
         if upgrade_requested {
-            for (name, value) in &mut added {
-                if let Some(value) = value.take() {
-                    out.headers_mut().insert(name.clone(), value);
-                }
-            }
+            crate::upstream::insert_added(out.headers_mut(), added);
             send_for_upgrade(target.authority(), out).await
         } else {
-            *out.uri_mut() = crate::upstream::origin_form(out.uri());
             ctx.client.send(target.authority(), out, &added).await.map(|r| r.map(boxed))
         }
     };

@@ -109,11 +109,7 @@ impl Stamp {
     /// `headers` as the target sees them, for code that reads the map.
     pub fn applied_to(&self, headers: &HeaderMap) -> HeaderMap {
         let mut all = headers.clone();
-        for (name, value) in self.clone().into_fields() {
-            if let Some(value) = value {
-                all.insert(name, value);
-            }
-        }
+        crate::upstream::insert_added(&mut all, self.clone().into_fields());
         all
     }
 }

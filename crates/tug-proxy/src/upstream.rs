@@ -206,10 +206,10 @@ impl UpstreamPool {
         targets.retain(|t| !t.idle.is_empty());
     }
 
-    /// Sends `req` (its URI in origin form, `Host` set) to `authority` over an idle connection,
-    /// or a new one, with the `added` headers (those with a value) after its own. The response
-    /// comes without hop-by-hop fields; one the target sent chunked is marked with
-    /// [`ChunkedFromTarget`]. A request that a reused connection closed before answering is
+    /// Sends `req` (`Host` set; of its URI the path and query are written) to `authority` over
+    /// an idle connection or a new one, with the `added` headers (those with a value) after its
+    /// own. The response comes without hop-by-hop fields; one the target sent chunked is marked
+    /// with [`ChunkedFromTarget`]. A request that a reused connection closed before answering is
     /// sent again on another when none of its body had been taken and it was not written or is
     /// safe to repeat. The connection returns to the pool when the response body has been read
     /// to its end.
@@ -317,6 +317,16 @@ fn encode_head(method: &Method, uri: &http::Uri, headers: &HeaderMap, added: &[(
     }
     out.extend_from_slice(b"\r\n");
     out
+}
+
+/// Inserts the `added` headers that have a value into `headers`: for a request that goes where
+/// the map is sent as it is (an upgrade through hyper's client), or code that reads the map.
+pub fn insert_added(headers: &mut HeaderMap, added: impl IntoIterator<Item = (HeaderName, Option<HeaderValue>)>) {
+    for (name, value) in added {
+        if let Some(value) = value {
+            headers.insert(name, value);
+        }
+    }
 }
 
 fn write_fields(out: &mut Vec<u8>, headers: &HeaderMap) {
@@ -696,14 +706,6 @@ impl Body for UpstreamBody {
             (_, Framing::Length(remaining)) => SizeHint::with_exact(*remaining),
             _ => SizeHint::default(),
         }
-    }
-}
-
-/// `uri` in origin form (path and query), as HTTP/1.1 requests to an origin are written.
-pub fn origin_form(uri: &http::Uri) -> http::Uri {
-    match uri.path_and_query() {
-        Some(pq) => http::Uri::from(pq.clone()),
-        None => http::Uri::from_static("/"),
     }
 }
 
