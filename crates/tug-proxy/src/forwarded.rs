@@ -34,6 +34,8 @@ pub struct Origin<'a> {
     pub tls: bool,
     /// How the peer relates to the trusted ranges.
     pub trust: PeerTrust,
+    /// `peer` (canonical) as a header value, when the connection made it already.
+    pub peer_value: Option<&'a HeaderValue>,
 }
 
 /// The three values sent upstream (`None`: a value that is not a valid header value, left out).
@@ -70,7 +72,8 @@ fn scheme(tls: bool) -> HeaderValue {
     HeaderValue::from_static(if tls { "https" } else { "http" })
 }
 
-fn ip_value(ip: IpAddr) -> Option<HeaderValue> {
+/// `ip` as a header value.
+pub fn ip_value(ip: IpAddr) -> Option<HeaderValue> {
     let mut text = String::with_capacity(15);
     crate::log::push_ip(&mut text, ip);
     HeaderValue::from_str(&text).ok()
@@ -91,9 +94,9 @@ pub fn compute(incoming: &HeaderMap, origin: Origin<'_>, forward_headers: bool, 
         trust => {
             // The incoming values are looked at only when they are to be believed.
             let believe = forward_headers && trust == PeerTrust::Unconfigured;
-            let for_ = match joined(incoming, &X_FORWARDED_FOR).filter(|_| believe) {
+            let for_ = match believe.then(|| joined(incoming, &X_FORWARDED_FOR)).flatten() {
                 Some(prior) => HeaderValue::from_str(&format!("{prior}, {peer}")).ok(),
-                None => ip_value(peer),
+                None => origin.peer_value.cloned().or_else(|| ip_value(peer)),
             };
             let prior = |name: &HeaderName| if believe { first_non_empty(incoming, name) } else { None };
             let host = prior(&X_FORWARDED_HOST).or_else(|| host_value(incoming, origin.host));

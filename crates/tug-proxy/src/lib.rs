@@ -12,6 +12,7 @@
 
 pub mod access_log;
 pub mod acme;
+pub mod allocator;
 pub mod body;
 pub mod buffer;
 pub mod chunked;

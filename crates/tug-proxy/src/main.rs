@@ -5,7 +5,7 @@ use std::io::Write;
 /// mimalloc instead of glibc's malloc: the proxy allocates and frees many small buffers per
 /// request across worker threads, where glibc's arenas (statically linked) cost a fifth of the CPU.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tug_proxy::allocator::Allocator = tug_proxy::allocator::Allocator;
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();

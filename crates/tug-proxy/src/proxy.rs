@@ -43,7 +43,7 @@ pub fn upstream_client() -> UpstreamClient {
 }
 
 /// What is known about the connection a request came in on.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ConnInfo {
     /// TCP peer.
     pub peer: SocketAddr,
@@ -53,6 +53,17 @@ pub struct ConnInfo {
     pub local_port: u16,
     /// The peer against the trusted ranges.
     pub trust: PeerTrust,
+    /// The peer's address as an `X-Forwarded-For` value, made once per connection (a request
+    /// then shares it instead of formatting and allocating it).
+    pub peer_value: Option<HeaderValue>,
+}
+
+impl ConnInfo {
+    /// What is known about a connection from `peer` to a listener on `local_port`.
+    pub fn new(peer: SocketAddr, tls: bool, local_port: u16, trust: PeerTrust) -> Self {
+        let peer_value = forwarded::ip_value(crate::trusted::canonical(peer.ip()));
+        Self { peer, tls, local_port, trust, peer_value }
+    }
 }
 
 /// Everything a forward needs besides the request.
@@ -236,6 +247,7 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
         host: &host,
         tls: ctx.conn.tls,
         trust: ctx.conn.trust,
+        peer_value: ctx.conn.peer_value.as_ref(),
     };
     let fwd = forwarded::compute(&headers, origin, options.forward_headers, ctx.trusted);
     // Without --forward-headers an incoming target header is replaced: it goes with the
@@ -260,7 +272,7 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
     let body = if options.buffer_requests && !upgrade_requested {
         let memory = u64::try_from(options.max_memory_buffer_size).unwrap_or(0);
         let max = u64::try_from(options.max_request_body_size).unwrap_or(0);
-        match buffer(body, memory, max).await {
+        match Box::pin(buffer(body, memory, max)).await {
             Ok(buffered) => {
                 // A body goes with its length (it may have come chunked: `Transfer-Encoding`
                 // went with the hop-by-hop headers); a request without one stays as it came.
@@ -286,12 +298,14 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
     *out.version_mut() = Version::HTTP_11;
     *out.headers_mut() = headers;
 
+    // The exchanges are boxed: awaited in place, each would be stored twice in this future,
+    // which the timeout and the select then move.
     let send = async {
         if upgrade_requested {
             crate::upstream::insert_added(out.headers_mut(), added);
-            send_for_upgrade(target.authority(), out).await
+            Box::pin(send_for_upgrade(target.authority(), out)).await
         } else {
-            ctx.client.send(target.authority(), out, &added).await.map(|r| r.map(boxed))
+            Box::pin(ctx.client.send(target.authority(), out, &added)).await.map(|r| r.map(boxed))
         }
     };
     let cancelled = claim.guard.cancelled();
@@ -350,7 +364,7 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
         let max = u64::try_from(options.max_response_body_size).unwrap_or(0);
         let cancelled = claim.guard.cancelled();
         let buffered = tokio::select! {
-            b = buffer(body, memory, max) => b,
+            b = Box::pin(buffer(body, memory, max)) => b,
             () = cancelled => return error(&ctx, StatusCode::GATEWAY_TIMEOUT),
         };
         match buffered {

@@ -1,7 +1,7 @@
 //! The router: the registry of services, the routing snapshot built from it, and the commands
 //! that change it (deploy, remove, pause, stop, resume, rollout), each saved to the state file.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -18,7 +18,7 @@ use crate::pause::PauseController;
 use crate::proxy::UpstreamClient;
 use crate::rollout::RolloutController;
 use crate::service::{Service, ServiceConfig, Slot, TlsFlags};
-use crate::service_map::{Route, ServiceMap};
+use crate::service_map::{FastMap, Route, ServiceMap};
 use crate::state::{self, ServiceState};
 use crate::tls::CertificateLookup;
 
@@ -28,7 +28,7 @@ pub struct Snapshot {
     /// Host/prefix → service.
     pub map: ServiceMap<Arc<Service>>,
     /// Effective TLS flags per service name.
-    pub tls: HashMap<String, TlsFlags>,
+    pub tls: FastMap<String, TlsFlags>,
     /// Host whose certificate answers a ClientHello without SNI.
     pub default_tls_host: Option<String>,
 }
@@ -141,7 +141,7 @@ impl Router {
             prefixes: &c.options.path_prefixes,
             service: Arc::clone(s),
         }));
-        let mut tls = HashMap::new();
+        let mut tls = FastMap::default();
         for (s, c) in &configs {
             let flags = if c.options.serves_root_path() {
                 TlsFlags { enabled: c.options.tls_enabled, redirect: c.options.tls_redirect }

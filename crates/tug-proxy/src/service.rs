@@ -312,7 +312,8 @@ impl Service {
             return error_response(pages, StatusCode::SERVICE_UNAVAILABLE, "");
         };
         served.target = claim.guard.target().address_shared();
-        crate::proxy::forward(ctx, req, claim).await
+        // Boxed, as this future would otherwise hold the forward's twice (see `server::handle`).
+        Box::pin(crate::proxy::forward(ctx, req, claim)).await
     }
 }
 
