@@ -185,11 +185,14 @@ impl LoadBalancer {
     /// Picks a target for a request: readers for reads (GET/HEAD, not WebSocket unless allowed)
     /// when any is healthy and no `kamal-writer` cookie is live; writers otherwise.
     pub fn claim(&self, method: &Method, headers: &HeaderMap, now_ms: i64) -> Option<Claim> {
-        let websocket = is_websocket(headers);
-        let read = (method == Method::GET || method == Method::HEAD) && (!websocket || self.read_targets_accept_websockets);
-        let treat_as_read = read && !has_live_writer_cookie(headers, now_ms);
+        // Without read targets (the usual case) the headers are not looked at.
+        let has_readers = !self.readers.is_empty();
+        let read = has_readers
+            && (method == Method::GET || method == Method::HEAD)
+            && (self.read_targets_accept_websockets || !is_websocket(headers));
         let healthy = self.healthy.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (list, counter) = if treat_as_read && !healthy.readers.is_empty() {
+        let treat_as_read = read && !healthy.readers.is_empty() && !has_live_writer_cookie(headers, now_ms);
+        let (list, counter) = if treat_as_read {
             (&healthy.readers, &self.next_reader)
         } else {
             (&healthy.writers, &self.next_writer)
@@ -199,7 +202,7 @@ impl LoadBalancer {
         }
         let start = counter.fetch_add(1, Ordering::Relaxed);
         let guard = (0..list.len()).find_map(|i| list[(start + i) % list.len()].start_request())?;
-        let set_writer_cookie = (!self.readers.is_empty() && !self.writer_affinity_timeout.is_zero() && !read)
+        let set_writer_cookie = (has_readers && !self.writer_affinity_timeout.is_zero() && !read)
             .then_some(self.writer_affinity_timeout);
         Some(Claim { guard, set_writer_cookie })
     }

@@ -80,6 +80,8 @@ pub struct ForwardContext<'a> {
     pub pages: Option<&'a ErrorPages>,
     /// What the request lacked of `X-Request-Start` and `X-Request-ID`, sent with it.
     pub stamp: Stamp,
+    /// The request's host ([`request_host`]), found once per request.
+    pub host: &'a str,
 }
 
 /// A `static`, not a `const`: a const array would be built and dropped at every use.
@@ -225,26 +227,26 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
     let client_upgrade = upgrade_requested.then(|| hyper::upgrade::on(&mut req));
 
     let (parts, body) = req.into_parts();
-    let host = host_of(&parts.headers, &parts.uri).to_string();
+    let host = ctx.host;
     let Some(uri) = upstream_uri(&parts.uri, ctx.strip_prefix, &target) else {
         return error(&ctx, StatusCode::BAD_REQUEST);
     };
     let path = || upstream_path(parts.uri.path(), ctx.strip_prefix);
     let mut headers = parts.headers;
-    let upgrade_value = headers.get(header::UPGRADE).cloned();
+    let upgrade_value = upgrade_requested.then(|| headers.get(header::UPGRADE).cloned()).flatten();
     remove_hop_by_hop(&mut headers);
     if upgrade_requested && let Some(v) = upgrade_value {
         headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
         headers.insert(header::UPGRADE, v);
     }
     if !headers.contains_key(header::HOST)
-        && let Ok(v) = HeaderValue::from_str(&host)
+        && let Ok(v) = HeaderValue::from_str(host)
     {
         headers.insert(header::HOST, v);
     }
     let origin = Origin {
         peer: ctx.conn.peer.ip(),
-        host: &host,
+        host,
         tls: ctx.conn.tls,
         trust: ctx.conn.trust,
         peer_value: ctx.conn.peer_value.as_ref(),
@@ -352,14 +354,13 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
     }
 
     let (mut parts, body) = response.into_parts();
-    let streaming = is_streaming(&parts);
     // The pooled client leaves hop-by-hop fields out as it reads them.
     if upgrade_requested {
         remove_hop_by_hop(&mut parts.headers);
     }
     apply_writer_affinity(&mut parts.headers, claim.set_writer_cookie);
 
-    let body = if options.buffer_responses && !streaming {
+    let body = if options.buffer_responses && !is_streaming(&parts) {
         let memory = u64::try_from(options.max_memory_buffer_size).unwrap_or(0);
         let max = u64::try_from(options.max_response_body_size).unwrap_or(0);
         let cancelled = claim.guard.cancelled();

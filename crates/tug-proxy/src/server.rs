@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http::{Request, Response, StatusCode, header};
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -474,6 +474,7 @@ async fn handle(local: Arc<Local>, conn: ConnInfo, req: Request<Incoming>) -> Re
                 trusted: &shared.trusted,
                 pages: None,
                 stamp,
+                host: &record.host,
             };
             // Boxed: awaited in place, the service's future would be stored twice in this one
             // (rustc lays out the call's result and the awaited value apart), and hyper moves
@@ -502,16 +503,17 @@ async fn handle(local: Arc<Local>, conn: ConnInfo, req: Request<Incoming>) -> Re
 
 fn base_record(shared: &Shared, conn: &ConnInfo, req: &Request<Incoming>, host: String, stamp: &Stamp) -> Record {
     let headers = req.headers();
-    let req_content_length = match headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()) {
+    let logged = LoggedFields::of(headers);
+    let req_content_length = match logged.content_length.and_then(|v| v.to_str().ok()) {
         Some(v) => v.trim().parse().unwrap_or(-1),
-        None if headers.contains_key(header::TRANSFER_ENCODING) => -1,
+        None if logged.transfer_encoding => -1,
         None => 0,
     };
     let peer_ip = crate::trusted::canonical(conn.peer.ip());
     let remote_addr = match conn.trust {
         PeerTrust::Trusted => RemoteAddr::Ip(client_ip_from_trusted(headers, peer_ip, &shared.trusted)),
         PeerTrust::Untrusted => RemoteAddr::Ip(peer_ip),
-        PeerTrust::Unconfigured => match headers.get(X_FORWARDED_FOR) {
+        PeerTrust::Unconfigured => match logged.forwarded_for {
             Some(xff) if xff.to_str().is_ok_and(|v| !v.is_empty()) => RemoteAddr::Header(xff.clone()),
             _ => RemoteAddr::Ip(peer_ip),
         },
@@ -523,11 +525,11 @@ fn base_record(shared: &Shared, conn: &ConnInfo, req: &Request<Incoming>, host: 
         request_id: stamp.id_of(headers).cloned(),
         method: req.method().clone(),
         req_content_length,
-        req_content_type: headers.get(header::CONTENT_TYPE).cloned(),
+        req_content_type: logged.content_type.cloned(),
         client_addr: Some(peer_ip),
         client_port: conn.peer.port(),
         remote_addr,
-        user_agent: headers.get(header::USER_AGENT).cloned(),
+        user_agent: logged.user_agent.cloned(),
         proto: match req.version() {
             http::Version::HTTP_2 => "HTTP/2.0",
             http::Version::HTTP_10 => "HTTP/1.0",
@@ -535,5 +537,64 @@ fn base_record(shared: &Shared, conn: &ConnInfo, req: &Request<Incoming>, host: 
         },
         scheme: if conn.tls { "https" } else { "http" },
         ..Record::default()
+    }
+}
+
+/// The first values of the request fields the access log reads, found in one pass over the
+/// fields (a hashed lookup each cost ~120 instructions, ~200 for `X-Forwarded-For`).
+#[derive(Default)]
+struct LoggedFields<'a> {
+    content_length: Option<&'a HeaderValue>,
+    transfer_encoding: bool,
+    forwarded_for: Option<&'a HeaderValue>,
+    content_type: Option<&'a HeaderValue>,
+    user_agent: Option<&'a HeaderValue>,
+}
+
+impl<'a> LoggedFields<'a> {
+    fn of(headers: &'a HeaderMap) -> Self {
+        let mut found = Self::default();
+        for (name, value) in headers {
+            let slot = if *name == header::CONTENT_LENGTH {
+                &mut found.content_length
+            } else if *name == header::CONTENT_TYPE {
+                &mut found.content_type
+            } else if *name == header::USER_AGENT {
+                &mut found.user_agent
+            } else if *name == X_FORWARDED_FOR {
+                &mut found.forwarded_for
+            } else {
+                found.transfer_encoding |= *name == header::TRANSFER_ENCODING;
+                continue;
+            };
+            slot.get_or_insert(value);
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod logged_fields_tests {
+    use super::*;
+
+    #[test]
+    fn each_field_is_its_first_value_as_a_lookup_would_give() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::USER_AGENT, HeaderValue::from_static("first"));
+        headers.append(X_FORWARDED_FOR, HeaderValue::from_static("1.2.3.4"));
+        headers.append(header::USER_AGENT, HeaderValue::from_static("second"));
+        headers.append(X_FORWARDED_FOR, HeaderValue::from_static("5.6.7.8"));
+        headers.append(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        headers.append(header::TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+        let found = LoggedFields::of(&headers);
+        assert_eq!(found.user_agent, headers.get(header::USER_AGENT));
+        assert_eq!(found.forwarded_for, headers.get(X_FORWARDED_FOR));
+        assert_eq!(found.content_type, headers.get(header::CONTENT_TYPE));
+        assert_eq!(found.content_length, None);
+        assert!(found.transfer_encoding);
+
+        let none = HeaderMap::new();
+        let empty = LoggedFields::of(&none);
+        assert!(empty.user_agent.is_none() && empty.forwarded_for.is_none() && !empty.transfer_encoding);
     }
 }
