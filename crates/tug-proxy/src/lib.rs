@@ -24,6 +24,7 @@ pub mod der;
 pub mod duration;
 pub mod error;
 pub mod forwarded;
+pub mod generation;
 pub mod health;
 pub mod load_balancer;
 pub mod log;

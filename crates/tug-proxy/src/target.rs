@@ -4,9 +4,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 
 use crate::error::ProxyError;
+use crate::generation::Generation;
 use crate::options::TargetOptions;
 
 /// A target's health, as kamal-proxy names the states.
@@ -70,8 +71,8 @@ pub struct Target {
     state: Mutex<TargetState>,
     inflight: AtomicUsize,
     idle: Notify,
-    cancel: watch::Sender<u64>,
-    tunnels: watch::Sender<u64>,
+    cancel: Arc<Generation>,
+    tunnels: Arc<Generation>,
 }
 
 impl Target {
@@ -89,8 +90,8 @@ impl Target {
             state: Mutex::new(TargetState::Adding),
             inflight: AtomicUsize::new(0),
             idle: Notify::new(),
-            cancel: watch::channel(0).0,
-            tunnels: watch::channel(0).0,
+            cancel: Arc::default(),
+            tunnels: Arc::default(),
         }))
     }
 
@@ -166,8 +167,8 @@ impl Target {
         drop(state);
         Some(InflightGuard {
             target: Arc::clone(self),
-            cancel_seen: *self.cancel.borrow(),
-            tunnels_seen: *self.tunnels.borrow(),
+            cancel_seen: self.cancel.current(),
+            tunnels_seen: self.tunnels.current(),
         })
     }
 
@@ -188,7 +189,7 @@ impl Target {
             *state = TargetState::Draining;
             original
         };
-        self.tunnels.send_modify(|g| *g += 1);
+        self.tunnels.advance();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let notified = self.idle.notified();
@@ -202,7 +203,7 @@ impl Target {
                 () = tokio::time::sleep_until(deadline) => break,
             }
         }
-        self.cancel.send_modify(|g| *g += 1);
+        self.cancel.advance();
         let mut state = self.lock();
         if *state == TargetState::Draining {
             *state = original;
@@ -214,8 +215,8 @@ impl Target {
 #[derive(Debug)]
 pub struct InflightGuard {
     target: Arc<Target>,
-    /// The drain generations when the request started: a later one cancels it. Kept as values
-    /// rather than subscriptions, so a request that never waits never touches the channels.
+    /// The drain generations when the request started: a later one cancels it. Kept as values,
+    /// so a request that never waits never registers as a waiter.
     cancel_seen: u64,
     tunnels_seen: u64,
 }
@@ -228,24 +229,19 @@ impl InflightGuard {
 
     /// Whether a drain has cancelled this request.
     pub fn is_cancelled(&self) -> bool {
-        *self.target.cancel.borrow() != self.cancel_seen
+        self.target.cancel.current() != self.cancel_seen
     }
 
     /// Resolves when a drain cancels this request.
     pub fn cancelled(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        wait_for_generation(self.target.cancel.subscribe(), self.cancel_seen)
+        let (cancel, seen) = (Arc::clone(&self.target.cancel), self.cancel_seen);
+        async move { cancel.past(seen).await }
     }
 
     /// Resolves when a drain closes upgraded (WebSocket) connections.
     pub fn tunnel_cancelled(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        wait_for_generation(self.target.tunnels.subscribe(), self.tunnels_seen)
-    }
-}
-
-/// Resolves once the channel holds another generation than `seen`.
-async fn wait_for_generation(mut rx: watch::Receiver<u64>, seen: u64) {
-    if rx.wait_for(|generation| *generation != seen).await.is_err() {
-        std::future::pending::<()>().await;
+        let (tunnels, seen) = (Arc::clone(&self.target.tunnels), self.tunnels_seen);
+        async move { tunnels.past(seen).await }
     }
 }
 
