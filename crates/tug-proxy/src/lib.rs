@@ -25,6 +25,7 @@ pub mod duration;
 pub mod error;
 pub mod forwarded;
 pub mod generation;
+pub mod header_names;
 pub mod health;
 pub mod load_balancer;
 pub mod log;

@@ -25,6 +25,7 @@ use tokio::net::TcpStream;
 
 use crate::body::ProxyBody;
 use crate::chunked::{ChunkedDecoder, Step};
+use crate::header_names::NameCache;
 
 /// Idle connections kept per target address.
 const MAX_IDLE_PER_TARGET: usize = 100;
@@ -43,13 +44,15 @@ const WRITE_BATCH: usize = 64 * 1024;
 struct Conn {
     stream: TcpStream,
     buf: BytesMut,
+    /// The field names of the last response, reused by the next.
+    names: NameCache,
 }
 
 impl Conn {
     async fn connect(authority: &str) -> Result<Self, String> {
         let stream = TcpStream::connect(authority).await.map_err(|e| format!("dial tcp {authority}: {e}"))?;
         let _ = stream.set_nodelay(true);
-        Ok(Self { stream, buf: BytesMut::new() })
+        Ok(Self { stream, buf: BytesMut::new(), names: NameCache::default() })
     }
 
     /// Whether an idle connection can carry a request: the target has neither closed it nor
@@ -81,7 +84,7 @@ impl Conn {
     /// Writes `bytes`, unless the target starts answering first (it refuses the request
     /// early): then `Ok(false)`, with the start of the answer in the buffer.
     async fn write_unless_answered(&mut self, bytes: &[u8]) -> Result<bool, Failure> {
-        let Self { stream, buf } = self;
+        let Self { stream, buf, .. } = self;
         let (reader, mut writer) = stream.split();
         let write = writer.write_all(bytes);
         tokio::pin!(write);
@@ -428,7 +431,7 @@ type Polled = Option<Result<Frame<Bytes>, crate::body::BoxError>>;
 
 /// Waits for the next frame of the request body; `None` when the target answers first.
 async fn next_frame_unless_answered(conn: &mut Conn, body: &mut ProxyBody) -> Result<Option<Polled>, Failure> {
-    let Conn { stream, buf } = conn;
+    let Conn { stream, buf, .. } = conn;
     loop {
         tokio::select! {
             biased;
@@ -461,7 +464,7 @@ pub struct ChunkedFromTarget;
 async fn read_head(conn: &mut Conn, head_request: bool) -> Result<Head, Failure> {
     loop {
         if !conn.buf.is_empty() {
-            match parse_head(&mut conn.buf, head_request)? {
+            match parse_head(&mut conn.buf, &mut conn.names, head_request)? {
                 Some(head) if head.response.status().is_informational() && head.response.status() != StatusCode::SWITCHING_PROTOCOLS => continue,
                 Some(head) => return Ok(head),
                 None if conn.buf.len() > MAX_HEAD => return Err(Failure::Head("too large".to_string())),
@@ -545,7 +548,7 @@ fn parse_length(value: &[u8]) -> Result<u64, ()> {
 /// slices of the read buffer, not copies; hop-by-hop fields are left out as they are read
 /// (the proxy would remove them anyway), and so is `Content-Length` beside
 /// `Transfer-Encoding`, which overrides it.
-fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Option<Head>, Failure> {
+fn parse_head(buf: &mut BytesMut, names_seen: &mut NameCache, head_request: bool) -> Result<Option<Head>, Failure> {
     // Left uninitialised: httparse writes the fields it finds (the array is 3 KiB).
     let mut fields = [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
     let mut parsed = httparse::Response::new(&mut []);
@@ -574,8 +577,8 @@ fn parse_head(buf: &mut BytesMut, head_request: bool) -> Result<Option<Head>, Fa
     };
     let base = buf.as_ptr() as usize;
     let mut names = Vec::with_capacity(parsed.headers.len());
-    for field in parsed.headers.iter() {
-        let name = HeaderName::from_bytes(field.name.as_bytes()).map_err(|e| Failure::Head(e.to_string()))?;
+    for (position, field) in parsed.headers.iter().enumerate() {
+        let name = names_seen.name(position, field.name.as_bytes()).map_err(|e| Failure::Head(e.to_string()))?;
         let dropped = crate::proxy::hop_by_hop_bit(name.as_str()) != 0
             || (found.chunked_last.is_some() && name == header::CONTENT_LENGTH)
             || found.listed.iter().any(|l| l.eq_ignore_ascii_case(name.as_str().as_bytes()));
@@ -715,7 +718,7 @@ mod tests {
 
     fn head_of(raw: &str, head_request: bool) -> Result<Option<Head>, Failure> {
         let mut buf = BytesMut::from(raw.as_bytes());
-        parse_head(&mut buf, head_request)
+        parse_head(&mut buf, &mut NameCache::default(), head_request)
     }
 
     #[test]
@@ -745,7 +748,7 @@ mod tests {
     #[test]
     fn a_head_keeps_its_fields_reason_and_leaves_the_body_in_the_buffer() {
         let mut buf = BytesMut::from(&b"HTTP/1.1 299 Fine Indeed\r\nX-A: 1\r\nx-a: 2\r\nServer: s\r\nContent-Length: 4\r\n\r\nbody"[..]);
-        let response = parse_head(&mut buf, false).unwrap().unwrap().response;
+        let response = parse_head(&mut buf, &mut NameCache::default(), false).unwrap().unwrap().response;
         assert_eq!(response.status().as_u16(), 299);
         let values: Vec<_> = response.headers().get_all("x-a").iter().map(|v| v.to_str().unwrap()).collect();
         assert_eq!((values, &response.headers()["server"]), (vec!["1", "2"], &HeaderValue::from_static("s")));
