@@ -54,14 +54,15 @@ pub struct ConnInfo {
     /// The peer against the trusted ranges.
     pub trust: PeerTrust,
     /// The peer's address as an `X-Forwarded-For` value, made once per connection (a request
-    /// then shares it instead of formatting and allocating it).
+    /// then shares it instead of formatting and allocating it). Not made for a trusted peer,
+    /// whose requests carry the client address they name instead.
     pub peer_value: Option<HeaderValue>,
 }
 
 impl ConnInfo {
     /// What is known about a connection from `peer` to a listener on `local_port`.
     pub fn new(peer: SocketAddr, tls: bool, local_port: u16, trust: PeerTrust) -> Self {
-        let peer_value = forwarded::ip_value(crate::trusted::canonical(peer.ip()));
+        let peer_value = (trust != PeerTrust::Trusted).then(|| forwarded::ip_value(crate::trusted::canonical(peer.ip()))).flatten();
         Self { peer, tls, local_port, trust, peer_value }
     }
 }
@@ -205,13 +206,9 @@ fn upstream_uri(uri: &Uri, strip_prefix: Option<&str>, target: &crate::target::T
 
 /// The request's host: the `Host` header, else the URI authority (HTTP/2).
 pub fn request_host<B>(req: &Request<B>) -> &str {
-    host_of(req.headers(), req.uri())
-}
-
-fn host_of<'a>(headers: &'a HeaderMap, uri: &'a Uri) -> &'a str {
-    match headers.get(header::HOST).and_then(|v| v.to_str().ok()) {
+    match req.headers().get(header::HOST).and_then(|v| v.to_str().ok()) {
         Some(host) => host,
-        None => uri.authority().map_or("", |a| a.as_str()),
+        None => req.uri().authority().map_or("", |a| a.as_str()),
     }
 }
 

@@ -71,8 +71,8 @@ pub struct Target {
     state: Mutex<TargetState>,
     inflight: AtomicUsize,
     idle: Notify,
-    cancel: Arc<Generation>,
-    tunnels: Arc<Generation>,
+    cancel: Generation,
+    tunnels: Generation,
 }
 
 impl Target {
@@ -90,8 +90,8 @@ impl Target {
             state: Mutex::new(TargetState::Adding),
             inflight: AtomicUsize::new(0),
             idle: Notify::new(),
-            cancel: Arc::default(),
-            tunnels: Arc::default(),
+            cancel: Generation::default(),
+            tunnels: Generation::default(),
         }))
     }
 
@@ -234,14 +234,14 @@ impl InflightGuard {
 
     /// Resolves when a drain cancels this request.
     pub fn cancelled(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let (cancel, seen) = (Arc::clone(&self.target.cancel), self.cancel_seen);
-        async move { cancel.past(seen).await }
+        let (target, seen) = (Arc::clone(&self.target), self.cancel_seen);
+        async move { target.cancel.past(seen).await }
     }
 
     /// Resolves when a drain closes upgraded (WebSocket) connections.
     pub fn tunnel_cancelled(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let (tunnels, seen) = (Arc::clone(&self.target.tunnels), self.tunnels_seen);
-        async move { tunnels.past(seen).await }
+        let (target, seen) = (Arc::clone(&self.target), self.tunnels_seen);
+        async move { target.tunnels.past(seen).await }
     }
 }
 
