@@ -73,7 +73,11 @@ fn an_existing_container_of_the_version_is_renamed_before_booting() {
     let deploy = web.iter().position(|c| c.starts_with("docker exec kamal-proxy kamal-proxy deploy app-web --target=\"cid999:80\"")).expect("deployed");
     let stop_old = web.iter().position(|c| c == "docker container ls --all --filter 'name=^app-web-998$' --quiet | xargs docker stop").expect("old stopped");
     assert!(rename < run && run < deploy && deploy < stop_old, "{web:#?}");
-    assert_eq!(web[web.len() - 2..], ["docker tag dhh/app:999 dhh/app:latest", "rm .kamal/lock-app/details && rm -r .kamal/lock-app"], "{web:#?}");
+    // Audit lines are written alongside their step (audit::record_while), so they may land on
+    // either side of it: the order is asserted among the steps themselves.
+    let steps: Vec<&String> = web.iter().filter(|c| !c.contains(".kamal/app-audit.log")).collect();
+    assert_eq!(steps[steps.len() - 2..], ["docker tag dhh/app:999 dhh/app:latest", "rm .kamal/lock-app/details && rm -r .kamal/lock-app"], "{web:#?}");
+    assert!(web.iter().any(|c| c.contains("Tagging dhh/app:999 as the latest image")), "{web:#?}");
     let workers = on(&runner, "1.1.1.3");
     assert!(workers.iter().any(|c| c.ends_with("| xargs docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}'")), "{workers:#?}");
     assert!(workers.iter().any(|c| c == "docker container ls --all --filter 'name=^app-workers-998$' --quiet | xargs docker stop -t 30"), "{workers:#?}");
