@@ -268,16 +268,15 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
     let added = [start, id, xff, xfh, xfp, (TARGET, target_value)];
 
     let had_body = !body.is_end_stream();
-    let body = if options.buffer_requests && !upgrade_requested {
+    // A request without a body (most) has nothing to buffer: it goes on as it came.
+    let body = if options.buffer_requests && !upgrade_requested && had_body {
         let memory = u64::try_from(options.max_memory_buffer_size).unwrap_or(0);
         let max = u64::try_from(options.max_request_body_size).unwrap_or(0);
         match Box::pin(buffer(body, memory, max)).await {
             Ok(buffered) => {
-                // A body goes with its length (it may have come chunked: `Transfer-Encoding`
-                // went with the hop-by-hop headers); a request without one stays as it came.
-                if had_body {
-                    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(buffered.len()));
-                }
+                // The body goes with its length (it may have come chunked: `Transfer-Encoding`
+                // went with the hop-by-hop headers).
+                headers.insert(header::CONTENT_LENGTH, HeaderValue::from(buffered.len()));
                 buffered.into_body()
             }
             Err(BufferError::TooLarge) => return error(&ctx, StatusCode::PAYLOAD_TOO_LARGE),
