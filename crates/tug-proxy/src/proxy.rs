@@ -307,7 +307,10 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
         }
     };
     let cancelled = claim.guard.cancelled();
+    // Biased: the exchange first, so that the drain's generation is read only while it waits
+    // (and no random number is drawn per request).
     let outcome = tokio::select! {
+        biased;
         r = tokio::time::timeout(options.response_timeout, send) => r,
         () = cancelled => {
             log::info("Request cancelled due to draining", &[("target", target.address().into()), ("path", path().into())]);
@@ -360,7 +363,10 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
         let memory = u64::try_from(options.max_memory_buffer_size).unwrap_or(0);
         let max = u64::try_from(options.max_response_body_size).unwrap_or(0);
         let cancelled = claim.guard.cancelled();
+        // Biased: a body already read (most small ones) is taken without registering as a
+        // waiter for the drain.
         let buffered = tokio::select! {
+            biased;
             b = Box::pin(buffer(body, memory, max)) => b,
             () = cancelled => return error(&ctx, StatusCode::GATEWAY_TIMEOUT),
         };
