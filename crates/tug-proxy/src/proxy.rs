@@ -396,19 +396,16 @@ async fn send_for_upgrade(authority: &str, req: Request<ProxyBody>) -> Result<Re
     Ok(response.map(boxed))
 }
 
-/// Whether a response must stream even with buffering on (SSE, chunked).
+/// Whether a response must stream even with buffering on (SSE, chunked). `Transfer-Encoding`
+/// itself never gets here: the pooled client leaves it out as it reads (marking the response
+/// [`ChunkedFromTarget`](crate::upstream::ChunkedFromTarget)), and the upgrade path removes it
+/// with the other hop-by-hop fields before this is asked.
 pub fn is_streaming(parts: &http::response::Parts) -> bool {
-    let headers = &parts.headers;
-    let sse = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("text/event-stream"));
-    let chunked = headers
-        .get_all(header::TRANSFER_ENCODING)
-        .iter()
-        .any(|v| v.as_bytes().windows(7).any(|w| w.eq_ignore_ascii_case(b"chunked")));
-    sse || chunked || parts.extensions.get::<crate::upstream::ChunkedFromTarget>().is_some()
+    parts.extensions.get::<crate::upstream::ChunkedFromTarget>().is_some()
+        || parts.headers.get(header::CONTENT_TYPE).is_some_and(|v| {
+            let media_type = v.as_bytes().split(|&b| b == b';').next().unwrap_or_default();
+            media_type.trim_ascii().eq_ignore_ascii_case(b"text/event-stream")
+        })
 }
 
 fn set_target_header(headers: &mut HeaderMap, address: &str, forward_headers: bool) {
@@ -444,6 +441,28 @@ fn apply_writer_affinity(headers: &mut HeaderMap, cookie: Option<std::time::Dura
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn response_parts(content_type: Option<&'static str>, chunked: bool) -> http::response::Parts {
+        let mut response = Response::new(());
+        if let Some(v) = content_type {
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(v));
+        }
+        if chunked {
+            response.extensions_mut().insert(crate::upstream::ChunkedFromTarget);
+        }
+        response.into_parts().0
+    }
+
+    #[test]
+    fn event_streams_and_chunked_responses_stream_with_buffering_on() {
+        assert!(is_streaming(&response_parts(Some("text/event-stream"), false)));
+        assert!(is_streaming(&response_parts(Some(" Text/Event-Stream ; charset=utf-8"), false)));
+        assert!(is_streaming(&response_parts(Some("text/html"), true)));
+        assert!(is_streaming(&response_parts(None, true)));
+        assert!(!is_streaming(&response_parts(Some("text/html; charset=utf-8"), false)));
+        assert!(!is_streaming(&response_parts(Some("text/event-stream-not"), false)));
+        assert!(!is_streaming(&response_parts(None, false)));
+    }
 
     /// The plain reading of the rule: every hop-by-hop name and every name `Connection` lists
     /// goes; `TE: trailers` stays.
