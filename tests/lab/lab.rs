@@ -106,17 +106,9 @@ impl Lab {
     }
 
     pub fn from_vars(vars: BTreeMap<String, String>) -> Result<Lab, String> {
-        let get = |key: &str| {
-            vars.get(key)
-                .cloned()
-                .ok_or_else(|| format!("tests/lab/env has no {key}"))
-        };
+        let get = |key: &str| vars.get(key).cloned().ok_or_else(|| format!("tests/lab/env has no {key}"));
         let list = |key: &str| -> Result<Vec<String>, String> {
-            Ok(get(key)?
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect())
+            Ok(get(key)?.split(',').filter(|s| !s.is_empty()).map(String::from).collect())
         };
         let password_file = PathBuf::from(get("TUG_LAB_REGISTRY_PASSWORD_FILE")?);
         let registry_password = std::fs::read_to_string(&password_file)
@@ -158,8 +150,7 @@ impl Lab {
     /// A `docker` command on this machine that is logged in to the lab registry.
     pub fn docker(&self) -> Command {
         let mut cmd = Command::new("docker");
-        cmd.env("DOCKER_CONFIG", &self.docker_config)
-            .env("DOCKER_BUILDKIT", "0");
+        cmd.env("DOCKER_CONFIG", &self.docker_config).env("DOCKER_BUILDKIT", "0");
         cmd
     }
 
@@ -194,14 +185,8 @@ mod tests {
         let lab = Lab::load().expect("lab env");
         assert!(!lab.servers.is_empty());
         for host in &lab.server_names {
-            let out = lab
-                .ssh(host, "docker info --format '{{.ServerVersion}}'")
-                .expect("ssh");
-            assert!(
-                out.status.success(),
-                "{host}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let out = lab.ssh(host, "docker info --format '{{.ServerVersion}}'").expect("ssh");
+            assert!(out.status.success(), "{host}: {}", String::from_utf8_lossy(&out.stderr));
         }
     }
 }

@@ -113,11 +113,8 @@ pub struct AccessoryCommands<'a> {
 impl<'a> AccessoryCommands<'a> {
     /// The commands of the accessory `name`.
     pub fn new(config: &'a Config, name: &str) -> Result<AccessoryCommands<'a>, UnknownAccessory> {
-        let accessory = config
-            .accessories
-            .iter()
-            .find(|a| a.name == name)
-            .ok_or_else(|| UnknownAccessory(name.to_string()))?;
+        let accessory =
+            config.accessories.iter().find(|a| a.name == name).ok_or_else(|| UnknownAccessory(name.to_string()))?;
         Ok(AccessoryCommands {
             config,
             accessory,
@@ -447,7 +444,6 @@ impl<'a> AccessoryCommands<'a> {
         docker(["exec", CONTAINER_NAME, "kamal-proxy", verb]).arg(self.service_name())
     }
 }
-
 
 fn volume(host_path: &str, container_path: &str, options: Option<&str>) -> String {
     let host = if Path::new(host_path).is_absolute() { host_path.to_string() } else { format!("$PWD/{host_path}") };

@@ -21,8 +21,8 @@ mod logging;
 mod proxy;
 mod role;
 
-pub use execution::ExecOptions;
 pub use crate::logs::LogOptions;
+pub use execution::ExecOptions;
 
 use tug_config::Config;
 use tug_config::role::Role;
@@ -102,9 +102,12 @@ impl<'a> AppCommands<'a> {
     /// labels and options. `hostname` is the container hostname ([`container_hostname`]).
     pub fn run(&self, hostname: Option<&str>) -> Command {
         let name = self.container_name(None);
-        let mut cmd = docker(["run", "--detach", "--restart"])
-            .arg(self.restart_policy())
-            .args(["--name".to_string(), name.clone(), "--network".to_string(), NETWORK.to_string()]);
+        let mut cmd = docker(["run", "--detach", "--restart"]).arg(self.restart_policy()).args([
+            "--name".to_string(),
+            name.clone(),
+            "--network".to_string(),
+            NETWORK.to_string(),
+        ]);
         if let Some(h) = hostname {
             cmd = cmd.args(["--hostname", h]);
         }
@@ -142,8 +145,11 @@ impl<'a> AppCommands<'a> {
 
     /// The health (or state) of the container of `version`.
     pub fn status(&self, version: &str) -> Command {
-        self.container_id_for_version(version, false)
-            .pipe(xargs(docker(["inspect", "--format", DOCKER_HEALTH_STATUS_FORMAT])))
+        self.container_id_for_version(version, false).pipe(xargs(docker([
+            "inspect",
+            "--format",
+            DOCKER_HEALTH_STATUS_FORMAT,
+        ])))
     }
 
     /// Stops the container of `version`, or the current one: `… | xargs docker stop [-t N]`.
@@ -208,7 +214,9 @@ impl<'a> AppCommands<'a> {
     }
 
     fn latest_container(&self, format: &[&str], filter: Option<&str>) -> Command {
-        let cmd = docker(["ps", "--latest"]).args(format.iter().copied()).args(self.container_filter_args(&ACTIVE_DOCKER_STATUSES));
+        let cmd = docker(["ps", "--latest"])
+            .args(format.iter().copied())
+            .args(self.container_filter_args(&ACTIVE_DOCKER_STATUSES));
         match filter {
             Some(f) => cmd.args(["--filter", f]),
             None => cmd,

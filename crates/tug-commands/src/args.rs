@@ -86,9 +86,18 @@ mod tests {
     #[test]
     fn kamal_argument_shapes() {
         assert_eq!(argumentize("--log-opt", &[t("max-size", "10m")]).join(" "), "--log-opt max-size=\"10m\"");
-        assert_eq!(argumentize("--label", &[t("service", "app"), t("destination", "")]).join(" "), "--label service=\"app\" --label destination");
+        assert_eq!(
+            argumentize("--label", &[t("service", "app"), t("destination", "")]).join(" "),
+            "--label service=\"app\" --label destination"
+        );
         assert_eq!(optionize(&[t("log-driver", "local")]).join(" "), "--log-driver \"local\"");
-        assert_eq!(optionize(&[t("mount", "somewhere"), ("cap-add".into(), ArgValue::True)]).join(" "), "--mount \"somewhere\" --cap-add");
-        assert_eq!(optionize_with_equals(&[t("target", "c:80"), ("tls".into(), ArgValue::True)]).join(" "), "--target=\"c:80\" --tls");
+        assert_eq!(
+            optionize(&[t("mount", "somewhere"), ("cap-add".into(), ArgValue::True)]).join(" "),
+            "--mount \"somewhere\" --cap-add"
+        );
+        assert_eq!(
+            optionize_with_equals(&[t("target", "c:80"), ("tls".into(), ArgValue::True)]).join(" "),
+            "--target=\"c:80\" --tls"
+        );
     }
 }

@@ -266,8 +266,9 @@ impl<'a> BuilderCommands<'a> {
         if self.kind() == BuilderKind::Pack {
             return pack::push(self, opts);
         }
-        let mut cmd = docker(["buildx".to_string(), "build".to_string(), format!("--output=type={}", opts.export_action)])
-            .args(self.platform_options(&self.arches()));
+        let mut cmd =
+            docker(["buildx".to_string(), "build".to_string(), format!("--output=type={}", opts.export_action)])
+                .args(self.platform_options(&self.arches()));
         if !self.docker_driver() {
             cmd = cmd.args(["--builder".to_string(), self.builder_name()]);
         }
@@ -283,7 +284,11 @@ impl<'a> BuilderCommands<'a> {
     /// 2>&1`, then `docker push` of both tags. Not in Kamal (see the module docs).
     pub fn classic_push(&self, opts: &PushOptions) -> Command {
         let mut cmd = docker(["build"]).args(self.build_tag_options(opts.tag_as_dirty));
-        cmd = cmd.args(self.build_labels()).extend(self.build_args()).args(self.build_dockerfile()).args(self.build_target());
+        cmd = cmd
+            .args(self.build_labels())
+            .extend(self.build_args())
+            .args(self.build_dockerfile())
+            .args(self.build_target());
         if opts.no_cache {
             cmd = cmd.arg("--no-cache");
         }
@@ -302,7 +307,15 @@ impl<'a> BuilderCommands<'a> {
         if self.arches().len() > 1 || self.arches().iter().any(|a| *a != self.inputs.local_arch) {
             out.push("arch");
         }
-        for (key, name) in [("remote", "remote"), ("cache", "cache"), ("secrets", "secrets"), ("ssh", "ssh"), ("provenance", "provenance"), ("sbom", "sbom"), ("pack", "pack")] {
+        for (key, name) in [
+            ("remote", "remote"),
+            ("cache", "cache"),
+            ("secrets", "secrets"),
+            ("ssh", "ssh"),
+            ("provenance", "provenance"),
+            ("sbom", "sbom"),
+            ("pack", "pack"),
+        ] {
             if self.setting(key).is_some() {
                 out.push(name);
             }
@@ -326,11 +339,12 @@ impl<'a> BuilderCommands<'a> {
     /// Fails unless the image carries the `service` label of this app.
     pub fn validate_image(&self) -> Command {
         let image = self.absolute_image();
-        docker(["inspect".to_string(), "-f".to_string(), "'{{ .Config.Labels.service }}'".to_string(), image.clone()]).pipe(
-            Command::new(["grep".to_string(), "-x".to_string(), self.config.service.clone()])
-                .via_env()
-                .or(Command::new([format!("(echo \"Image {image} is missing the 'service' label\" && exit 1)")])),
-        )
+        docker(["inspect".to_string(), "-f".to_string(), "'{{ .Config.Labels.service }}'".to_string(), image.clone()])
+            .pipe(
+                Command::new(["grep".to_string(), "-x".to_string(), self.config.service.clone()])
+                    .via_env()
+                    .or(Command::new([format!("(echo \"Image {image} is missing the 'service' label\" && exit 1)")])),
+            )
     }
 
     /// The first registry mirror of the local docker.
@@ -467,7 +481,8 @@ impl<'a> BuilderCommands<'a> {
     /// `--cache-to` value.
     pub fn cache_to(&self) -> Option<String> {
         let (kind, options, reference) = self.cache()?;
-        let mut parts = vec![if kind == "gha" { "type=gha".to_string() } else { format!("type=registry,ref={reference}") }];
+        let mut parts =
+            vec![if kind == "gha" { "type=gha".to_string() } else { format!("type=registry,ref={reference}") }];
         parts.extend(options);
         Some(parts.join(","))
     }
@@ -506,7 +521,10 @@ impl<'a> BuilderCommands<'a> {
     }
 
     fn build_target(&self) -> Vec<String> {
-        self.setting("target").filter(|t| t.is_present()).map(|t| vec!["--target".into(), t.to_ruby_s()]).unwrap_or_default()
+        self.setting("target")
+            .filter(|t| t.is_present())
+            .map(|t| vec!["--target".into(), t.to_ruby_s()])
+            .unwrap_or_default()
     }
 
     /// `--<flag> <value>` as written; `present` drops blank values, otherwise only `nil`.
@@ -523,7 +541,10 @@ impl<'a> BuilderCommands<'a> {
     /// `git -C <clone parent> clone <root> --recurse-submodules`, paths escaped as Ruby's
     /// `shellescape` does.
     pub fn clone(&self, dirs: &CloneDirs) -> Command {
-        git(Some(&dirs.clone_directory), ["clone".to_string(), shellescape(&dirs.git_root), "--recurse-submodules".to_string()])
+        git(
+            Some(&dirs.clone_directory),
+            ["clone".to_string(), shellescape(&dirs.git_root), "--recurse-submodules".to_string()],
+        )
     }
 
     /// Brings an existing clone to the revision: set-url, fetch, reset, clean, submodules, gc.

@@ -26,9 +26,12 @@ pub struct LockDetails {
 impl LockDetails {
     /// `Locked by: <who> at <time>\nVersion: <v>\nMessage: <m>`, trimmed as Kamal trims it.
     pub fn text(&self) -> String {
-        format!("Locked by: {} at {}\nVersion: {}\nMessage: {}", self.locked_by, self.locked_at, self.version, self.message)
-            .trim()
-            .to_string()
+        format!(
+            "Locked by: {} at {}\nVersion: {}\nMessage: {}",
+            self.locked_by, self.locked_at, self.version, self.message
+        )
+        .trim()
+        .to_string()
     }
 }
 
@@ -82,9 +85,11 @@ impl<'a> Lock<'a> {
 
     /// `rm <details> && rm -r <lock dir>`.
     pub fn release(&self) -> Command {
-        Command::new(["rm".to_string(), self.lock_details_file()])
-            .via_env()
-            .and(Command::new(["rm".to_string(), "-r".to_string(), self.lock_dir()]))
+        Command::new(["rm".to_string(), self.lock_details_file()]).via_env().and(Command::new([
+            "rm".to_string(),
+            "-r".to_string(),
+            self.lock_dir(),
+        ]))
     }
 
     /// `stat <lock dir> > /dev/null && cat <details> | base64 -d`: prints the details when held.

@@ -60,10 +60,9 @@ impl<'a> ProxyCommands<'a> {
     /// (`echo $(cat …) | xargs docker run …`).
     pub fn run(&self) -> Command {
         match &self.run {
-            Some(run) => Self::docker_run_prefix()
-                .args(run.docker_options_args())
-                .arg(run.image())
-                .arg(run.run_command()),
+            Some(run) => {
+                Self::docker_run_prefix().args(run.docker_options_args()).arg(run.image()).arg(run.run_command())
+            }
             None => self.boot_config().pipe(xargs(Self::docker_run_prefix().args([
                 "--volume".to_string(),
                 format!("$PWD/{}:{}", layout::proxy_apps_directory(), layout::PROXY_APPS_CONTAINER_DIRECTORY),
@@ -93,8 +92,11 @@ impl<'a> ProxyCommands<'a> {
 
     /// The running proxy's image tag (`v0.9.2`).
     pub fn version(&self) -> Command {
-        docker(["inspect", CONTAINER_NAME, "--format '{{.Config.Image}}'"])
-            .pipe(Command::new(["awk", "-F:", "'{print $NF}'"]))
+        docker(["inspect", CONTAINER_NAME, "--format '{{.Config.Image}}'"]).pipe(Command::new([
+            "awk",
+            "-F:",
+            "'{print $NF}'",
+        ]))
     }
 
     /// `docker logs kamal-proxy [--since S] [--tail N] [--timestamps] 2>&1 [| grep 'G' opts]`.
@@ -144,8 +146,16 @@ impl<'a> ProxyCommands<'a> {
     /// Stops and removes a Kamal 1 Traefik proxy.
     pub fn cleanup_traefik(&self) -> Command {
         docker(["container", "stop", "traefik"]).then(
-            docker(["container", "prune", "--force", "--filter", "label=org.opencontainers.image.title=Traefik"])
-                .and(docker(["image", "prune", "--all", "--force", "--filter", "label=org.opencontainers.image.title=Traefik"])),
+            docker(["container", "prune", "--force", "--filter", "label=org.opencontainers.image.title=Traefik"]).and(
+                docker([
+                    "image",
+                    "prune",
+                    "--all",
+                    "--force",
+                    "--filter",
+                    "label=org.opencontainers.image.title=Traefik",
+                ]),
+            ),
         )
     }
 
@@ -168,13 +178,16 @@ impl<'a> ProxyCommands<'a> {
     /// defaults (what `proxy boot_config get` prints).
     pub fn boot_config(&self) -> Command {
         let sub = |c: Command| format!("$({})", c.to_shell());
-        Command::new(["echo".to_string(), format!(
-            "{} {}:{} {}",
-            sub(self.read_boot_options()),
-            sub(self.read_image()),
-            sub(self.read_image_version()),
-            sub(self.read_run_command())
-        )])
+        Command::new([
+            "echo".to_string(),
+            format!(
+                "{} {}:{} {}",
+                sub(self.read_boot_options()),
+                sub(self.read_image()),
+                sub(self.read_image_version()),
+                sub(self.read_run_command())
+            ),
+        ])
         .via_env()
     }
 
@@ -230,7 +243,8 @@ impl<'a> ProxyCommands<'a> {
     /// legacy boot files select.
     pub fn boot_image(&self) -> Command {
         let sub = |c: Command| format!("$({})", c.to_shell());
-        Command::new(["echo".to_string(), format!("{}:{}", sub(self.read_image()), sub(self.read_image_version()))]).via_env()
+        Command::new(["echo".to_string(), format!("{}:{}", sub(self.read_image()), sub(self.read_image_version()))])
+            .via_env()
     }
 
     /// `docker container inspect kamal-proxy --format '{{.Id}}'`: succeeds when the proxy
@@ -241,7 +255,13 @@ impl<'a> ProxyCommands<'a> {
 
     /// `docker image inspect IMAGE --format '{{.Id}}'`: the image's id (fails when missing).
     pub fn image_id(&self, image: &str) -> Command {
-        docker(["image".to_string(), "inspect".to_string(), crate::shell::escape_shell_value(image), "--format".into(), "'{{.Id}}'".into()])
+        docker([
+            "image".to_string(),
+            "inspect".to_string(),
+            crate::shell::escape_shell_value(image),
+            "--format".into(),
+            "'{{.Id}}'".into(),
+        ])
     }
 
     /// `docker pull IMAGE`.
@@ -260,9 +280,10 @@ impl<'a> ProxyCommands<'a> {
     }
 }
 
-
 /// `cat <file> 2> /dev/null || echo "<default>"`. The default is Kamal's constant or the
 /// built-in options, written inside double quotes as is.
 fn read_file(file: &str, default: &str) -> Command {
-    Command::new(["cat", file, "2>", "/dev/null"]).via_env().or(Command::new(["echo".to_string(), format!("\"{default}\"")]))
+    Command::new(["cat", file, "2>", "/dev/null"])
+        .via_env()
+        .or(Command::new(["echo".to_string(), format!("\"{default}\"")]))
 }

@@ -73,9 +73,16 @@ fn path_prefixes(raw: &Node) -> Vec<String> {
 /// `--target="<target>:<app_port>"` and every deploy option, as `kamal-proxy deploy` takes
 /// them. `role_name` places custom TLS certificates (`None` for accessories); `version` names
 /// the error pages directory.
-pub fn deploy_args(config: &Config, proxy: &Proxy, role_name: Option<&str>, target: &str, version: &str) -> Vec<String> {
+pub fn deploy_args(
+    config: &Config,
+    proxy: &Proxy,
+    role_name: Option<&str>,
+    target: &str,
+    version: &str,
+) -> Vec<String> {
     let raw = &proxy.raw;
-    let mut o: Vec<(String, ArgValue)> = vec![("target".into(), ArgValue::Text(format!("{target}:{}", proxy.app_port())))];
+    let mut o: Vec<(String, ArgValue)> =
+        vec![("target".into(), ArgValue::Text(format!("{target}:{}", proxy.app_port())))];
     push_texts(&mut o, "host", proxy.hosts());
     if proxy.ssl() {
         o.push(("tls".into(), ArgValue::True));

@@ -56,7 +56,12 @@ fn load(mysql_extra: &str, root_extra: &str) -> (tempfile::TempDir, Config) {
     std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
     let yaml = format!("{}{root_extra}", ACCESSORIES.replace("MYSQL_EXTRA\n", mysql_extra));
     std::fs::write(dir.path().join("config/deploy.yml"), yaml).expect("write");
-    let opts = LoadOptions { root: dir.path().to_path_buf(), config_file: "config/deploy.yml".into(), destination: None, version: Some("123".into()) };
+    let opts = LoadOptions {
+        root: dir.path().to_path_buf(),
+        config_file: "config/deploy.yml".into(),
+        destination: None,
+        version: Some("123".into()),
+    };
     let config = tug_config::load(&opts).unwrap_or_else(|e| panic!("config: {e:?}"));
     (dir, config)
 }
@@ -101,7 +106,10 @@ fn run_with_logging_config() {
 #[test]
 fn run_with_custom_restart_policy() {
     let (_d, c) = load("      restart: on-failure\n", "");
-    assert_eq!(acc(&c, "mysql").run(None).to_shell(), MYSQL_RUN.replace("--restart unless-stopped", "--restart on-failure"));
+    assert_eq!(
+        acc(&c, "mysql").run(None).to_shell(),
+        MYSQL_RUN.replace("--restart unless-stopped", "--restart on-failure")
+    );
 }
 
 #[test]
@@ -144,7 +152,10 @@ const MYSQL_EXEC_NEW: &str = "docker run --rm --network kamal --env MYSQL_ROOT_H
 #[test]
 fn execute_in_new_container() {
     let (_d, c) = default();
-    assert_eq!(acc(&c, "mysql").execute_in_new_container(&words(&["mysql", "-u", "root"]), Interactive::No).to_shell(), MYSQL_EXEC_NEW);
+    assert_eq!(
+        acc(&c, "mysql").execute_in_new_container(&words(&["mysql", "-u", "root"]), Interactive::No).to_shell(),
+        MYSQL_EXEC_NEW
+    );
 }
 
 #[test]
@@ -158,7 +169,10 @@ fn execute_in_new_container_excludes_restart_policy() {
 #[test]
 fn execute_in_existing_container() {
     let (_d, c) = default();
-    assert_eq!(acc(&c, "mysql").execute_in_existing_container(&words(&["mysql", "-u", "root"]), Interactive::No).to_shell(), "docker exec app-mysql mysql -u root");
+    assert_eq!(
+        acc(&c, "mysql").execute_in_existing_container(&words(&["mysql", "-u", "root"]), Interactive::No).to_shell(),
+        "docker exec app-mysql mysql -u root"
+    );
 }
 
 #[test]
@@ -166,7 +180,9 @@ fn execute_in_new_container_over_ssh() {
     let (_d, c) = default();
     let inner = MYSQL_EXEC_NEW.replace("docker run --rm", "docker run -it --rm");
     assert_eq!(
-        acc(&c, "mysql").execute_in_new_container_over_ssh(&words(&["mysql", "-u", "root"]), Interactive::Tty).to_shell(),
+        acc(&c, "mysql")
+            .execute_in_new_container_over_ssh(&words(&["mysql", "-u", "root"]), Interactive::Tty)
+            .to_shell(),
         format!("ssh -t root@1.1.1.5 -p 22 '{inner}'")
     );
 }
@@ -175,7 +191,9 @@ fn execute_in_new_container_over_ssh() {
 fn execute_in_existing_container_over_ssh() {
     let (_d, c) = default();
     assert_eq!(
-        acc(&c, "mysql").execute_in_existing_container_over_ssh(&words(&["mysql", "-u", "root"]), Interactive::Tty).to_shell(),
+        acc(&c, "mysql")
+            .execute_in_existing_container_over_ssh(&words(&["mysql", "-u", "root"]), Interactive::Tty)
+            .to_shell(),
         "ssh -t root@1.1.1.5 -p 22 'docker exec -it app-mysql mysql -u root'"
     );
 }
@@ -184,7 +202,9 @@ fn execute_in_existing_container_over_ssh() {
 fn execute_in_existing_container_with_piped_input_over_ssh() {
     let (_d, c) = default();
     assert_eq!(
-        acc(&c, "mysql").execute_in_existing_container_over_ssh(&words(&["mysql", "-u", "root"]), Interactive::Piped).to_shell(),
+        acc(&c, "mysql")
+            .execute_in_existing_container_over_ssh(&words(&["mysql", "-u", "root"]), Interactive::Piped)
+            .to_shell(),
         "ssh -t root@1.1.1.5 -p 22 'docker exec -i app-mysql mysql -u root'"
     );
 }
@@ -194,10 +214,17 @@ fn logs() {
     let (_d, c) = default();
     let a = acc(&c, "mysql");
     assert_eq!(a.logs(&LogOptions::default()).to_shell(), "docker logs app-mysql --timestamps 2>&1");
-    let filtered = LogOptions { since: Some("5m".into()), lines: Some(100), grep: Some("thing".into()), ..LogOptions::default() };
-    assert_eq!(a.logs(&filtered).to_shell(), "docker logs app-mysql  --since 5m  --tail 100 --timestamps 2>&1 | grep 'thing'");
+    let filtered =
+        LogOptions { since: Some("5m".into()), lines: Some(100), grep: Some("thing".into()), ..LogOptions::default() };
+    assert_eq!(
+        a.logs(&filtered).to_shell(),
+        "docker logs app-mysql  --since 5m  --tail 100 --timestamps 2>&1 | grep 'thing'"
+    );
     let with_opts = LogOptions { grep_options: Some("-C 2".into()), ..filtered.clone() };
-    assert_eq!(a.logs(&with_opts).to_shell(), "docker logs app-mysql  --since 5m  --tail 100 --timestamps 2>&1 | grep 'thing' -C 2");
+    assert_eq!(
+        a.logs(&with_opts).to_shell(),
+        "docker logs app-mysql  --since 5m  --tail 100 --timestamps 2>&1 | grep 'thing' -C 2"
+    );
     let no_ts = LogOptions { timestamps: false, ..with_opts };
     assert_eq!(a.logs(&no_ts).to_shell(), "docker logs app-mysql  --since 5m  --tail 100 2>&1 | grep 'thing' -C 2");
 }
@@ -206,14 +233,23 @@ fn logs() {
 fn follow_logs() {
     let (_d, c) = default();
     let a = acc(&c, "mysql");
-    assert_eq!(a.follow_logs(true, None, None).to_shell(), "ssh -t root@1.1.1.5 -p 22 'docker logs app-mysql --timestamps --tail 10 --follow 2>&1'");
-    assert_eq!(a.follow_logs(false, None, None).to_shell(), "ssh -t root@1.1.1.5 -p 22 'docker logs app-mysql --tail 10 --follow 2>&1'");
+    assert_eq!(
+        a.follow_logs(true, None, None).to_shell(),
+        "ssh -t root@1.1.1.5 -p 22 'docker logs app-mysql --timestamps --tail 10 --follow 2>&1'"
+    );
+    assert_eq!(
+        a.follow_logs(false, None, None).to_shell(),
+        "ssh -t root@1.1.1.5 -p 22 'docker logs app-mysql --tail 10 --follow 2>&1'"
+    );
 }
 
 #[test]
 fn remove_container() {
     let (_d, c) = default();
-    assert_eq!(acc(&c, "mysql").remove_container().to_shell(), "docker container prune --force --filter label=service=app-mysql");
+    assert_eq!(
+        acc(&c, "mysql").remove_container().to_shell(),
+        "docker container prune --force --filter label=service=app-mysql"
+    );
 }
 
 #[test]
@@ -256,7 +292,10 @@ fn files_and_directories() {
     assert_eq!(files[0].chmod().to_remote_shell(), "/usr/bin/env chmod 755 app-mysql/etc/mysql/my.cnf");
     assert!(files[0].chown().is_none());
     assert_eq!(files[1].chmod().to_shell(), "chmod 0600 app-mysql/docker-entrypoint-initdb.d/init.sql");
-    assert_eq!(files[1].chown().expect("owner").to_shell(), "chown 999:999 app-mysql/docker-entrypoint-initdb.d/init.sql");
+    assert_eq!(
+        files[1].chown().expect("owner").to_shell(),
+        "chown 999:999 app-mysql/docker-entrypoint-initdb.d/init.sql"
+    );
     let dirs = a.directories();
     assert_eq!(dirs[0].make_directory().to_shell(), "mkdir -p $PWD/app-mysql/data");
     assert!(dirs[0].chmod().is_none());

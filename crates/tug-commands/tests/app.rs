@@ -4,10 +4,10 @@
 mod kamal_fixture;
 
 use kamal_fixture::{Fixture, Yaml, app};
+use tug_commands::Command;
 use tug_commands::app::{AppCommands, ExecOptions, LogOptions};
 use tug_commands::docker::{Interactive, container_id_for};
 use tug_commands::ssh::run_over_ssh;
-use tug_commands::Command;
 
 fn cmd<'a>(f: &'a Fixture, role: &str, host: &'a str) -> AppCommands<'a> {
     let role = f.config.roles.iter().find(|r| r.name == role).expect("role in fixture");
@@ -75,7 +75,10 @@ fn run_with_volumes() {
 #[test]
 fn run_with_custom_options() {
     let f = app()
-        .set("servers", "{web: [1.1.1.1], jobs: {hosts: [1.1.1.2], cmd: bin/jobs, options: {mount: somewhere, cap-add: true}}}")
+        .set(
+            "servers",
+            "{web: [1.1.1.1], jobs: {hosts: [1.1.1.2], cmd: bin/jobs, options: {mount: somewhere, cap-add: true}}}",
+        )
         .load();
     assert_eq!(
         cmd(&f, "jobs", "1.1.1.2").run(None).to_shell(),
@@ -159,7 +162,10 @@ fn stop_with_custom_drain_timeout() {
 #[test]
 fn stop_with_stop_timeout() {
     let f = app()
-        .set("servers", "{web: {hosts: [1.1.1.1], stop_timeout: 30}, workers: {hosts: [1.1.1.2], cmd: bin/jobs, stop_timeout: 60}}")
+        .set(
+            "servers",
+            "{web: {hosts: [1.1.1.1], stop_timeout: 30}, workers: {hosts: [1.1.1.2], cmd: bin/jobs, stop_timeout: 60}}",
+        )
         .load();
     assert_eq!(web(&f).stop(None).to_shell(), format!("{CURRENT_WEB_ID} | xargs docker stop -t 30"));
     assert_eq!(
@@ -180,7 +186,10 @@ fn stop_with_version() {
 #[test]
 fn info() {
     let f = app().load();
-    assert_eq!(web(&f).info().to_shell(), "docker ps --filter label=service=app --filter label=destination= --filter label=role=web");
+    assert_eq!(
+        web(&f).info().to_shell(),
+        "docker ps --filter label=service=app --filter label=destination= --filter label=role=web"
+    );
 }
 
 #[test]
@@ -208,7 +217,9 @@ fn deploy_with_ssl() {
     let f = app().set("proxy", "{ssl: true, host: example.com}").load();
     assert_eq!(
         web(&f).deploy("172.1.0.2").to_shell(),
-        format!(r#"docker exec kamal-proxy kamal-proxy deploy app-web --target="172.1.0.2:80" --host="example.com" --tls {PROXY_DEFAULTS}"#)
+        format!(
+            r#"docker exec kamal-proxy kamal-proxy deploy app-web --target="172.1.0.2:80" --host="example.com" --tls {PROXY_DEFAULTS}"#
+        )
     );
 }
 
@@ -280,7 +291,10 @@ fn s(v: &str) -> Option<String> {
 #[test]
 fn logs_default() {
     let f = app().load();
-    assert_eq!(logs(&f, None, LogOptions::default()), format!("{CURRENT_WEB_ID} | xargs docker logs --timestamps 2>&1"));
+    assert_eq!(
+        logs(&f, None, LogOptions::default()),
+        format!("{CURRENT_WEB_ID} | xargs docker logs --timestamps 2>&1")
+    );
 }
 
 #[test]
@@ -341,7 +355,11 @@ fn logs_with_grep_and_grep_options() {
 fn logs_with_since_grep_and_grep_options() {
     let f = app().load();
     assert_eq!(
-        logs(&f, None, LogOptions { since: s("5m"), grep: s("my-id"), grep_options: s("-C 2"), ..LogOptions::default() }),
+        logs(
+            &f,
+            None,
+            LogOptions { since: s("5m"), grep: s("my-id"), grep_options: s("-C 2"), ..LogOptions::default() }
+        ),
         format!("{CURRENT_WEB_ID} | xargs docker logs --timestamps --since 5m 2>&1 | grep 'my-id' -C 2")
     );
 }
@@ -368,7 +386,9 @@ fn follow_logs() {
     );
     assert_eq!(
         follow(&f, None, LogOptions { grep: s("Completed"), ..LogOptions::default() }),
-        format!(r#"ssh -t root@app-1 -p 22 '{CURRENT_WEB_ID_OVER_SSH} | xargs docker logs --timestamps --follow 2>&1 | grep "Completed"'"#)
+        format!(
+            r#"ssh -t root@app-1 -p 22 '{CURRENT_WEB_ID_OVER_SSH} | xargs docker logs --timestamps --follow 2>&1 | grep "Completed"'"#
+        )
     );
     assert_eq!(
         follow(&f, Some("ID321"), LogOptions::default()),
@@ -376,15 +396,25 @@ fn follow_logs() {
     );
     assert_eq!(
         follow(&f, None, LogOptions { lines: Some(123), ..LogOptions::default() }),
-        format!("ssh -t root@app-1 -p 22 '{CURRENT_WEB_ID_OVER_SSH} | xargs docker logs --timestamps --tail 123 --follow 2>&1'")
+        format!(
+            "ssh -t root@app-1 -p 22 '{CURRENT_WEB_ID_OVER_SSH} | xargs docker logs --timestamps --tail 123 --follow 2>&1'"
+        )
     );
     assert_eq!(
         follow(&f, None, LogOptions { lines: Some(123), grep: s("Completed"), ..LogOptions::default() }),
-        format!(r#"ssh -t root@app-1 -p 22 '{CURRENT_WEB_ID_OVER_SSH} | xargs docker logs --timestamps --tail 123 --follow 2>&1 | grep "Completed"'"#)
+        format!(
+            r#"ssh -t root@app-1 -p 22 '{CURRENT_WEB_ID_OVER_SSH} | xargs docker logs --timestamps --tail 123 --follow 2>&1 | grep "Completed"'"#
+        )
     );
     assert_eq!(
-        follow(&f, None, LogOptions { timestamps: false, lines: Some(123), grep: s("Completed"), ..LogOptions::default() }),
-        format!(r#"ssh -t root@app-1 -p 22 '{CURRENT_WEB_ID_OVER_SSH} | xargs docker logs --tail 123 --follow 2>&1 | grep "Completed"'"#)
+        follow(
+            &f,
+            None,
+            LogOptions { timestamps: false, lines: Some(123), grep: s("Completed"), ..LogOptions::default() }
+        ),
+        format!(
+            r#"ssh -t root@app-1 -p 22 '{CURRENT_WEB_ID_OVER_SSH} | xargs docker logs --tail 123 --follow 2>&1 | grep "Completed"'"#
+        )
     );
 }
 
@@ -393,7 +423,9 @@ fn follow_logs_with_ssh_keys() {
     let f = app().set("ssh", "{keys: [path_to_key.pem]}").load();
     assert_eq!(
         follow(&f, None, LogOptions::default()),
-        format!("ssh -i path_to_key.pem -t root@app-1 -p 22 '{CURRENT_WEB_ID_OVER_SSH} | xargs docker logs --timestamps --follow 2>&1'")
+        format!(
+            "ssh -i path_to_key.pem -t root@app-1 -p 22 '{CURRENT_WEB_ID_OVER_SSH} | xargs docker logs --timestamps --follow 2>&1'"
+        )
     );
 }
 
@@ -413,7 +445,9 @@ fn follow_logs_with_ssh_config_file() {
     let f = app().set("ssh", "{config: ~/.ssh/custom_config}").load();
     assert_eq!(
         follow(&f, None, LogOptions::default()),
-        format!("ssh -F ~/.ssh/custom_config -t root@app-1 -p 22 '{CURRENT_WEB_ID_OVER_SSH} | xargs docker logs --timestamps --follow 2>&1'")
+        format!(
+            "ssh -F ~/.ssh/custom_config -t root@app-1 -p 22 '{CURRENT_WEB_ID_OVER_SSH} | xargs docker logs --timestamps --follow 2>&1'"
+        )
     );
 }
 
@@ -619,7 +653,10 @@ fn run_over_ssh_with_proxy_command() {
 
 #[test]
 fn run_over_ssh_with_config_file() {
-    assert_eq!(over_ssh(Some("{config: ~/.ssh/custom_config}")), "ssh -F ~/.ssh/custom_config -t root@1.1.1.1 -p 22 'ls'");
+    assert_eq!(
+        over_ssh(Some("{config: ~/.ssh/custom_config}")),
+        "ssh -F ~/.ssh/custom_config -t root@1.1.1.1 -p 22 'ls'"
+    );
 }
 
 #[test]
@@ -660,8 +697,14 @@ fn current_running_container_id_with_destination() {
 #[test]
 fn container_id_for_name() {
     let f = app().load();
-    assert_eq!(web(&f).container_id_for("app-999").to_shell(), "docker container ls --all --filter 'name=^app-999$' --quiet");
-    assert_eq!(container_id_for("app-999", false).to_shell(), "docker container ls --all --filter 'name=^app-999$' --quiet");
+    assert_eq!(
+        web(&f).container_id_for("app-999").to_shell(),
+        "docker container ls --all --filter 'name=^app-999$' --quiet"
+    );
+    assert_eq!(
+        container_id_for("app-999", false).to_shell(),
+        "docker container ls --all --filter 'name=^app-999$' --quiet"
+    );
 }
 
 #[test]
@@ -858,7 +901,10 @@ fn status_rename_and_health_log() {
         web(&f).status("999").to_shell(),
         "docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}'"
     );
-    assert_eq!(web(&f).rename_container("999", "999_replaced_0123456789abcdef").to_shell(), "docker rename app-web-999 app-web-999_replaced_0123456789abcdef");
+    assert_eq!(
+        web(&f).rename_container("999", "999_replaced_0123456789abcdef").to_shell(),
+        "docker rename app-web-999 app-web-999_replaced_0123456789abcdef"
+    );
     assert_eq!(
         web(&f).container_health_log("999").to_shell(),
         "docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs docker inspect --format '{{json .State.Health}}'"

@@ -14,13 +14,19 @@ fn load(builder: &str, registry: Option<&str>) -> (tempfile::TempDir, Config) {
     let registry = registry.unwrap_or("registry:\n  username: dhh\n  password: secret\n");
     let yaml = format!("service: app\nimage: dhh/app\n{registry}servers:\n  - 1.1.1.1\nbuilder:\n{builder}");
     std::fs::write(dir.path().join("config/deploy.yml"), yaml).expect("write");
-    let opts = LoadOptions { root: dir.path().to_path_buf(), config_file: "config/deploy.yml".into(), destination: None, version: Some("123".into()) };
+    let opts = LoadOptions {
+        root: dir.path().to_path_buf(),
+        config_file: "config/deploy.yml".into(),
+        destination: None,
+        version: Some("123".into()),
+    };
     let config = tug_config::load(&opts).unwrap_or_else(|e| panic!("config: {e:?}"));
     (dir, config)
 }
 
 fn inputs(secrets: &[(&str, &str)]) -> BuildInputs {
-    let secrets: IndexMap<String, Sensitive<String>> = secrets.iter().map(|(k, v)| (k.to_string(), Sensitive::new(v.to_string()))).collect();
+    let secrets: IndexMap<String, Sensitive<String>> =
+        secrets.iter().map(|(k, v)| (k.to_string(), Sensitive::new(v.to_string()))).collect();
     BuildInputs { local_arch: LOCAL_ARCH.into(), version: "123".into(), secrets }
 }
 
@@ -54,28 +60,44 @@ fn build_with_caching() {
 
 #[test]
 fn hybrid_build_if_remote_is_set_and_building_multiarch() {
-    let (kind, cmd) = push("  arch:\n    - amd64\n    - arm64\n  remote: ssh://app@127.0.0.1\n  cache:\n    type: gha\n");
+    let (kind, cmd) =
+        push("  arch:\n    - amd64\n    - arm64\n  remote: ssh://app@127.0.0.1\n  cache:\n    type: gha\n");
     assert_eq!(kind.name(), "hybrid");
-    assert_eq!(cmd, "docker buildx build --output=type=registry --platform linux/amd64,linux/arm64 --builder kamal-hybrid-docker-container-ssh---app-127-0-0-1 -t dhh/app:123 -t dhh/app:latest --cache-to type=gha --cache-from type=gha --label service=\"app\" --file Dockerfile . 2>&1");
+    assert_eq!(
+        cmd,
+        "docker buildx build --output=type=registry --platform linux/amd64,linux/arm64 --builder kamal-hybrid-docker-container-ssh---app-127-0-0-1 -t dhh/app:123 -t dhh/app:latest --cache-to type=gha --cache-from type=gha --label service=\"app\" --file Dockerfile . 2>&1"
+    );
 }
 
 #[test]
 fn remote_build_if_remote_is_set_and_local_disabled() {
-    let (kind, cmd) = push("  arch:\n    - amd64\n    - arm64\n  remote: ssh://app@127.0.0.1\n  cache:\n    type: gha\n  local: false\n");
+    let (kind, cmd) = push(
+        "  arch:\n    - amd64\n    - arm64\n  remote: ssh://app@127.0.0.1\n  cache:\n    type: gha\n  local: false\n",
+    );
     assert_eq!(kind.name(), "remote");
-    assert_eq!(cmd, "docker buildx build --output=type=registry --platform linux/amd64,linux/arm64 --builder kamal-remote-ssh---app-127-0-0-1 -t dhh/app:123 -t dhh/app:latest --cache-to type=gha --cache-from type=gha --label service=\"app\" --file Dockerfile . 2>&1");
+    assert_eq!(
+        cmd,
+        "docker buildx build --output=type=registry --platform linux/amd64,linux/arm64 --builder kamal-remote-ssh---app-127-0-0-1 -t dhh/app:123 -t dhh/app:latest --cache-to type=gha --cache-from type=gha --label service=\"app\" --file Dockerfile . 2>&1"
+    );
 }
 
 #[test]
 fn target_remote_when_remote_set_and_arch_is_non_local() {
-    let (kind, cmd) = push(&format!("  arch:\n    - {REMOTE_ARCH}\n  remote: ssh://app@host\n  cache:\n    type: gha\n"));
+    let (kind, cmd) =
+        push(&format!("  arch:\n    - {REMOTE_ARCH}\n  remote: ssh://app@host\n  cache:\n    type: gha\n"));
     assert_eq!(kind, BuilderKind::Remote);
-    assert_eq!(cmd, format!("docker buildx build --output=type=registry --platform linux/{REMOTE_ARCH} --builder kamal-remote-ssh---app-host -t dhh/app:123 -t dhh/app:latest --cache-to type=gha --cache-from type=gha --label service=\"app\" --file Dockerfile . 2>&1"));
+    assert_eq!(
+        cmd,
+        format!(
+            "docker buildx build --output=type=registry --platform linux/{REMOTE_ARCH} --builder kamal-remote-ssh---app-host -t dhh/app:123 -t dhh/app:latest --cache-to type=gha --cache-from type=gha --label service=\"app\" --file Dockerfile . 2>&1"
+        )
+    );
 }
 
 #[test]
 fn target_local_when_remote_set_and_arch_is_local() {
-    let (kind, cmd) = push(&format!("  arch:\n    - {LOCAL_ARCH}\n  remote: ssh://app@host\n  cache:\n    type: gha\n"));
+    let (kind, cmd) =
+        push(&format!("  arch:\n    - {LOCAL_ARCH}\n  remote: ssh://app@host\n  cache:\n    type: gha\n"));
     assert_eq!(kind, BuilderKind::Local);
     assert_eq!(cmd, GHA_LOCAL);
 }
@@ -92,13 +114,23 @@ fn target_pack_when_pack_is_set() {
 #[test]
 fn pack_build_args_passed_as_env() {
     let (_, cmd) = push(&format!("{PACK}  args:\n    a: 1\n    b: 2\n"));
-    assert_eq!(cmd, format!("{PACK_PUSH} --env a=\"1\" --env b=\"2\" --path . && docker push dhh/app:123 && docker push dhh/app:latest"));
+    assert_eq!(
+        cmd,
+        format!(
+            "{PACK_PUSH} --env a=\"1\" --env b=\"2\" --path . && docker push dhh/app:123 && docker push dhh/app:latest"
+        )
+    );
 }
 
 #[test]
 fn pack_build_with_no_cache() {
-    let cmd = with(&format!("{PACK}  args:\n    a: 1\n    b: 2\n"), |b| b.push(&PushOptions { no_cache: true, ..PushOptions::default() }).to_shell());
-    assert_eq!(cmd, "pack build dhh/app --platform linux/amd64 --creation-time now --builder heroku/builder:24 --buildpack heroku/ruby --buildpack heroku/procfile --buildpack paketo-buildpacks/image-labels -t dhh/app:123 -t dhh/app:latest --clear-cache --env BP_IMAGE_LABELS=service=app --env a=\"1\" --env b=\"2\" --path . && docker push dhh/app:123 && docker push dhh/app:latest");
+    let cmd = with(&format!("{PACK}  args:\n    a: 1\n    b: 2\n"), |b| {
+        b.push(&PushOptions { no_cache: true, ..PushOptions::default() }).to_shell()
+    });
+    assert_eq!(
+        cmd,
+        "pack build dhh/app --platform linux/amd64 --creation-time now --builder heroku/builder:24 --buildpack heroku/ruby --buildpack heroku/procfile --buildpack paketo-buildpacks/image-labels -t dhh/app:123 -t dhh/app:latest --clear-cache --env BP_IMAGE_LABELS=service=app --env a=\"1\" --env b=\"2\" --path . && docker push dhh/app:123 && docker push dhh/app:latest"
+    );
 }
 
 #[test]
@@ -106,8 +138,18 @@ fn pack_build_secrets_as_env() {
     let (_d, c) = load(&format!("{PACK}  secrets:\n    - token_a\n    - token_b\n"), None);
     let b = BuilderCommands::new(&c, inputs(&[("token_a", "foo"), ("token_b", "bar")]));
     let cmd = b.push(&PushOptions::default());
-    assert_eq!(cmd.to_shell(), format!("{PACK_PUSH} --env token_a=\"foo\" --env token_b=\"bar\" --path . && docker push dhh/app:123 && docker push dhh/app:latest"));
-    assert_eq!(cmd.to_string(), format!("{PACK_PUSH} --env token_a=[REDACTED] --env token_b=[REDACTED] --path . && docker push dhh/app:123 && docker push dhh/app:latest"));
+    assert_eq!(
+        cmd.to_shell(),
+        format!(
+            "{PACK_PUSH} --env token_a=\"foo\" --env token_b=\"bar\" --path . && docker push dhh/app:123 && docker push dhh/app:latest"
+        )
+    );
+    assert_eq!(
+        cmd.to_string(),
+        format!(
+            "{PACK_PUSH} --env token_a=[REDACTED] --env token_b=[REDACTED] --path . && docker push dhh/app:123 && docker push dhh/app:latest"
+        )
+    );
     assert_eq!(cmd.to_remote_shell(), format!("/usr/bin/env {}", cmd.to_shell()));
 }
 
@@ -115,14 +157,22 @@ fn pack_build_secrets_as_env() {
 fn cloud_builder() {
     let (kind, cmd) = push(&format!("  arch:\n    - {LOCAL_ARCH}\n  driver: cloud docker-org-name/builder-name\n"));
     assert_eq!(kind.name(), "cloud");
-    assert_eq!(cmd, format!("docker buildx build --output=type=registry --platform linux/{LOCAL_ARCH} --builder cloud-docker-org-name-builder-name -t dhh/app:123 -t dhh/app:latest --label service=\"app\" --file Dockerfile . 2>&1"));
+    assert_eq!(
+        cmd,
+        format!(
+            "docker buildx build --output=type=registry --platform linux/{LOCAL_ARCH} --builder cloud-docker-org-name-builder-name -t dhh/app:123 -t dhh/app:latest --label service=\"app\" --file Dockerfile . 2>&1"
+        )
+    );
 }
 
 #[test]
 fn build_args() {
     let opts = with("  arch: amd64\n  args:\n    a: 1\n    b: 2\n", |b| b.build_options());
     assert_eq!(opts.to_shell(), "--label service=\"app\" --build-arg a=\"1\" --build-arg b=\"2\" --file Dockerfile");
-    assert_eq!(opts.to_string(), "--label service=\"app\" --build-arg a=[REDACTED] --build-arg b=[REDACTED] --file Dockerfile");
+    assert_eq!(
+        opts.to_string(),
+        "--label service=\"app\" --build-arg a=[REDACTED] --build-arg b=[REDACTED] --file Dockerfile"
+    );
 }
 
 #[test]
@@ -133,33 +183,53 @@ fn build_secrets() {
 
 #[test]
 fn build_dockerfile() {
-    let (opts, ok) = with("  arch: amd64\n  dockerfile: Dockerfile.xyz\n", |b| (b.build_options().to_shell(), b.ensure_dockerfile(|_| true)));
+    let (opts, ok) = with("  arch: amd64\n  dockerfile: Dockerfile.xyz\n", |b| {
+        (b.build_options().to_shell(), b.ensure_dockerfile(|_| true))
+    });
     assert_eq!(opts, "--label service=\"app\" --file Dockerfile.xyz");
     assert_eq!(ok, Ok(()));
 }
 
 #[test]
 fn missing_dockerfile() {
-    let err = with("  arch: amd64\n  dockerfile: Dockerfile.xyz\n", |b| b.ensure_dockerfile(|p| p != std::path::Path::new("Dockerfile.xyz")));
+    let err = with("  arch: amd64\n  dockerfile: Dockerfile.xyz\n", |b| {
+        b.ensure_dockerfile(|p| p != std::path::Path::new("Dockerfile.xyz"))
+    });
     assert_eq!(err, Err(BuilderError::MissingDockerfile("Dockerfile.xyz".into())));
     assert_eq!(BuilderError::MissingDockerfile("Dockerfile.xyz".into()).to_string(), "Missing Dockerfile.xyz");
 }
 
 #[test]
 fn build_target() {
-    assert_eq!(with("  arch: amd64\n  target: prod\n", |b| b.build_options().to_shell()), "--label service=\"app\" --file Dockerfile --target prod");
+    assert_eq!(
+        with("  arch: amd64\n  target: prod\n", |b| b.build_options().to_shell()),
+        "--label service=\"app\" --file Dockerfile --target prod"
+    );
 }
 
 #[test]
 fn build_context() {
-    assert_eq!(push("  arch: amd64\n  context: \"..\"\n").1, PLAIN_LOCAL.replace("Dockerfile . 2>&1", "Dockerfile .. 2>&1"));
+    assert_eq!(
+        push("  arch: amd64\n  context: \"..\"\n").1,
+        PLAIN_LOCAL.replace("Dockerfile . 2>&1", "Dockerfile .. 2>&1")
+    );
 }
 
 #[test]
 fn push_with_build_args() {
     let cmd = with("  arch: amd64\n  args:\n    a: 1\n    b: 2\n", |b| b.push(&PushOptions::default()));
-    assert_eq!(cmd.to_shell(), PLAIN_LOCAL.replace("--label service=\"app\"", "--label service=\"app\" --build-arg a=\"1\" --build-arg b=\"2\""));
-    assert_eq!(cmd.to_string(), PLAIN_LOCAL.replace("--label service=\"app\"", "--label service=\"app\" --build-arg a=[REDACTED] --build-arg b=[REDACTED]"));
+    assert_eq!(
+        cmd.to_shell(),
+        PLAIN_LOCAL
+            .replace("--label service=\"app\"", "--label service=\"app\" --build-arg a=\"1\" --build-arg b=\"2\"")
+    );
+    assert_eq!(
+        cmd.to_string(),
+        PLAIN_LOCAL.replace(
+            "--label service=\"app\"",
+            "--label service=\"app\" --build-arg a=[REDACTED] --build-arg b=[REDACTED]"
+        )
+    );
 }
 
 #[test]
@@ -188,32 +258,50 @@ fn validate_image() {
 
 #[test]
 fn context_build() {
-    assert_eq!(push("  arch: amd64\n  context: ./foo\n").1, PLAIN_LOCAL.replace("Dockerfile . 2>&1", "Dockerfile ./foo 2>&1"));
+    assert_eq!(
+        push("  arch: amd64\n  context: ./foo\n").1,
+        PLAIN_LOCAL.replace("Dockerfile . 2>&1", "Dockerfile ./foo 2>&1")
+    );
 }
 
 #[test]
 fn push_with_provenance() {
-    assert_eq!(push("  arch: amd64\n  provenance: mode=max\n").1, PLAIN_LOCAL.replace("Dockerfile .", "Dockerfile --provenance mode=max ."));
+    assert_eq!(
+        push("  arch: amd64\n  provenance: mode=max\n").1,
+        PLAIN_LOCAL.replace("Dockerfile .", "Dockerfile --provenance mode=max .")
+    );
 }
 
 #[test]
 fn push_with_provenance_false() {
-    assert_eq!(push("  arch: amd64\n  provenance: false\n").1, PLAIN_LOCAL.replace("Dockerfile .", "Dockerfile --provenance false ."));
+    assert_eq!(
+        push("  arch: amd64\n  provenance: false\n").1,
+        PLAIN_LOCAL.replace("Dockerfile .", "Dockerfile --provenance false .")
+    );
 }
 
 #[test]
 fn push_with_sbom() {
-    assert_eq!(push("  arch: amd64\n  sbom: true\n").1, PLAIN_LOCAL.replace("Dockerfile .", "Dockerfile --sbom true ."));
+    assert_eq!(
+        push("  arch: amd64\n  sbom: true\n").1,
+        PLAIN_LOCAL.replace("Dockerfile .", "Dockerfile --sbom true .")
+    );
 }
 
 #[test]
 fn push_with_sbom_false() {
-    assert_eq!(push("  arch: amd64\n  sbom: false\n").1, PLAIN_LOCAL.replace("Dockerfile .", "Dockerfile --sbom false ."));
+    assert_eq!(
+        push("  arch: amd64\n  sbom: false\n").1,
+        PLAIN_LOCAL.replace("Dockerfile .", "Dockerfile --sbom false .")
+    );
 }
 
 #[test]
 fn mirror_count() {
-    assert_eq!(with("  arch: amd64\n", |b| b.first_mirror().to_shell()), "docker info --format '{{index .RegistryConfig.Mirrors 0}}'");
+    assert_eq!(
+        with("  arch: amd64\n", |b| b.first_mirror().to_shell()),
+        "docker info --format '{{index .RegistryConfig.Mirrors 0}}'"
+    );
 }
 
 #[test]
@@ -236,7 +324,10 @@ fn clone_path_with_spaces() {
     with("  arch: amd64\n", |b| {
         let d = dirs("/absolute/path with spaces");
         let clone = b.clone(&d).to_shell();
-        assert_eq!(clone, "git -C /tmp/kamal-clones/app-0123456789abc clone /absolute/path\\ with\\ spaces --recurse-submodules");
+        assert_eq!(
+            clone,
+            "git -C /tmp/kamal-clones/app-0123456789abc clone /absolute/path\\ with\\ spaces --recurse-submodules"
+        );
         for step in b.clone_reset_steps(&d) {
             let s = step.to_shell();
             assert!(s.contains("path\\ with\\ space"), "{s}");
@@ -262,8 +353,14 @@ fn clone_reset_runs_git_gc_auto_to_bound_pack_growth() {
             ]
         );
         assert!(steps.iter().any(|s| s.ends_with(" gc --auto --quiet")));
-        assert_eq!(b.clone_status(&dirs("/src/app")).to_shell(), "git -C /tmp/kamal-clones/app-0123456789abc/app status --porcelain");
-        assert_eq!(b.clone_revision(&dirs("/src/app")).to_shell(), "git -C /tmp/kamal-clones/app-0123456789abc/app rev-parse HEAD");
+        assert_eq!(
+            b.clone_status(&dirs("/src/app")).to_shell(),
+            "git -C /tmp/kamal-clones/app-0123456789abc/app status --porcelain"
+        );
+        assert_eq!(
+            b.clone_revision(&dirs("/src/app")).to_shell(),
+            "git -C /tmp/kamal-clones/app-0123456789abc/app rev-parse HEAD"
+        );
     });
 }
 
@@ -274,7 +371,10 @@ fn local_builder_with_local_registry_includes_network_host_driver_option() {
     let (_d, c) = load("  arch: amd64\n", Some(LOCAL_REGISTRY));
     let b = BuilderCommands::new(&c, inputs(&[]));
     assert_eq!(b.kind(), BuilderKind::Local);
-    assert_eq!(b.create().expect("create").to_shell(), "docker buildx create --name kamal-local-registry-docker-container --driver=docker-container --driver-opt network=host");
+    assert_eq!(
+        b.create().expect("create").to_shell(),
+        "docker buildx create --name kamal-local-registry-docker-container --driver=docker-container --driver-opt network=host"
+    );
 }
 
 #[test]
@@ -303,8 +403,14 @@ fn hybrid_builder_with_local_registry() {
 #[test]
 fn local_builder_lifecycle() {
     with("  arch: amd64\n", |b| {
-        assert_eq!(b.inspect_builder().expect("inspect").to_shell(), "docker buildx inspect kamal-local-docker-container");
-        assert_eq!(b.create().expect("create").to_shell(), "docker buildx create --name kamal-local-docker-container --driver=docker-container");
+        assert_eq!(
+            b.inspect_builder().expect("inspect").to_shell(),
+            "docker buildx inspect kamal-local-docker-container"
+        );
+        assert_eq!(
+            b.create().expect("create").to_shell(),
+            "docker buildx create --name kamal-local-docker-container --driver=docker-container"
+        );
         assert_eq!(b.remove().expect("remove").to_shell(), "docker buildx rm kamal-local-docker-container");
         assert_eq!(b.info().to_shell(), "docker context ls && docker buildx ls");
         assert_eq!(b.pull().to_shell(), "docker pull dhh/app:123");
@@ -321,7 +427,10 @@ fn remote_builder_inspect_and_env() {
             b.inspect_builder().expect("inspect").to_shell(),
             "docker buildx inspect kamal-remote-ssh---app-host | grep -q Endpoint:.*kamal-remote-ssh---app-host-context && docker context inspect kamal-remote-ssh---app-host-context --format '{{.Endpoints.docker.Host}}' | grep -xq ssh://app@host || (echo no compatible builder && exit 1)"
         );
-        assert_eq!(b.remove().expect("remove").to_shell(), "docker context rm kamal-remote-ssh---app-host-context ; docker buildx rm kamal-remote-ssh---app-host");
+        assert_eq!(
+            b.remove().expect("remove").to_shell(),
+            "docker context rm kamal-remote-ssh---app-host-context ; docker buildx rm kamal-remote-ssh---app-host"
+        );
         assert_eq!(b.info().to_shell(), "docker context ls ; docker buildx ls");
         assert!(!b.login_to_registry_locally());
         assert_eq!(b.push_env().get("BUILDKIT_NO_CLIENT_TOKEN").map(String::as_str), Some("1"));
@@ -342,12 +451,20 @@ fn classic_build_and_push() {
         assert!(b.classic_unsupported().is_empty());
         b.classic_push(&PushOptions::default())
     });
-    assert_eq!(cmd.to_shell(), "docker build -t dhh/app:123 -t dhh/app:latest --label service=\"app\" --build-arg a=\"1\" --file Dockerfile . 2>&1 && docker push dhh/app:123 && docker push dhh/app:latest");
-    assert_eq!(cmd.to_string(), "docker build -t dhh/app:123 -t dhh/app:latest --label service=\"app\" --build-arg a=[REDACTED] --file Dockerfile . 2>&1 && docker push dhh/app:123 && docker push dhh/app:latest");
+    assert_eq!(
+        cmd.to_shell(),
+        "docker build -t dhh/app:123 -t dhh/app:latest --label service=\"app\" --build-arg a=\"1\" --file Dockerfile . 2>&1 && docker push dhh/app:123 && docker push dhh/app:latest"
+    );
+    assert_eq!(
+        cmd.to_string(),
+        "docker build -t dhh/app:123 -t dhh/app:latest --label service=\"app\" --build-arg a=[REDACTED] --file Dockerfile . 2>&1 && docker push dhh/app:123 && docker push dhh/app:latest"
+    );
 }
 
 #[test]
 fn classic_refuses_what_it_cannot_build() {
-    let missing = with("  arch:\n    - amd64\n    - arm64\n  cache:\n    type: gha\n  secrets:\n    - a\n", |b| b.classic_unsupported());
+    let missing = with("  arch:\n    - amd64\n    - arm64\n  cache:\n    type: gha\n  secrets:\n    - a\n", |b| {
+        b.classic_unsupported()
+    });
     assert_eq!(missing, ["arch", "cache", "secrets"]);
 }

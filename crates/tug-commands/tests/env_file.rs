@@ -36,7 +36,8 @@ fn to_s_wont_escape_japanese_characters() {
 #[test]
 fn to_s_wont_escape_korean_characters() {
     assert_eq!(
-        file(&[("foo", r#"안녕하세요 means hello, "어서 오십시오" means welcome, that's simple! 😃 {smile}"#)]).expose(),
+        file(&[("foo", r#"안녕하세요 means hello, "어서 오십시오" means welcome, that's simple! 😃 {smile}"#)])
+            .expose(),
         "foo=안녕하세요 means hello, \"어서 오십시오\" means welcome, that's simple! 😃 {smile}\n"
     );
 }

@@ -19,7 +19,12 @@ fn load(extra: &str, secrets: Option<&str>) -> (tempfile::TempDir, Config) {
     if let Some(s) = secrets {
         std::fs::write(dir.path().join(".kamal/secrets"), s).expect("write");
     }
-    let opts = LoadOptions { root: dir.path().to_path_buf(), config_file: "config/deploy.yml".into(), destination: None, version: Some("123".into()) };
+    let opts = LoadOptions {
+        root: dir.path().to_path_buf(),
+        config_file: "config/deploy.yml".into(),
+        destination: None,
+        version: Some("123".into()),
+    };
     let config = tug_config::load(&opts).unwrap_or_else(|e| panic!("config: {e:?}"));
     (dir, config)
 }

@@ -29,7 +29,12 @@ fn load(yaml: &str) -> Option<(tempfile::TempDir, Config)> {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
     std::fs::write(dir.path().join("config/deploy.yml"), yaml).expect("write");
-    let opts = LoadOptions { root: dir.path().to_path_buf(), config_file: "config/deploy.yml".into(), destination: None, version: Some("123".into()) };
+    let opts = LoadOptions {
+        root: dir.path().to_path_buf(),
+        config_file: "config/deploy.yml".into(),
+        destination: None,
+        version: Some("123".into()),
+    };
     tug_config::load(&opts).ok().map(|c| (dir, c))
 }
 
@@ -38,7 +43,8 @@ fn load(yaml: &str) -> Option<(tempfile::TempDir, Config)> {
 /// still inside their argument), no `<%` (ERB in deploy.yml).
 fn hostile() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        "'", "\"", "$", "`", ";", "&&", "||", "|", ">", "<", "$(id)", "`id`", "\\", " ", "a", "Z", "9", "*", "?", "!", "&", "(", ")", "-", "=", ":", "/", ".", "é",
+        "'", "\"", "$", "`", ";", "&&", "||", "|", ">", "<", "$(id)", "`id`", "\\", " ", "a", "Z", "9", "*", "?", "!",
+        "&", "(", ")", "-", "=", ":", "/", ".", "é",
     ]);
     prop::collection::vec(pieces, 1..12).prop_map(|v| v.concat()).prop_filter("non-blank", |s| !s.trim().is_empty())
 }
@@ -117,9 +123,15 @@ proptest! {
 /// `dump` wrote it (`\n` as two characters), exactly as with Kamal.
 #[test]
 fn newline_arrives_dumped_inside_its_argument() {
-    let yaml = format!("{BASE}{}", "registry:\n  username: u\n  password: p\nbuilder:\n  arch: amd64\n  args:\n    A: \"x\\n; touch /tmp/pwned #{y}\"\n");
+    let yaml = format!(
+        "{BASE}{}",
+        "registry:\n  username: u\n  password: p\nbuilder:\n  arch: amd64\n  args:\n    A: \"x\\n; touch /tmp/pwned #{y}\"\n"
+    );
     let (_d, c) = load(&yaml).expect("config");
-    let b = BuilderCommands::new(&c, BuildInputs { local_arch: "amd64".into(), version: "123".into(), ..BuildInputs::default() });
+    let b = BuilderCommands::new(
+        &c,
+        BuildInputs { local_arch: "amd64".into(), version: "123".into(), ..BuildInputs::default() },
+    );
     let args = argv(&b.push(&PushOptions::default()));
     assert!(contains_pair(&args, "--build-arg", "A=x\\n; touch /tmp/pwned \\#{y}"), "{args:?}");
 }
@@ -133,7 +145,10 @@ fn raw_fields_are_passed_as_written() {
         "{BASE}registry:\n  username: u\n  password: p\nbuilder:\n  arch: amd64\n  dockerfile: \"Docker file\"\n  target: \"t;x\"\n  context: \"c d\"\n  ssh: \"default=$SSH_AUTH_SOCK\"\naccessories:\n  db:\n    image: \"my sql\"\n    host: 1.1.1.1\n    port: \"1 2\"\n    cmd: \"run; this\"\n    volumes:\n      - \"a b:/c\"\n    network: \"n m\"\n"
     );
     let (_d, c) = load(&yaml).expect("config");
-    let b = BuilderCommands::new(&c, BuildInputs { local_arch: "amd64".into(), version: "123".into(), ..BuildInputs::default() });
+    let b = BuilderCommands::new(
+        &c,
+        BuildInputs { local_arch: "amd64".into(), version: "123".into(), ..BuildInputs::default() },
+    );
     let build = b.build_options().to_shell();
     for raw in ["--file Docker file", "--target t;x", "--ssh default=$SSH_AUTH_SOCK"] {
         assert!(build.contains(raw), "{build}");

@@ -27,7 +27,10 @@ fn decode(command: &str) -> String {
 fn status() {
     let f = single().destination("production").load();
     let c = Lock::new(&f.config).status();
-    assert_eq!(c.to_shell(), "stat .kamal/lock-app-production > /dev/null && cat .kamal/lock-app-production/details | base64 -d");
+    assert_eq!(
+        c.to_shell(),
+        "stat .kamal/lock-app-production > /dev/null && cat .kamal/lock-app-production/details | base64 -d"
+    );
     assert_eq!(
         c.to_remote_shell(),
         "/usr/bin/env stat .kamal/lock-app-production > /dev/null && cat .kamal/lock-app-production/details | base64 -d"
@@ -41,7 +44,10 @@ fn acquire() {
     let text = "Locked by: dhh at 2024-05-01T12:00:00Z\nVersion: 123\nMessage: Hello";
     assert_eq!(
         c,
-        format!("mkdir .kamal/lock-app-production && echo \"{}\" > .kamal/lock-app-production/details", encode64(text.as_bytes()))
+        format!(
+            "mkdir .kamal/lock-app-production && echo \"{}\" > .kamal/lock-app-production/details",
+            encode64(text.as_bytes())
+        )
     );
     // Ruby's Base64.encode64: 60-character lines, each ending in a newline.
     assert_eq!(
@@ -64,7 +70,10 @@ fn release() {
     let f = single().destination("production").load();
     let c = Lock::new(&f.config).release();
     assert_eq!(c.to_shell(), "rm .kamal/lock-app-production/details && rm -r .kamal/lock-app-production");
-    assert_eq!(c.to_remote_shell(), "/usr/bin/env rm .kamal/lock-app-production/details && rm -r .kamal/lock-app-production");
+    assert_eq!(
+        c.to_remote_shell(),
+        "/usr/bin/env rm .kamal/lock-app-production/details && rm -r .kamal/lock-app-production"
+    );
 }
 
 #[test]

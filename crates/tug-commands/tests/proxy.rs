@@ -1,9 +1,9 @@
 //! Kamal's `test/commands/proxy_test.rb` (and the proxy boot strings of `test/cli/proxy_test.rb`),
 //! pinned against our own fixtures.
 
-use tug_commands::proxy::boot_config::{BootConfigSet, BootFiles, InvalidBindIp};
 use tug_commands::logs::LogOptions;
 use tug_commands::proxy::ProxyCommands;
+use tug_commands::proxy::boot_config::{BootConfigSet, BootFiles, InvalidBindIp};
 use tug_config::{Config, LoadOptions};
 
 const BASE: &str = "service: app\nimage: dhh/app\nregistry:\n  username: dhh\n  password: secret\nservers:\n  - 1.1.1.1\nbuilder:\n  arch: amd64\n";
@@ -78,12 +78,18 @@ fn proxy_logs() {
 
 #[test]
 fn proxy_logs_since_2h() {
-    assert_eq!(logs(LogOptions { since: Some("2h".into()), ..LogOptions::default() }), "docker logs kamal-proxy --since 2h --timestamps 2>&1");
+    assert_eq!(
+        logs(LogOptions { since: Some("2h".into()), ..LogOptions::default() }),
+        "docker logs kamal-proxy --since 2h --timestamps 2>&1"
+    );
 }
 
 #[test]
 fn proxy_logs_last_10_lines() {
-    assert_eq!(logs(LogOptions { lines: Some(10), ..LogOptions::default() }), "docker logs kamal-proxy --tail 10 --timestamps 2>&1");
+    assert_eq!(
+        logs(LogOptions { lines: Some(10), ..LogOptions::default() }),
+        "docker logs kamal-proxy --tail 10 --timestamps 2>&1"
+    );
 }
 
 #[test]
@@ -93,7 +99,10 @@ fn proxy_logs_without_timestamps() {
 
 #[test]
 fn proxy_logs_with_grep_hello() {
-    assert_eq!(logs(LogOptions { grep: Some("hello!".into()), ..LogOptions::default() }), "docker logs kamal-proxy --timestamps 2>&1 | grep 'hello!'");
+    assert_eq!(
+        logs(LogOptions { grep: Some("hello!".into()), ..LogOptions::default() }),
+        "docker logs kamal-proxy --timestamps 2>&1 | grep 'hello!'"
+    );
 }
 
 #[test]
@@ -161,19 +170,28 @@ fn read_boot_options() {
 #[test]
 fn read_image() {
     let (_d, c) = cmd(BASE);
-    assert_eq!(ProxyCommands::new(&c, "1.1.1.1").read_image().to_shell(), "cat .kamal/proxy/image 2> /dev/null || echo \"basecamp/kamal-proxy\"");
+    assert_eq!(
+        ProxyCommands::new(&c, "1.1.1.1").read_image().to_shell(),
+        "cat .kamal/proxy/image 2> /dev/null || echo \"basecamp/kamal-proxy\""
+    );
 }
 
 #[test]
 fn read_image_version() {
     let (_d, c) = cmd(BASE);
-    assert_eq!(ProxyCommands::new(&c, "1.1.1.1").read_image_version().to_shell(), "cat .kamal/proxy/image_version 2> /dev/null || echo \"v0.9.2\"");
+    assert_eq!(
+        ProxyCommands::new(&c, "1.1.1.1").read_image_version().to_shell(),
+        "cat .kamal/proxy/image_version 2> /dev/null || echo \"v0.9.2\""
+    );
 }
 
 #[test]
 fn read_run_command() {
     let (_d, c) = cmd(BASE);
-    assert_eq!(ProxyCommands::new(&c, "1.1.1.1").read_run_command().to_shell(), "cat .kamal/proxy/run_command 2> /dev/null || echo \"\"");
+    assert_eq!(
+        ProxyCommands::new(&c, "1.1.1.1").read_run_command().to_shell(),
+        "cat .kamal/proxy/run_command 2> /dev/null || echo \"\""
+    );
 }
 
 #[test]
@@ -197,7 +215,10 @@ fn reset_image_version() {
 #[test]
 fn ensure_apps_config_directory() {
     let (_d, c) = cmd(BASE);
-    assert_eq!(ProxyCommands::new(&c, "1.1.1.1").ensure_apps_config_directory().to_shell(), "mkdir -p .kamal/proxy/apps-config");
+    assert_eq!(
+        ProxyCommands::new(&c, "1.1.1.1").ensure_apps_config_directory().to_shell(),
+        "mkdir -p .kamal/proxy/apps-config"
+    );
 }
 
 #[test]
@@ -215,7 +236,9 @@ fn run_with(run: &str) -> String {
 fn registry_run_config() {
     assert_eq!(
         run_with("    registry: registry:4443\n"),
-        format!("{RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m registry:4443/basecamp/kamal-proxy:v0.9.2 kamal-proxy run")
+        format!(
+            "{RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m registry:4443/basecamp/kamal-proxy:v0.9.2 kamal-proxy run"
+        )
     );
 }
 
@@ -223,7 +246,9 @@ fn registry_run_config() {
 fn repository_run_config() {
     assert_eq!(
         run_with("    repository: custom/repo\n"),
-        format!("{RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m custom/repo:v0.9.2 kamal-proxy run")
+        format!(
+            "{RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m custom/repo:v0.9.2 kamal-proxy run"
+        )
     );
 }
 
@@ -231,7 +256,9 @@ fn repository_run_config() {
 fn image_version_run_config() {
     assert_eq!(
         run_with("    version: v1.2.3\n"),
-        format!("{RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m basecamp/kamal-proxy:v1.2.3 kamal-proxy run")
+        format!(
+            "{RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m basecamp/kamal-proxy:v1.2.3 kamal-proxy run"
+        )
     );
 }
 
@@ -239,7 +266,9 @@ fn image_version_run_config() {
 fn bind_ips_run_config() {
     assert_eq!(
         run_with("    bind_ips:\n      - 0.0.0.0\n      - 127.0.0.1\n"),
-        format!("{RUN_PREFIX} --publish 0.0.0.0:80:80 --publish 0.0.0.0:443:443 --publish 127.0.0.1:80:80 --publish 127.0.0.1:443:443 --log-opt max-size=10m basecamp/kamal-proxy:v0.9.2 kamal-proxy run")
+        format!(
+            "{RUN_PREFIX} --publish 0.0.0.0:80:80 --publish 0.0.0.0:443:443 --publish 127.0.0.1:80:80 --publish 127.0.0.1:443:443 --log-opt max-size=10m basecamp/kamal-proxy:v0.9.2 kamal-proxy run"
+        )
     );
 }
 
@@ -247,7 +276,9 @@ fn bind_ips_run_config() {
 fn log_max_size_run_config() {
     assert_eq!(
         run_with("    log_max_size: 50m\n"),
-        format!("{RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=50m basecamp/kamal-proxy:v0.9.2 kamal-proxy run")
+        format!(
+            "{RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=50m basecamp/kamal-proxy:v0.9.2 kamal-proxy run"
+        )
     );
 }
 
@@ -255,7 +286,9 @@ fn log_max_size_run_config() {
 fn debug_run_config() {
     assert_eq!(
         run_with("    debug: true\n"),
-        format!("{RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m basecamp/kamal-proxy:v0.9.2 kamal-proxy run --debug")
+        format!(
+            "{RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m basecamp/kamal-proxy:v0.9.2 kamal-proxy run --debug"
+        )
     );
 }
 
@@ -263,7 +296,9 @@ fn debug_run_config() {
 fn metrics_port_run_config() {
     assert_eq!(
         run_with("    metrics_port: 9090\n"),
-        format!("{RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m --expose=9090 basecamp/kamal-proxy:v0.9.2 kamal-proxy run --metrics-port \"9090\"")
+        format!(
+            "{RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m --expose=9090 basecamp/kamal-proxy:v0.9.2 kamal-proxy run --metrics-port \"9090\""
+        )
     );
 }
 
@@ -283,11 +318,15 @@ fn boot_with_run_config() {
     let (_d, c) = cmd(yaml);
     assert_eq!(
         ProxyCommands::new(&c, "1.1.1.1").start_or_run().to_shell(),
-        format!("docker container start kamal-proxy || {RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m --expose=9090 --cpus \"1.5\" registry:4443/basecamp/kamal-proxy:v0.9.2 kamal-proxy run --debug --metrics-port \"9090\"")
+        format!(
+            "docker container start kamal-proxy || {RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m --expose=9090 --cpus \"1.5\" registry:4443/basecamp/kamal-proxy:v0.9.2 kamal-proxy run --debug --metrics-port \"9090\""
+        )
     );
     assert_eq!(
         ProxyCommands::new(&c, "1.1.1.3").start_or_run().to_shell(),
-        format!("docker container start kamal-proxy || {RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m --expose=9190 basecamp/kamal-proxy:v0.9.2 kamal-proxy run --metrics-port \"9190\"")
+        format!(
+            "docker container start kamal-proxy || {RUN_PREFIX} --publish 80:80 --publish 443:443 --log-opt max-size=10m --expose=9190 basecamp/kamal-proxy:v0.9.2 kamal-proxy run --metrics-port \"9190\""
+        )
     );
 }
 
@@ -295,7 +334,10 @@ fn boot_with_run_config() {
 #[test]
 fn boot_legacy_start_or_run() {
     let (_d, c) = cmd(BASE);
-    assert_eq!(ProxyCommands::new(&c, "1.1.1.1").start_or_run().to_shell(), format!("docker container start kamal-proxy || {LEGACY_RUN}"));
+    assert_eq!(
+        ProxyCommands::new(&c, "1.1.1.1").start_or_run().to_shell(),
+        format!("docker container start kamal-proxy || {LEGACY_RUN}")
+    );
 }
 
 fn set(f: impl FnOnce(&mut BootConfigSet)) -> BootFiles {
@@ -317,7 +359,10 @@ fn boot_config_set_no_publish() {
 
 #[test]
 fn boot_config_set_custom_max_size() {
-    assert_eq!(set(|s| s.log_max_size = "100m".into()).options.as_deref(), Some("--publish 80:80 --publish 443:443 --log-opt max-size=100m"));
+    assert_eq!(
+        set(|s| s.log_max_size = "100m".into()).options.as_deref(),
+        Some("--publish 80:80 --publish 443:443 --log-opt max-size=100m")
+    );
 }
 
 #[test]
@@ -346,13 +391,16 @@ fn boot_config_set_bind_ip() {
 fn boot_config_set_multiple_bind_ips() {
     assert_eq!(
         set(|s| s.publish_host_ips = vec!["127.0.0.1".into(), "::1".into()]).options.as_deref(),
-        Some("--publish 127.0.0.1:80:80 --publish 127.0.0.1:443:443 --publish [::1]:80:80 --publish [::1]:443:443 --log-opt max-size=10m")
+        Some(
+            "--publish 127.0.0.1:80:80 --publish 127.0.0.1:443:443 --publish [::1]:80:80 --publish [::1]:443:443 --log-opt max-size=10m"
+        )
     );
 }
 
 #[test]
 fn boot_config_set_invalid_bind_ips() {
-    let s = BootConfigSet { publish_host_ips: vec!["1.2.3.invalidIP".into(), "::1".into()], ..BootConfigSet::default() };
+    let s =
+        BootConfigSet { publish_host_ips: vec!["1.2.3.invalidIP".into(), "::1".into()], ..BootConfigSet::default() };
     let err = s.files().expect_err("invalid");
     assert_eq!(err, InvalidBindIp("1.2.3.invalidIP".into()));
     assert_eq!(err.to_string(), "Invalid publish IP address: 1.2.3.invalidIP");
@@ -361,7 +409,10 @@ fn boot_config_set_invalid_bind_ips() {
 #[test]
 fn boot_config_set_docker_options() {
     let f = set(|s| s.docker_options = vec!["label=foo=bar".into(), "add_host=thishost:thathost".into()]);
-    assert_eq!(f.options.as_deref(), Some("--publish 80:80 --publish 443:443 --log-opt max-size=10m --label=foo=bar --add_host=thishost:thathost"));
+    assert_eq!(
+        f.options.as_deref(),
+        Some("--publish 80:80 --publish 443:443 --log-opt max-size=10m --label=foo=bar --add_host=thishost:thathost")
+    );
     assert_eq!((f.image, f.image_version, f.run_command), (None, None, None));
 }
 
@@ -402,6 +453,9 @@ fn boot_config_set_all() {
         s.metrics_port = Some("9000".into());
         s.debug = true;
     });
-    assert_eq!(f.options.as_deref(), Some("--publish 80:80 --publish 443:443 --log-opt max-size=10m --expose=9000 --label=foo=bar"));
+    assert_eq!(
+        f.options.as_deref(),
+        Some("--publish 80:80 --publish 443:443 --log-opt max-size=10m --expose=9000 --label=foo=bar")
+    );
     assert_eq!(f.image.as_deref(), Some("myreg/myrepo/kamal-proxy"));
 }

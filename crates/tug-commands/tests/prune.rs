@@ -8,7 +8,10 @@ use tug_commands::prune::Prune;
 #[test]
 fn dangling_images() {
     let f = single().load();
-    assert_eq!(Prune::new(&f.config).dangling_images().to_shell(), "docker image prune --force --filter label=service=app");
+    assert_eq!(
+        Prune::new(&f.config).dangling_images().to_shell(),
+        "docker image prune --force --filter label=service=app"
+    );
 }
 
 #[test]

@@ -19,14 +19,21 @@ fn load(yaml: &str, secrets: Option<&str>) -> (tempfile::TempDir, Config, Secret
     if let Some(s) = secrets {
         std::fs::write(dir.path().join(".kamal/secrets"), s).expect("write");
     }
-    let opts = LoadOptions { root: dir.path().to_path_buf(), config_file: "config/deploy.yml".into(), destination: None, version: None };
+    let opts = LoadOptions {
+        root: dir.path().to_path_buf(),
+        config_file: "config/deploy.yml".into(),
+        destination: None,
+        version: None,
+    };
     let config = tug_config::load(&opts).unwrap_or_else(|e| panic!("config: {e:?}"));
     let secrets = Secrets::new(dir.path(), Secrets::DEFAULT_PATH, None);
     (dir, config, secrets)
 }
 
 fn creds(r: &Registry, secrets: &Secrets) -> (Sensitive<String>, Sensitive<String>) {
-    let get = |c: &Option<tug_config::registry::Credential>| c.as_ref().expect("credential").resolve(secrets).expect("secret");
+    let get = |c: &Option<tug_config::registry::Credential>| {
+        c.as_ref().expect("credential").resolve(secrets).expect("secret")
+    };
     (get(&r.username), get(&r.password))
 }
 
@@ -69,7 +76,8 @@ fn registry_login_with_env_password() {
 
 #[test]
 fn registry_login_escape_password() {
-    let (_d, c, s) = load(&yaml("[KAMAL_REGISTRY_PASSWORD]", "dhh", "pw"), Some("KAMAL_REGISTRY_PASSWORD=more-secret'\"\n"));
+    let (_d, c, s) =
+        load(&yaml("[KAMAL_REGISTRY_PASSWORD]", "dhh", "pw"), Some("KAMAL_REGISTRY_PASSWORD=more-secret'\"\n"));
     let cmd = login(&c.registry, &s);
     assert_eq!(cmd.to_shell(), "docker login hub.docker.com -u \"dhh\" -p \"more-secret'\\\"\"");
     assert_eq!(cmd.to_string(), "docker login hub.docker.com -u [REDACTED] -p [REDACTED]");
@@ -77,7 +85,8 @@ fn registry_login_escape_password() {
 
 #[test]
 fn registry_login_with_env_username() {
-    let (_d, c, s) = load(&yaml("secret", "[KAMAL_REGISTRY_USERNAME]", "pw"), Some("KAMAL_REGISTRY_USERNAME=also-secret\n"));
+    let (_d, c, s) =
+        load(&yaml("secret", "[KAMAL_REGISTRY_USERNAME]", "pw"), Some("KAMAL_REGISTRY_USERNAME=also-secret\n"));
     assert_eq!(login(&c.registry, &s).to_shell(), "docker login hub.docker.com -u \"also-secret\" -p \"secret\"");
 }
 
@@ -90,12 +99,18 @@ fn registry_logout() {
 #[test]
 fn given_registry_logout() {
     let (_d, c, _s) = load(&yaml("secret", "dhh", "pw"), None);
-    assert_eq!(RegistryCommands::new(&accessory_registry(&c)).logout().to_shell(), "docker logout other.hub.docker.com");
+    assert_eq!(
+        RegistryCommands::new(&accessory_registry(&c)).logout().to_shell(),
+        "docker logout other.hub.docker.com"
+    );
 }
 
 #[test]
 fn registry_setup() {
-    let (_d, c, s) = load("service: app\nimage: dhh/app\nregistry:\n  server: localhost:5000\nbuilder:\n  arch: amd64\nservers:\n  - 1.1.1.1\n", None);
+    let (_d, c, s) = load(
+        "service: app\nimage: dhh/app\nregistry:\n  server: localhost:5000\nbuilder:\n  arch: amd64\nservers:\n  - 1.1.1.1\n",
+        None,
+    );
     let r = RegistryCommands::new(&c.registry);
     assert_eq!(
         r.setup().expect("local").to_shell(),
@@ -110,5 +125,8 @@ fn registry_setup() {
 #[test]
 fn registry_remove() {
     let (_d, c, _s) = load(&yaml("secret", "dhh", "pw"), None);
-    assert_eq!(RegistryCommands::new(&c.registry).remove().to_shell(), "docker stop kamal-docker-registry && docker rm kamal-docker-registry");
+    assert_eq!(
+        RegistryCommands::new(&c.registry).remove().to_shell(),
+        "docker stop kamal-docker-registry && docker rm kamal-docker-registry"
+    );
 }

@@ -12,7 +12,12 @@ fn ensure_run_directory() {
         "service: app\nimage: dhh/app\nregistry:\n  username: dhh\n  password: secret\nservers:\n  - 1.1.1.1\nbuilder:\n  arch: amd64\n",
     )
     .expect("write");
-    let opts = LoadOptions { root: dir.path().to_path_buf(), config_file: "config/deploy.yml".into(), destination: Some("staging".into()), version: None };
+    let opts = LoadOptions {
+        root: dir.path().to_path_buf(),
+        config_file: "config/deploy.yml".into(),
+        destination: Some("staging".into()),
+        version: None,
+    };
     std::fs::write(dir.path().join("config/deploy.staging.yml"), "{}\n").expect("write");
     let c = tug_config::load(&opts).unwrap_or_else(|e| panic!("config: {e:?}"));
     let server = ServerCommands::new(&c);
@@ -31,7 +36,10 @@ mod docker {
     #[test]
     fn install() {
         let cmd = Docker.install();
-        assert_eq!(cmd.to_shell(), "sh -c 'curl -fsSL https://get.docker.com || wget -O - https://get.docker.com || echo \"exit 1\"' | sh");
+        assert_eq!(
+            cmd.to_shell(),
+            "sh -c 'curl -fsSL https://get.docker.com || wget -O - https://get.docker.com || echo \"exit 1\"' | sh"
+        );
         assert_eq!(cmd.to_remote_shell(), format!("/usr/bin/env {}", cmd.to_shell()));
     }
 

@@ -56,7 +56,9 @@ fn hook_env_with_destination_and_details() {
     );
     assert_eq!(
         tags.to_string(),
-        format!("[{AT}] [dhh] [staging] [75bf6fa40b975cbd8aad5c8d72f0c5b3fd12d3d1] [app@75bf6fa] [app] [1.1.1.1,1.1.1.2] [true] [deploy]")
+        format!(
+            "[{AT}] [dhh] [staging] [75bf6fa40b975cbd8aad5c8d72f0c5b3fd12d3d1] [app@75bf6fa] [app] [1.1.1.1,1.1.1.2] [true] [deploy]"
+        )
     );
 }
 

@@ -56,7 +56,12 @@ pub fn hosts(raw: &Node, roles: &[Role], servers: Option<&Node>) -> Vec<String> 
         return role_hosts(&r.to_ruby_s()).unwrap_or_default();
     }
     if let Some(rs) = raw.get("roles") {
-        return rs.as_seq().unwrap_or(&[]).iter().flat_map(|r| role_hosts(&r.to_ruby_s()).unwrap_or_default()).collect();
+        return rs
+            .as_seq()
+            .unwrap_or(&[])
+            .iter()
+            .flat_map(|r| role_hosts(&r.to_ruby_s()).unwrap_or_default())
+            .collect();
     }
     let tags: Vec<String> = if let Some(t) = raw.get("tag") {
         vec![t.to_ruby_s()]
@@ -97,11 +102,16 @@ pub fn check(c: &mut Checker, name: &str, raw: &Node, role_names: &[String]) {
     }
     let placements: Vec<&str> = PLACEMENT_KEYS.iter().copied().filter(|k| raw.has_key(k)).collect();
     if placements.len() != 1 {
-        let e = c.error(&ctx, Some(raw), "specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`", if placements.is_empty() {
-            format!("`{ctx}` does not say where it runs")
-        } else {
-            format!("`{ctx}` sets {} placements ({})", placements.len(), placements.join(", "))
-        });
+        let e = c.error(
+            &ctx,
+            Some(raw),
+            "specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`",
+            if placements.is_empty() {
+                format!("`{ctx}` does not say where it runs")
+            } else {
+                format!("`{ctx}` sets {} placements ({})", placements.len(), placements.join(", "))
+            },
+        );
         e.help = Some("give exactly one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`".into());
     }
     c.labels(&ctx, raw.get("labels"));
@@ -112,13 +122,23 @@ pub fn check(c: &mut Checker, name: &str, raw: &Node, role_names: &[String]) {
     if let Some(roles) = raw.get("roles").and_then(Node::as_seq) {
         let missing: Vec<String> = roles.iter().map(Node::to_ruby_s).filter(|r| !role_names.contains(r)).collect();
         if !missing.is_empty() {
-            let e = c.error("", raw.get("roles"), &format!("{ctx}: unknown roles {}", missing.join(", ")), format!("`{ctx}` names unknown roles: {}", missing.join(", ")));
+            let e = c.error(
+                "",
+                raw.get("roles"),
+                &format!("{ctx}: unknown roles {}", missing.join(", ")),
+                format!("`{ctx}` names unknown roles: {}", missing.join(", ")),
+            );
             e.help = Some(format!("roles defined under `servers:`: {}", role_names.join(", ")));
         }
     } else if let Some(role) = raw.get("role") {
         let r = role.to_ruby_s();
         if !role_names.contains(&r) {
-            let e = c.error("", Some(role), &format!("{ctx}: unknown role {r}"), format!("`{ctx}` names an unknown role `{r}`"));
+            let e = c.error(
+                "",
+                Some(role),
+                &format!("{ctx}: unknown role {r}"),
+                format!("`{ctx}` names an unknown role `{r}`"),
+            );
             e.help = Some(format!("roles defined under `servers:`: {}", role_names.join(", ")));
         }
     }

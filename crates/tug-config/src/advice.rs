@@ -10,11 +10,11 @@
 //! - **SQLite**: a volume lives on one server, so a role with a SQLite volume on several hosts
 //!   gives each host its own database.
 
+use crate::Config;
 use crate::extension::{SslMode, XTug};
 use crate::proxy::Proxy;
 use crate::role::Role;
 use crate::yaml::{Node, Value};
-use crate::Config;
 
 /// How serious a piece of advice is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +67,13 @@ fn cloudflare(role: &Role, proxy: &Proxy, x: &XTug) -> Vec<Advice> {
         return Vec::new();
     }
     let names = hosts.join(", ");
-    let advice = |level, message: String, help: String| Advice { level, topic: "cloudflare", role: role.name.clone(), message, help };
+    let advice = |level, message: String, help: String| Advice {
+        level,
+        topic: "cloudflare",
+        role: role.name.clone(),
+        message,
+        help,
+    };
     let custom = proxy.custom_ssl_certificate();
     match (proxy.ssl(), x.ssl_mode) {
         (false, Some(mode)) if mode.origin_https() => vec![advice(
@@ -77,14 +83,18 @@ fn cloudflare(role: &Role, proxy: &Proxy, x: &XTug) -> Vec<Advice> {
                 mode.label(),
                 mode.label()
             ),
-            format!("serve HTTPS at the origin: set {ORIGIN_CA} and keep Full (strict), which works on every server; or switch Cloudflare to Flexible (plain HTTP to your servers) and say `ssl_mode: flexible`. See docs/cloudflare.md"),
+            format!(
+                "serve HTTPS at the origin: set {ORIGIN_CA} and keep Full (strict), which works on every server; or switch Cloudflare to Flexible (plain HTTP to your servers) and say `ssl_mode: flexible`. See docs/cloudflare.md"
+            ),
         )],
         (false, None) => vec![advice(
             Level::Warning,
             format!(
                 "`proxy.ssl` is false for {names}: if Cloudflare is in front, its SSL/TLS mode must be Flexible (plain HTTP to your servers); Full and Full (strict) connect over HTTPS, which the proxy does not serve this way (error 525)"
             ),
-            format!("prefer Full (strict) with {ORIGIN_CA}; then say which mode you use with `x-tug: {{cloudflare: {{ssl_mode: full_strict}}}}` (or `flexible`) and Tug checks it. See docs/cloudflare.md"),
+            format!(
+                "prefer Full (strict) with {ORIGIN_CA}; then say which mode you use with `x-tug: {{cloudflare: {{ssl_mode: full_strict}}}}` (or `flexible`) and Tug checks it. See docs/cloudflare.md"
+            ),
         )],
         (true, Some(SslMode::Flexible)) => vec![advice(
             Level::Error,
@@ -99,7 +109,9 @@ fn cloudflare(role: &Role, proxy: &Proxy, x: &XTug) -> Vec<Advice> {
                 "Let's Encrypt (`proxy.ssl: true`) behind Cloudflare's proxy for {names}: Cloudflare ends TLS at its edge, so the TLS-ALPN-01 challenge never reaches your server; only HTTP-01 can, and only if http://{}/.well-known/acme-challenge/ reaches the server over plain HTTP",
                 hosts[0]
             ),
-            format!("use {ORIGIN_CA} instead: no challenge, valid for up to 15 years, and the same certificate serves every server. See docs/cloudflare.md"),
+            format!(
+                "use {ORIGIN_CA} instead: no challenge, valid for up to 15 years, and the same certificate serves every server. See docs/cloudflare.md"
+            ),
         )],
         _ => Vec::new(),
     }

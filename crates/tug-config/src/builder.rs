@@ -16,7 +16,11 @@ impl Builder {
         match self.raw.get("arch").map(|a| &a.value) {
             Some(Value::Seq(items)) => items.iter().map(Node::to_ruby_s).collect(),
             Some(Value::Null) | None => {
-                if self.driver() == "docker" { vec![] } else { vec!["amd64".into(), "arm64".into()] }
+                if self.driver() == "docker" {
+                    vec![]
+                } else {
+                    vec!["amd64".into(), "arm64".into()]
+                }
             }
             Some(_) => self.raw.get("arch").map(|a| vec![a.to_ruby_s()]).unwrap_or_default(),
         }
@@ -43,10 +47,7 @@ impl Builder {
             return Vec::new();
         }
         let local_disabled = self.raw.get("local").and_then(Node::as_bool) == Some(false);
-        self.arches()
-            .into_iter()
-            .filter(|a| local_disabled || a != local_arch)
-            .collect()
+        self.arches().into_iter().filter(|a| local_disabled || a != local_arch).collect()
     }
 }
 
@@ -69,21 +70,32 @@ pub fn check(c: &mut Checker, ctx: &str, node: &Node) {
     if let Some(kind) = node.get("cache").and_then(|c| c.get("type")).filter(|t| t.is_present()) {
         let t = kind.to_ruby_s();
         if t != "gha" && t != "registry" {
-            c.error(ctx, Some(kind), &format!("Invalid cache type: {t}"), format!("`{t}` is not a cache type"))
-                .help = Some("use `type: gha` or `type: registry`".into());
+            c.error(ctx, Some(kind), &format!("Invalid cache type: {t}"), format!("`{t}` is not a cache type")).help =
+                Some("use `type: gha` or `type: registry`".into());
         }
     }
     if !node.get("arch").is_some_and(Node::is_present) {
-        let e = c.error(ctx, node.get("arch").or(Some(node)), "Builder arch not set", "`builder.arch` is not set".into());
+        let e =
+            c.error(ctx, node.get("arch").or(Some(node)), "Builder arch not set", "`builder.arch` is not set".into());
         e.help = Some("set the servers' CPU architecture, e.g.\n\n  builder:\n    arch: amd64".into());
     }
     let multi_arch = node.get("arch").and_then(Node::as_seq).is_some_and(|a| a.len() > 1);
     if node.get("pack").is_some_and(|p| !p.is_null() && p.as_bool() != Some(false)) && multi_arch {
-        c.error(ctx, node.get("arch"), "buildpacks only support building for one arch", "buildpacks build for one arch only".into())
-            .help = Some("list a single `arch`".into());
+        c.error(
+            ctx,
+            node.get("arch"),
+            "buildpacks only support building for one arch",
+            "buildpacks build for one arch only".into(),
+        )
+        .help = Some("list a single `arch`".into());
     }
     if node.get("local").and_then(Node::as_bool) == Some(false) && !node.get("remote").is_some_and(Node::is_present) {
-        c.error(ctx, node.get("local"), "Cannot disable local builds, no remote is set", "`local: false` needs a `remote` builder".into())
-            .help = Some("set `remote: ssh://user@build-host`, or remove `local: false`".into());
+        c.error(
+            ctx,
+            node.get("local"),
+            "Cannot disable local builds, no remote is set",
+            "`local: false` needs a `remote` builder".into(),
+        )
+        .help = Some("set `remote: ssh://user@build-host`, or remove `local: false`".into());
     }
 }

@@ -50,7 +50,9 @@ pub fn cidr_contains(cidr: &str, ip: IpAddr) -> bool {
             let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
             (u128::from(n) & mask) == (u128::from(a) & mask)
         }
-        (IpAddr::V4(_), IpAddr::V6(a)) => a.to_ipv4_mapped().is_some_and(|v4| cidr_contains(&format!("{net}/{bits}"), IpAddr::V4(v4))),
+        (IpAddr::V4(_), IpAddr::V6(a)) => {
+            a.to_ipv4_mapped().is_some_and(|v4| cidr_contains(&format!("{net}/{bits}"), IpAddr::V4(v4)))
+        }
         _ => false,
     }
 }

@@ -5,7 +5,9 @@ use std::sync::OnceLock;
 
 use indexmap::IndexMap;
 
+use crate::KAMAL_COMPAT_VERSION;
 use crate::accessory::{self, Accessory};
+use crate::boot::Boot;
 use crate::builder::{self, Builder};
 use crate::env::{self, Env};
 use crate::error::{ConfigError, ConfigErrors};
@@ -15,17 +17,34 @@ use crate::proxy::{self, Proxy};
 use crate::registry::{self, Registry};
 use crate::role::{self, Role};
 use crate::ssh::{Ssh, Sshkit};
-use crate::boot::Boot;
 use crate::validate::{self, Checker, Kind};
 use crate::version;
 use crate::yaml::{Node, Value};
-use crate::KAMAL_COMPAT_VERSION;
 
 /// Kamal's top-level commands: an alias may not take one of these names.
 pub const BUILT_IN_COMMANDS: &[&str] = &[
-    "accessory", "app", "audit", "build", "config", "deploy", "details", "docs", "help", "init", "lock",
-    "proxy", "prune", "redeploy", "registry", "remove", "rollback", "secrets", "server", "setup",
-    "upgrade", "version",
+    "accessory",
+    "app",
+    "audit",
+    "build",
+    "config",
+    "deploy",
+    "details",
+    "docs",
+    "help",
+    "init",
+    "lock",
+    "proxy",
+    "prune",
+    "redeploy",
+    "registry",
+    "remove",
+    "rollback",
+    "secrets",
+    "server",
+    "setup",
+    "upgrade",
+    "version",
 ];
 
 /// A validated configuration, with Kamal's defaults applied.
@@ -119,7 +138,10 @@ impl Config {
 
     /// `volumes`.
     pub fn volumes(&self) -> Vec<String> {
-        self.root_key("volumes").and_then(Node::as_seq).map(|v| v.iter().map(Node::to_ruby_s).collect()).unwrap_or_default()
+        self.root_key("volumes")
+            .and_then(Node::as_seq)
+            .map(|v| v.iter().map(Node::to_ruby_s).collect())
+            .unwrap_or_default()
     }
 
     /// `retain_containers`, default 5.
@@ -317,18 +339,26 @@ fn check_alias(c: &mut Checker, name: &Node, command: &Node) {
     let n = name.to_ruby_s();
     let ctx = format!("aliases/{n}");
     c.check_type(&ctx, command, &[Kind::Str]);
-    let valid = !n.is_empty() && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    let valid =
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
     if !valid {
         let e = c.error(
             &ctx,
             Some(name),
-            &format!("Invalid alias name: '{n}'. Must only contain lowercase letters, alphanumeric, hyphens and underscores."),
+            &format!(
+                "Invalid alias name: '{n}'. Must only contain lowercase letters, alphanumeric, hyphens and underscores."
+            ),
             format!("invalid alias name `{n}`"),
         );
         e.help = Some("alias names use lowercase letters, digits, `-` and `_`".into());
     }
     if BUILT_IN_COMMANDS.contains(&n.as_str()) {
-        let e = c.error(&ctx, Some(name), &format!("Alias '{n}' conflicts with a built-in command."), format!("the alias `{n}` would hide the built-in `{n}` command"));
+        let e = c.error(
+            &ctx,
+            Some(name),
+            &format!("Alias '{n}' conflicts with a built-in command."),
+            format!("the alias `{n}` would hide the built-in `{n}` command"),
+        );
         e.help = Some(format!("rename the alias, e.g. `my-{n}`"));
     }
 }
@@ -337,13 +367,25 @@ fn check_alias(c: &mut Checker, name: &Node, command: &Node) {
 fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
     let raw = &config.raw;
     if raw.get("require_destination").and_then(Node::as_bool) == Some(true) && opts.destination.is_none() {
-        let e = c.error("", raw.get("require_destination"), "You must specify a destination", "this configuration requires a destination".into());
-        e.help = Some("pass `-d DESTINATION` (e.g. `-d production`), which also reads `config/deploy.DESTINATION.yml`".into());
+        let e = c.error(
+            "",
+            raw.get("require_destination"),
+            "You must specify a destination",
+            "this configuration requires a destination".into(),
+        );
+        e.help = Some(
+            "pass `-d DESTINATION` (e.g. `-d production`), which also reads `config/deploy.DESTINATION.yml`".into(),
+        );
         return;
     }
     for key in ["service", "registry"] {
         if !raw.get(key).is_some_and(Node::is_present) {
-            let e = c.error("", Some(raw), &format!("Missing required configuration for {key}"), format!("`{key}` is missing"));
+            let e = c.error(
+                "",
+                Some(raw),
+                &format!("Missing required configuration for {key}"),
+                format!("`{key}` is missing"),
+            );
             e.label = Some(format!("add `{key}:` to this file"));
             e.help = Some(match key {
                 "service" => "name the app: `service: my-app` (it prefixes every container name)".into(),
@@ -361,14 +403,16 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
     let servers = raw.get("servers").filter(|s| !s.is_null());
     if servers.is_none() {
         if !raw.get("accessories").is_some_and(Node::is_present) {
-            let e = c.error("", Some(raw), "No servers or accessories specified", "no `servers` (or `accessories`) are configured".into());
+            let e = c.error(
+                "",
+                Some(raw),
+                "No servers or accessories specified",
+                "no `servers` (or `accessories`) are configured".into(),
+            );
             e.label = Some("add `servers:` to this file".into());
             let destinations = destination_files(opts);
             e.help = Some(if opts.destination.is_none() && !destinations.is_empty() {
-                format!(
-                    "the servers may be in a destination file ({}): pass `-d DESTINATION`",
-                    destinations.join(", ")
-                )
+                format!("the servers may be in a destination file ({}): pass `-d DESTINATION`", destinations.join(", "))
             } else {
                 "list the hosts to deploy to:\n\n  servers:\n    web:\n      - 10.0.0.1".into()
             });
@@ -377,7 +421,12 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
     } else {
         let primary = config.primary_role_name();
         let Some(role) = config.primary_role() else {
-            let e = c.error("", raw.get("primary_role").or(servers), &format!("The primary_role {primary} isn't defined"), format!("the primary role `{primary}` is not defined under `servers`"));
+            let e = c.error(
+                "",
+                raw.get("primary_role").or(servers),
+                &format!("The primary_role {primary} isn't defined"),
+                format!("the primary role `{primary}` is not defined under `servers`"),
+            );
             e.help = Some(format!(
                 "define `servers.{primary}`, or set `primary_role:` to one of: {}",
                 config.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
@@ -385,7 +434,12 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
             return;
         };
         if role.tagged_hosts.is_empty() {
-            let e = c.error("", servers.and_then(|s| s.get(&primary)).or(servers), &format!("No servers specified for the {primary} primary_role"), format!("the primary role `{primary}` has no hosts"));
+            let e = c.error(
+                "",
+                servers.and_then(|s| s.get(&primary)).or(servers),
+                &format!("No servers specified for the {primary} primary_role"),
+                format!("the primary role `{primary}` has no hosts"),
+            );
             e.help = Some("list at least one host for it".into());
             return;
         }
@@ -395,7 +449,10 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
             let e = c.error(
                 "",
                 servers.and_then(|s| s.get(&role.name)),
-                &format!("No servers specified for the {} role. You can ignore this with allow_empty_roles: true", role.name),
+                &format!(
+                    "No servers specified for the {} role. You can ignore this with allow_empty_roles: true",
+                    role.name
+                ),
                 format!("the role `{}` has no hosts", role.name),
             );
             e.help = Some("list its hosts, or set `allow_empty_roles: true`".into());
@@ -405,14 +462,24 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
     if let Some(min) = raw.get("minimum_version").filter(|m| !m.is_null()) {
         let min_s = min.to_ruby_s();
         if version::gem_version_gt(&min_s, KAMAL_COMPAT_VERSION) {
-            let e = c.error("", Some(min), &format!("Current version is {KAMAL_COMPAT_VERSION}, minimum required is {min_s}"), format!("this configuration needs Kamal {min_s}; Tug follows Kamal {KAMAL_COMPAT_VERSION}"));
+            let e = c.error(
+                "",
+                Some(min),
+                &format!("Current version is {KAMAL_COMPAT_VERSION}, minimum required is {min_s}"),
+                format!("this configuration needs Kamal {min_s}; Tug follows Kamal {KAMAL_COMPAT_VERSION}"),
+            );
             e.help = Some("lower `minimum_version`, or use a Tug release that follows a newer Kamal".into());
             return;
         }
     }
     if config.retain_containers() < 1 {
-        c.error("", raw.get("retain_containers"), "Must retain at least 1 container", "`retain_containers` must be at least 1".into())
-            .help = Some("Kamal needs the previous container for rollbacks; the default is 5".into());
+        c.error(
+            "",
+            raw.get("retain_containers"),
+            "Must retain at least 1 container",
+            "`retain_containers` must be at least 1".into(),
+        )
+        .help = Some("Kamal needs the previous container for rollbacks; the default is 5".into());
         return;
     }
     // Kamal matches the service with a regexp, which a number (`service: 4242`) cannot take.
@@ -421,15 +488,26 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
         && !config.service.is_empty()
         && config.service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !service_ok {
-        c.error("", raw.get("service"), "Service name can only include alphanumeric characters, hyphens, and underscores", format!("invalid service name `{}`", config.service))
-            .help = Some("use letters, digits, `-` and `_` (it becomes part of container names)".into());
+        c.error(
+            "",
+            raw.get("service"),
+            "Service name can only include alphanumeric characters, hyphens, and underscores",
+            format!("invalid service name `{}`", config.service),
+        )
+        .help = Some("use letters, digits, `-` and `_` (it becomes part of container names)".into());
         return;
     }
     let hooks_dir = config.root.join(config.hooks_path());
-    let traefik: Vec<&str> = ["pre-traefik-reboot", "post-traefik-reboot"].into_iter().filter(|h| hooks_dir.join(h).exists()).collect();
+    let traefik: Vec<&str> =
+        ["pre-traefik-reboot", "post-traefik-reboot"].into_iter().filter(|h| hooks_dir.join(h).exists()).collect();
     if !traefik.is_empty() {
-        c.error("", None, &format!("Found {}, these should be renamed to (pre|post)-proxy-reboot", traefik.join(", ")), format!("found Kamal 1 hooks in `{}`: {}", config.hooks_path(), traefik.join(", ")))
-            .help = Some("rename them to `pre-proxy-reboot` / `post-proxy-reboot`".into());
+        c.error(
+            "",
+            None,
+            &format!("Found {}, these should be renamed to (pre|post)-proxy-reboot", traefik.join(", ")),
+            format!("found Kamal 1 hooks in `{}`: {}", config.hooks_path(), traefik.join(", ")),
+        )
+        .help = Some("rename them to `pre-proxy-reboot` / `post-proxy-reboot`".into());
         return;
     }
     // A role's proxy settings are merged over the root ones; the result must be valid too
@@ -473,8 +551,13 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
         }
     }
     if !dups.is_empty() {
-        c.error("", dup_at, &format!("Different roles can't share the same host for SSL: {}", dups.join(", ")), format!("roles share the SSL host {}", dups.join(", ")))
-            .help = Some("give each SSL role its own host name".into());
+        c.error(
+            "",
+            dup_at,
+            &format!("Different roles can't share the same host for SSL: {}", dups.join(", ")),
+            format!("roles share the SSL host {}", dups.join(", ")),
+        )
+        .help = Some("give each SSL role its own host name".into());
         return;
     }
     if config.registry.is_local()
@@ -482,8 +565,13 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
         && !config.builder.remote_arches(builder::local_docker_arch()).is_empty()
         && !remote.starts_with("ssh://")
     {
-        c.error("", config.builder.raw.get("remote"), "Local registry with remote builder requires an SSH URL (e.g., ssh://user@host)", "a local registry needs the remote builder to be reached over SSH".into())
-            .help = Some("write the builder as `remote: ssh://user@host`".into());
+        c.error(
+            "",
+            config.builder.raw.get("remote"),
+            "Local registry with remote builder requires an SSH URL (e.g., ssh://user@host)",
+            "a local registry needs the remote builder to be reached over SSH".into(),
+        )
+        .help = Some("write the builder as `remote: ssh://user@host`".into());
         return;
     }
     for host in config.all_hosts() {
@@ -500,8 +588,13 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
         }
         runs.dedup_by(|a, b| a.0 == b.0);
         if runs.len() > 1 {
-            c.error("", runs.get(1).map(|r| r.1), &format!("Conflicting proxy run configurations for host {host}"), format!("roles and accessories on {host} ask for different `proxy.run` settings"))
-                .help = Some("one proxy runs per host: make `proxy.run` identical for everything on it".into());
+            c.error(
+                "",
+                runs.get(1).map(|r| r.1),
+                &format!("Conflicting proxy run configurations for host {host}"),
+                format!("roles and accessories on {host} ask for different `proxy.run` settings"),
+            )
+            .help = Some("one proxy runs per host: make `proxy.run` identical for everything on it".into());
             return;
         }
     }
@@ -510,8 +603,13 @@ fn cross_checks(c: &mut Checker, config: &Config, opts: &LoadOptions) {
             let l = level.to_ruby_s();
             if l != "quiet" && l != "verbose" {
                 let for_hook = hook.map(|h| format!(" for hook '{h}'")).unwrap_or_default();
-                c.error("", Some(level), &format!("Invalid hooks_output '{l}'{for_hook}, must be one of: quiet, verbose"), format!("invalid hooks_output `{l}`{for_hook}"))
-                    .help = Some("use `quiet` or `verbose`".into());
+                c.error(
+                    "",
+                    Some(level),
+                    &format!("Invalid hooks_output '{l}'{for_hook}, must be one of: quiet, verbose"),
+                    format!("invalid hooks_output `{l}`{for_hook}"),
+                )
+                .help = Some("use `quiet` or `verbose`".into());
             }
         };
         match h.as_map() {

@@ -92,9 +92,8 @@ fn titleize(word: &str) -> String {
     for (i, &c) in human.iter().enumerate() {
         let after_word_char = i > 0 && is_word_char(human[i - 1]);
         // A word char, then an apostrophe, backtick or parenthesis, does not start a new word.
-        let after_quote = i >= 2
-            && matches!(human[i - 1], '\'' | '\u{2019}' | '`' | '(' | ')')
-            && is_word_char(human[i - 2]);
+        let after_quote =
+            i >= 2 && matches!(human[i - 1], '\'' | '\u{2019}' | '`' | '(' | ')') && is_word_char(human[i - 2]);
         if c.is_ascii_lowercase() && !after_word_char && !after_quote {
             out.push(c.to_ascii_uppercase());
         } else {
@@ -130,9 +129,7 @@ fn underscore(word: &str) -> String {
 /// first letter capitalised.
 fn humanize(underscored: &str) -> String {
     let spaced = underscored.replace('_', " ");
-    let mut result = spaced
-        .trim_start_matches([' ', '\t', '\n', '\u{b}', '\u{c}', '\r'])
-        .to_owned();
+    let mut result = spaced.trim_start_matches([' ', '\t', '\n', '\u{b}', '\u{c}', '\r']).to_owned();
     if underscored.ends_with("_id") && result.ends_with(" id") {
         result.truncate(result.len() - " id".len());
     }

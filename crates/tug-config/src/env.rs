@@ -87,11 +87,8 @@ pub fn check(c: &mut Checker, ctx: &str, node: &Node) {
         c.hash_of(ctx, node, Kind::Str);
         return;
     }
-    let unknown: Vec<&Node> = entries
-        .iter()
-        .map(|(k, _)| k)
-        .filter(|k| !k.key_str().is_some_and(|s| SPECIAL_KEYS.contains(&s)))
-        .collect();
+    let unknown: Vec<&Node> =
+        entries.iter().map(|(k, _)| k).filter(|k| !k.key_str().is_some_and(|s| SPECIAL_KEYS.contains(&s))).collect();
     if !unknown.is_empty() {
         let names: Vec<String> = unknown.iter().map(|k| k.to_ruby_s()).collect();
         let kamal = if names.len() == 1 {
@@ -115,7 +112,12 @@ pub fn check(c: &mut Checker, ctx: &str, node: &Node) {
     }
     if let Some((key, tags)) = node.entry("tags") {
         if ctx != "env" {
-            let e = c.error(ctx, Some(key), "tags are only allowed in the root env", format!("`tags` in `{ctx}`: tags are only allowed in the root env"));
+            let e = c.error(
+                ctx,
+                Some(key),
+                "tags are only allowed in the root env",
+                format!("`tags` in `{ctx}`: tags are only allowed in the root env"),
+            );
             e.help = Some("move the tag's variables to the root `env.tags`".into());
             return;
         }

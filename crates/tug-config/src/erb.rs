@@ -76,11 +76,7 @@ pub fn render(template: &str, env: &ErbEnv) -> Result<Rendered, ErbError> {
     let lines = LineIndex::new(template);
     let nodes = build(&lines, segments)?;
     let mut out = Out::default();
-    let eval = Eval {
-        env,
-        template,
-        lines: &lines,
-    };
+    let eval = Eval { env, template, lines: &lines };
     eval.nodes(&nodes, &mut out)?;
     Ok(out.finish(lines.last_line()))
 }
@@ -199,9 +195,7 @@ fn build(lines: &LineIndex, segments: Vec<Segment>) -> Result<Vec<Node>, ErbErro
                         return Err(ErbError {
                             message: "`elsif` cannot follow `unless`".into(),
                             span: tag.span,
-                            help: Some(
-                                "use `if` with a negated condition, or nest another `if`".into(),
-                            ),
+                            help: Some("use `if` with a negated condition, or nest another `if`".into()),
                         });
                     }
                     if !frame.close_branch() {
@@ -277,16 +271,10 @@ fn classify(tag: &Tag) -> Result<Stmt, ErbError> {
         return Err(ErbError {
             message: format!("Ruby comment `{}` inside `<% %>`", code.trim()),
             span: tag.code_span(),
-            help: Some(
-                "in Ruby such a comment also hides the text after it; write comments as `<%# … %>`"
-                    .into(),
-            ),
+            help: Some("in Ruby such a comment also hides the text after it; write comments as `<%# … %>`".into()),
         });
     }
-    let word_len = rest
-        .bytes()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        .count();
+    let word_len = rest.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
     let word = &rest[..word_len];
     let after = lead + word_len;
     match word {
@@ -300,11 +288,7 @@ fn classify(tag: &Tag) -> Result<Stmt, ErbError> {
             })
         }
         "else" | "end" if code[after..].trim_matches(is_ruby_space).is_empty() => {
-            Ok(if word == "else" {
-                Stmt::Else
-            } else {
-                Stmt::End
-            })
+            Ok(if word == "else" { Stmt::Else } else { Stmt::End })
         }
         _ => parse_tag_expr(tag).map(Stmt::Run),
     }
@@ -340,9 +324,7 @@ impl LineIndex {
     }
 
     fn line_of(&self, offset: usize) -> usize {
-        self.starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1)
+        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
     }
 
     fn last_line(&self) -> usize {
@@ -388,10 +370,7 @@ impl Out {
         if !self.started {
             self.line_map.push(last_line);
         }
-        Rendered {
-            text: self.text,
-            line_map: self.line_map,
-        }
+        Rendered { text: self.text, line_map: self.line_map }
     }
 }
 

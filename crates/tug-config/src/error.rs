@@ -49,14 +49,7 @@ impl ConfigError {
     /// An error whose Tug and Kamal messages are the same text.
     pub fn new(message: impl Into<String>) -> Self {
         let message = message.into();
-        ConfigError {
-            kamal_message: message.clone(),
-            message,
-            key_path: None,
-            location: None,
-            label: None,
-            help: None,
-        }
+        ConfigError { kamal_message: message.clone(), message, key_path: None, location: None, label: None, help: None }
     }
 
     /// Sets Kamal's wording when it differs from Tug's.
@@ -122,10 +115,7 @@ impl Diagnostic for ConfigError {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let loc = self.location.as_ref()?;
         let span = loc.file.template_span(loc.span);
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
-            self.label.clone(),
-            span,
-        ))))
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(self.label.clone(), span))))
     }
 }
 

@@ -5,11 +5,11 @@
 
 use std::sync::{Arc, OnceLock};
 
+use crate::Config;
 use crate::source::SourceFile;
 use crate::suggest::did_you_mean;
 use crate::validate::Checker;
 use crate::yaml::{self, Node, Value};
-use crate::Config;
 
 /// The root key.
 pub const KEY: &str = "x-tug";
@@ -36,7 +36,8 @@ pub enum SslMode {
 impl SslMode {
     /// Reads `off`, `flexible`, `full`, `full_strict` (any case; `Full (strict)` too).
     pub fn parse(text: &str) -> Option<SslMode> {
-        let t: String = text.trim().to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        let t: String =
+            text.trim().to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
         let t: Vec<&str> = t.split('_').filter(|p| !p.is_empty()).collect();
         match t.as_slice() {
             ["off"] => Some(SslMode::Off),
@@ -122,7 +123,12 @@ pub fn check(c: &mut Checker, raw: &Node) {
     }
     let ctx = "x-tug/cloudflare/ssl_mode";
     let suggestion = did_you_mean(&text, SSL_MODES.iter().copied());
-    let e = c.error(ctx, Some(mode), &format!("unknown Cloudflare SSL mode: {text}"), format!("`{text}` is not a Cloudflare SSL/TLS mode"));
+    let e = c.error(
+        ctx,
+        Some(mode),
+        &format!("unknown Cloudflare SSL mode: {text}"),
+        format!("`{text}` is not a Cloudflare SSL/TLS mode"),
+    );
     e.label = Some("not a Cloudflare SSL/TLS mode".into());
     e.help = Some(match suggestion {
         Some(s) => format!("did you mean `{s}`? use one of: {}", SSL_MODES.join(", ")),
@@ -162,7 +168,12 @@ mod tests {
 
     #[test]
     fn valid_blocks_pass() {
-        assert!(errors("x-tug:\n  cloudflare:\n    ssl_mode: full_strict\n  db:\n    path: /rails/storage/production.sqlite3\n").is_empty());
+        assert!(
+            errors(
+                "x-tug:\n  cloudflare:\n    ssl_mode: full_strict\n  db:\n    path: /rails/storage/production.sqlite3\n"
+            )
+            .is_empty()
+        );
         assert!(errors("service: a\nx-other:\n  anything: 1\n").is_empty());
         assert!(errors("x-tug:\n").is_empty());
     }

@@ -53,21 +53,9 @@ sample_hooks!(
 #[must_use]
 pub fn files() -> Vec<InitFile> {
     let mut files = vec![
-        InitFile {
-            path: "config/deploy.yml",
-            contents: DEPLOY_YML,
-            executable: false,
-        },
-        InitFile {
-            path: ".kamal/secrets",
-            contents: SECRETS,
-            executable: false,
-        },
+        InitFile { path: "config/deploy.yml", contents: DEPLOY_YML, executable: false },
+        InitFile { path: ".kamal/secrets", contents: SECRETS, executable: false },
     ];
-    files.extend(SAMPLE_HOOK_FILES.iter().map(|&(path, contents)| InitFile {
-        path,
-        contents,
-        executable: true,
-    }));
+    files.extend(SAMPLE_HOOK_FILES.iter().map(|&(path, contents)| InitFile { path, contents, executable: true }));
     files
 }

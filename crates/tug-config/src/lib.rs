@@ -9,36 +9,36 @@
 // Config errors are rare and carry their source location; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 
-pub mod docs;
 pub mod accessory;
-pub mod boot;
 pub mod advice;
+pub mod boot;
 pub mod builder;
 pub mod cloudflare;
 pub mod config;
+pub mod docs;
 pub mod env;
 pub mod erb;
+pub mod error;
 pub mod extension;
+pub mod init;
 pub mod loader;
 pub mod logging;
 pub mod proxy;
 pub mod registry;
 pub mod role;
+pub mod scalar;
+pub mod secrets;
+pub mod sensitive;
+pub mod source;
 pub mod ssh;
 pub mod suggest;
 pub mod validate;
 pub mod version;
-pub mod scalar;
 pub mod yaml;
-pub mod error;
-pub mod init;
-pub mod secrets;
-pub mod sensitive;
-pub mod source;
 
 pub use config::{Config, load};
-pub use loader::LoadOptions;
 pub use error::{ConfigError, ConfigErrors, Location};
+pub use loader::LoadOptions;
 pub use sensitive::Sensitive;
 pub use source::{SourceFile, Span};
 

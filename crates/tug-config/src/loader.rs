@@ -93,9 +93,10 @@ fn load_file(opts: &LoadOptions, file: &Path) -> (Option<Node>, Vec<ConfigError>
             let (node, mut errors) = yaml::parse_recovering(&file);
             if let Some(n) = node.as_ref().filter(|n| n.as_map().is_none()) {
                 let name = &file.name;
-                let mut e = ConfigError::new(format!("`{name}` should hold a hash of settings (`service: …`, `image: …`)"))
-                    .kamal(format!("undefined method 'symbolize_keys' for {}", n.ruby_kind()))
-                    .at(Some(n.location()));
+                let mut e =
+                    ConfigError::new(format!("`{name}` should hold a hash of settings (`service: …`, `image: …`)"))
+                        .kamal(format!("undefined method 'symbolize_keys' for {}", n.ruby_kind()))
+                        .at(Some(n.location()));
                 e.help = Some("run `tug init` for a starting point".into());
                 errors.push(e);
                 return (None, errors);

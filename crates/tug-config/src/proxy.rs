@@ -82,23 +82,43 @@ pub fn check(c: &mut Checker, ctx: &str, node: &Node) {
     let blank = |k: &str| !node.get(k).is_some_and(Node::is_present);
     if blank("host") && blank("hosts") && proxy.ssl() {
         let ssl = node.get("ssl");
-        let e = c.error(ctx, ssl, "Must set a host to enable automatic SSL", "`ssl` needs a `host` to request a certificate for".into());
+        let e = c.error(
+            ctx,
+            ssl,
+            "Must set a host to enable automatic SSL",
+            "`ssl` needs a `host` to request a certificate for".into(),
+        );
         e.help = Some("add `host: app.example.com` (Let's Encrypt needs a name), or set `ssl: false` when TLS ends elsewhere (e.g. Cloudflare)".into());
     }
     if node.has_key("host") && node.has_key("hosts") {
-        let e = c.error(ctx, node.get("hosts"), "Specify one of 'host' or 'hosts', not both", format!("`{ctx}` sets both `host` and `hosts`"));
+        let e = c.error(
+            ctx,
+            node.get("hosts"),
+            "Specify one of 'host' or 'hosts', not both",
+            format!("`{ctx}` sets both `host` and `hosts`"),
+        );
         e.help = Some("keep `hosts:` (a list) and remove `host:`".into());
     }
     if let Some(ssl) = node.get("ssl").filter(|s| s.as_map().is_some()) {
         let cert = ssl.get("certificate_pem").is_some_and(Node::is_present);
         let key = ssl.get("private_key_pem").is_some_and(Node::is_present);
         if cert && !key {
-            c.error(ctx, Some(ssl), "Missing private_key_pem setting (required when certificate_pem is present)", "`ssl.certificate_pem` is set but `ssl.private_key_pem` is not".into())
-                .help = Some("name the secret holding the key: `private_key_pem: ORIGIN_KEY_PEM`".into());
+            c.error(
+                ctx,
+                Some(ssl),
+                "Missing private_key_pem setting (required when certificate_pem is present)",
+                "`ssl.certificate_pem` is set but `ssl.private_key_pem` is not".into(),
+            )
+            .help = Some("name the secret holding the key: `private_key_pem: ORIGIN_KEY_PEM`".into());
         }
         if key && !cert {
-            c.error(ctx, Some(ssl), "Missing certificate_pem setting (required when private_key_pem is present)", "`ssl.private_key_pem` is set but `ssl.certificate_pem` is not".into())
-                .help = Some("name the secret holding the certificate: `certificate_pem: ORIGIN_CERT_PEM`".into());
+            c.error(
+                ctx,
+                Some(ssl),
+                "Missing certificate_pem setting (required when private_key_pem is present)",
+                "`ssl.private_key_pem` is set but `ssl.certificate_pem` is not".into(),
+            )
+            .help = Some("name the secret holding the certificate: `certificate_pem: ORIGIN_CERT_PEM`".into());
         }
     }
     if let Some(run) = node.get("run").filter(|r| r.as_map().is_some())
@@ -106,7 +126,12 @@ pub fn check(c: &mut Checker, ctx: &str, node: &Node) {
     {
         let set = |k: &str| run.get(k).is_some_and(Node::is_present);
         if set("bind_ips") || set("http_port") || set("https_port") {
-            let e = c.error(ctx, Some(run), "Cannot set http_port, https_port or bind_ips when publish is false", "`run.publish: false` cannot be combined with ports or bind IPs".into());
+            let e = c.error(
+                ctx,
+                Some(run),
+                "Cannot set http_port, https_port or bind_ips when publish is false",
+                "`run.publish: false` cannot be combined with ports or bind IPs".into(),
+            );
             e.help = Some("remove `http_port`, `https_port` and `bind_ips`, or publish the ports".into());
         }
     }

@@ -94,7 +94,12 @@ pub fn check(c: &mut Checker, ctx: &str, node: &Node) {
         let ok = matches!(value.value, Value::Str(_))
             || value.as_seq().is_some_and(|s| s.len() == 1 && matches!(s[0].value, Value::Str(_)));
         if !ok {
-            let e = c.error(&here, Some(value), "should be a string or an array with one string (for secret lookup)", format!("`{here}` should be a string or a one-item list naming a secret"));
+            let e = c.error(
+                &here,
+                Some(value),
+                "should be a string or an array with one string (for secret lookup)",
+                format!("`{here}` should be a string or a one-item list naming a secret"),
+            );
             e.label = Some(format!("found {}", value.ruby_kind()));
             e.help = Some(format!("e.g. `{key}: [KAMAL_REGISTRY_PASSWORD]`"));
         }
@@ -103,7 +108,10 @@ pub fn check(c: &mut Checker, ctx: &str, node: &Node) {
 
 impl Credential {
     /// The value: as written, or looked up in the secrets (Kamal's `lookup`).
-    pub fn resolve(&self, secrets: &crate::secrets::Secrets) -> Result<crate::Sensitive<String>, crate::secrets::SecretsError> {
+    pub fn resolve(
+        &self,
+        secrets: &crate::secrets::Secrets,
+    ) -> Result<crate::Sensitive<String>, crate::secrets::SecretsError> {
         match self {
             Credential::Plain(v) => Ok(crate::Sensitive::new(v.clone())),
             Credential::Secret(name) => secrets.get(name),

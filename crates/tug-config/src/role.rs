@@ -136,7 +136,8 @@ pub fn build(servers: Option<&Node>, primary_role: &str, root_logging: &Logging,
                 Some(_) => true,
             };
             let proxy = running.then(|| {
-                let own = Proxy::new(proxy_setting.cloned().unwrap_or_else(|| Node::synthetic(Value::Null, &servers.file)));
+                let own =
+                    Proxy::new(proxy_setting.cloned().unwrap_or_else(|| Node::synthetic(Value::Null, &servers.file)));
                 own.merged_over(root_proxy)
             });
             let logging = root_logging.merge(&Logging::from_node(settings.as_ref().and_then(|s| s.get("logging"))));
@@ -183,7 +184,8 @@ pub fn check(c: &mut Checker, servers: Option<&Node>, primary_role: &str) {
         if let Some(env) = role.get("env").filter(|e| e.as_map().is_some()) {
             env::check(c, &join(&ctx, "env"), env);
         }
-        if let (Some(logging), Some(example)) = (role.get("logging").filter(|l| l.as_map().is_some()), logging_example) {
+        if let (Some(logging), Some(example)) = (role.get("logging").filter(|l| l.as_map().is_some()), logging_example)
+        {
             c.against_example(&join(&ctx, "logging"), logging, example, false);
         }
         let proxy_node = role.get("proxy");

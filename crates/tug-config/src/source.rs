@@ -21,12 +21,7 @@ impl SourceFile {
     pub fn plain(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
         let lines = text.split('\n').count();
-        SourceFile {
-            name: name.into(),
-            rendered: text.clone(),
-            text,
-            line_map: (0..lines).collect(),
-        }
+        SourceFile { name: name.into(), rendered: text.clone(), text, line_map: (0..lines).collect() }
     }
 
     /// Maps a byte range of the rendered text to a byte range of the template, so that a
@@ -88,11 +83,7 @@ pub fn line_start(text: &str, line: usize) -> Option<usize> {
     if line == 0 {
         return Some(0);
     }
-    text.bytes()
-        .enumerate()
-        .filter(|(_, b)| *b == b'\n')
-        .nth(line - 1)
-        .map(|(i, _)| i + 1)
+    text.bytes().enumerate().filter(|(_, b)| *b == b'\n').nth(line - 1).map(|(i, _)| i + 1)
 }
 
 fn nth_line(text: &str, line: usize) -> Option<&str> {

@@ -6,9 +6,7 @@ pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a st
     candidates
         .into_iter()
         .map(|c| (c, strsim::jaro_winkler(&input_lower, &c.to_ascii_lowercase())))
-        .filter(|(c, score)| {
-            *score > 0.85 || strsim::damerau_levenshtein(&input_lower, &c.to_ascii_lowercase()) <= 2
-        })
+        .filter(|(c, score)| *score > 0.85 || strsim::damerau_levenshtein(&input_lower, &c.to_ascii_lowercase()) <= 2)
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(c, _)| c)
 }

@@ -186,7 +186,8 @@ impl Checker {
         let found = value.ruby_kind();
         let section = docs_section_for(ctx);
         let subject = if ctx.is_empty() { "the configuration".to_string() } else { format!("`{ctx}`") };
-        let e = self.error(ctx, Some(value), &format!("should be {expected}"), format!("{subject} should be {expected}"));
+        let e =
+            self.error(ctx, Some(value), &format!("should be {expected}"), format!("{subject} should be {expected}"));
         e.label = Some(format!("found {found}"));
         e.help = Some(format!("`tug docs {section}` shows the expected shape"));
     }
@@ -254,7 +255,8 @@ impl Checker {
             if ex.as_str() == Some("...") {
                 let proxy_bool = key == "proxy" && matches!(v.value, Value::Bool(_));
                 if !proxy_bool {
-                    let kinds: &[Kind] = if root && key == "servers" { &[Kind::Array, Kind::Hash] } else { &[Kind::Hash] };
+                    let kinds: &[Kind] =
+                        if root && key == "servers" { &[Kind::Array, Kind::Hash] } else { &[Kind::Hash] };
                     self.check_type(&here, v, kinds);
                 }
             } else if key == "ssl" {
@@ -371,7 +373,12 @@ impl Checker {
             }
             let Some(entries) = server.as_map() else { continue };
             if entries.len() != 1 {
-                let e = self.error(&here, Some(server), "multiple hosts found", format!("`{here}` names {} hosts in one entry", entries.len()));
+                let e = self.error(
+                    &here,
+                    Some(server),
+                    "multiple hosts found",
+                    format!("`{here}` names {} hosts in one entry", entries.len()),
+                );
                 e.label = Some("one `host: tag` pair per list entry".into());
                 e.help = Some("write each tagged host as its own list item: `- 10.0.0.1: [tag1, tag2]`".into());
                 continue;
@@ -390,7 +397,8 @@ impl Checker {
         let entries = v.as_map().unwrap_or(&[]);
         let has_settings = entries.iter().any(|(_, val)| val.as_map().is_some());
         let first_host = entries.first().map_or("10.0.0.1".to_string(), |(k, _)| k.to_ruby_s());
-        let e = self.error(ctx, Some(v), "should be an array", format!("`{ctx}` should be a list of hosts, not a hash"));
+        let e =
+            self.error(ctx, Some(v), "should be an array", format!("`{ctx}` should be a list of hosts, not a hash"));
         e.label = Some("found a hash".into());
         e.help = Some(if has_settings {
             format!(
@@ -415,19 +423,28 @@ impl Checker {
                     format!("the label `{name}` is reserved"),
                 );
                 e.label = Some("Kamal sets this label itself".into());
-                e.help = Some("choose another label name; `destination`, `role` and `service` identify Kamal's containers".into());
+                e.help = Some(
+                    "choose another label name; `destination`, `role` and `service` identify Kamal's containers".into(),
+                );
             }
         }
     }
 
     /// Kamal's `validate_docker_options!` (the `restart` policy).
     pub fn docker_options(&mut self, ctx: &str, options: Option<&Node>) {
-        let Some((_, policy)) = options.and_then(Node::as_map).and_then(|m| m.iter().find(|(k, _)| k.to_ruby_s() == "restart")) else {
+        let Some((_, policy)) =
+            options.and_then(Node::as_map).and_then(|m| m.iter().find(|(k, _)| k.to_ruby_s() == "restart"))
+        else {
             return;
         };
         let here = join(ctx, "options/restart");
         let Some(text) = policy.as_str() else {
-            let e = self.error(&here, Some(policy), "should be a string. Use \"no\" to disable restarts", format!("`{here}` should be a string"));
+            let e = self.error(
+                &here,
+                Some(policy),
+                "should be a string. Use \"no\" to disable restarts",
+                format!("`{here}` should be a string"),
+            );
             e.help = Some("quote it: `restart: \"no\"` (YAML reads a bare no as false)".into());
             return;
         };
@@ -458,9 +475,7 @@ pub(crate) fn first_line(node: &Node) -> crate::error::Location {
 fn valid_restart_policy(p: &str) -> bool {
     match p {
         "no" | "always" | "unless-stopped" | "on-failure" => true,
-        _ => p
-            .strip_prefix("on-failure:")
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+        _ => p.strip_prefix("on-failure:").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
     }
 }
 
@@ -484,7 +499,10 @@ mod tests {
         c.against_example("proxy", &user, ex.get("proxy").unwrap(), false);
         let msgs: Vec<_> = c.errors.iter().map(|e| e.kamal_message.as_str()).collect();
         assert_eq!(msgs, ["proxy: unknown key: helthcheck", "proxy/app_port: should be an integer"]);
-        assert_eq!(c.errors[0].help.as_deref(), Some("did you mean `healthcheck`? `tug docs proxy` lists every setting"));
+        assert_eq!(
+            c.errors[0].help.as_deref(),
+            Some("did you mean `healthcheck`? `tug docs proxy` lists every setting")
+        );
         assert_eq!(c.errors[0].position().as_deref(), Some("t.yml:3:1"));
     }
 

@@ -25,8 +25,9 @@ pub fn resolve(declared: Option<&str>, root: &Path, builds_from_clone: bool) -> 
     };
     let Some(sha) = git(&["rev-parse", "HEAD"]) else {
         let pwd = root.display();
-        let mut e = ConfigError::new(format!("can't use the commit hash as the version: no git repository found in {pwd}"))
-            .kamal(format!("Can't use commit hash as version, no git repository found in {pwd}"));
+        let mut e =
+            ConfigError::new(format!("can't use the commit hash as the version: no git repository found in {pwd}"))
+                .kamal(format!("Can't use commit hash as version, no git repository found in {pwd}"));
         e.help = Some("commit your app to git, or pass `--version V` (or set `VERSION`)".into());
         return Err(e);
     };

@@ -103,10 +103,7 @@ impl Node {
 
     /// The key node and value node of a string key in a hash.
     pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
-        self.as_map()?
-            .iter()
-            .find(|(k, _)| k.key_str() == Some(key))
-            .map(|(k, v)| (k, v))
+        self.as_map()?.iter().find(|(k, _)| k.key_str() == Some(key)).map(|(k, v)| (k, v))
     }
 
     /// Ruby's `hash.key?("key")`.
@@ -129,10 +126,7 @@ impl Node {
 
     /// Kamal's "stringish": String, Symbol, Numeric, true, false.
     pub fn is_stringish(&self) -> bool {
-        matches!(
-            self.value,
-            Value::Str(_) | Value::Symbol(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)
-        )
+        matches!(self.value, Value::Str(_) | Value::Symbol(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_))
     }
 
     /// ActiveSupport's `present?`: not nil, false, an empty or blank string, or an empty collection.
@@ -168,9 +162,7 @@ impl Node {
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
             Value::Str(s) | Value::Symbol(s) | Value::Time(s) => J::String(s.clone()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
-            Value::Map(entries) => J::Object(
-                entries.iter().map(|(k, v)| (k.to_ruby_s(), v.to_json())).collect(),
-            ),
+            Value::Map(entries) => J::Object(entries.iter().map(|(k, v)| (k.to_ruby_s(), v.to_json())).collect()),
         }
     }
 
@@ -299,12 +291,9 @@ impl Builder {
             Event::SequenceStart(_, anchor, _) => {
                 self.stack.push(Frame::Seq { items: Vec::new(), start: span.start, anchor })
             }
-            Event::MappingStart(_, anchor, _) => self.stack.push(Frame::Map {
-                entries: Vec::new(),
-                key: None,
-                start: span.start,
-                anchor,
-            }),
+            Event::MappingStart(_, anchor, _) => {
+                self.stack.push(Frame::Map { entries: Vec::new(), key: None, start: span.start, anchor })
+            }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq { items, start, anchor }) = self.stack.pop() {
                     let end = span.start + span.len;
@@ -334,11 +323,11 @@ impl Builder {
                 }
             }
             Event::Alias(id) => {
-                let node = self
-                    .anchors
-                    .get(&id)
-                    .cloned()
-                    .unwrap_or_else(|| Node { value: Value::Null, span, file: self.file.clone() });
+                let node = self.anchors.get(&id).cloned().unwrap_or_else(|| Node {
+                    value: Value::Null,
+                    span,
+                    file: self.file.clone(),
+                });
                 self.push(node, false);
             }
             _ => {}
@@ -376,18 +365,13 @@ impl Builder {
         let found = text[offset.min(text.len())..line_end].trim_end();
         let span = Span::new(offset, found.len().max(1));
         let location = Some(Location { file: self.file.clone(), span });
-        let kamal = format!(
-            "(<unknown>): {} at line {} column {}",
-            e.kind_message(),
-            m.line(),
-            m.col() + 1
-        );
+        let kamal = format!("(<unknown>): {} at line {} column {}", e.kind_message(), m.line(), m.col() + 1);
         // A sequence of hosts followed by `key:` lines at the same indent: the commonest
         // mistake in Kamal configs (a role lists hosts directly *and* has settings).
         let in_seq = matches!(self.stack.last(), Some(Frame::Seq { .. }));
-        let looks_like_key = found.split_once(':').is_some_and(|(k, _)| {
-            !k.is_empty() && !k.starts_with('-') && !k.contains(' ') && !k.starts_with('#')
-        });
+        let looks_like_key = found
+            .split_once(':')
+            .is_some_and(|(k, _)| !k.is_empty() && !k.starts_with('-') && !k.contains(' ') && !k.starts_with('#'));
         if in_seq && looks_like_key {
             let mut path = self.path();
             path.pop();
@@ -395,7 +379,9 @@ impl Builder {
             let key = found.split_once(':').map_or(found, |(k, _)| k);
             let col = m.col();
             let (seq_start, hosts) = match self.stack.last() {
-                Some(Frame::Seq { start, items, .. }) => (*start, items.iter().map(Node::to_ruby_s).collect::<Vec<_>>()),
+                Some(Frame::Seq { start, items, .. }) => {
+                    (*start, items.iter().map(Node::to_ruby_s).collect::<Vec<_>>())
+                }
                 _ => (offset, Vec::new()),
             };
             let recovery = Some(blank_sequence_items(text, seq_start, offset));
@@ -542,7 +528,10 @@ mod tests {
 
     #[test]
     fn recovers_after_a_mixed_role_to_find_more() {
-        let file = Arc::new(SourceFile::plain("d.yml", "servers:\n  web:\n    - 1.1.1.1 # a\n    # - 2\n    hosts:\n      - 1.1.1.2\n    cmd: x\n"));
+        let file = Arc::new(SourceFile::plain(
+            "d.yml",
+            "servers:\n  web:\n    - 1.1.1.1 # a\n    # - 2\n    hosts:\n      - 1.1.1.2\n    cmd: x\n",
+        ));
         let (node, errors) = parse_recovering(&file);
         assert_eq!(errors.len(), 1);
         let web = node.unwrap().get("servers").unwrap().get("web").unwrap().clone();

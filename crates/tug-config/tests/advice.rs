@@ -11,7 +11,8 @@ fn load(body: &str) -> tug_config::Config {
     );
     std::fs::write(dir.path().join("config/deploy.yml"), text).expect("write");
     let opts = tug_config::LoadOptions::new(dir.path());
-    tug_config::load(&opts).unwrap_or_else(|e| panic!("{:?}", e.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>()))
+    tug_config::load(&opts)
+        .unwrap_or_else(|e| panic!("{:?}", e.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>()))
 }
 
 fn summary(body: &str) -> Vec<(Level, &'static str, String)> {
@@ -19,7 +20,8 @@ fn summary(body: &str) -> Vec<(Level, &'static str, String)> {
 }
 
 const ONE_HOST: &str = "servers:\n  web:\n    - 1.2.3.4\nvolumes:\n  - zen_miner_storage:/rails/storage\n";
-const THREE_HOSTS: &str = "servers:\n  web:\n    - 1.2.3.4\n    - 1.2.3.5\n    - 1.2.3.6\nvolumes:\n  - zen_miner_storage:/rails/storage\n";
+const THREE_HOSTS: &str =
+    "servers:\n  web:\n    - 1.2.3.4\n    - 1.2.3.5\n    - 1.2.3.6\nvolumes:\n  - zen_miner_storage:/rails/storage\n";
 
 #[test]
 fn ssl_false_with_a_host_reminds_of_flexible() {
@@ -31,7 +33,9 @@ fn ssl_false_with_a_host_reminds_of_flexible() {
 
 #[test]
 fn stated_full_with_ssl_false_is_an_error() {
-    let a = summary(&format!("{ONE_HOST}proxy:\n  ssl: false\n  host: app.example.com\nx-tug:\n  cloudflare:\n    ssl_mode: full\n"));
+    let a = summary(&format!(
+        "{ONE_HOST}proxy:\n  ssl: false\n  host: app.example.com\nx-tug:\n  cloudflare:\n    ssl_mode: full\n"
+    ));
     assert_eq!(a.len(), 1, "{a:?}");
     assert_eq!(a[0].0, Level::Error);
     assert!(a[0].2.contains("error 525"), "{}", a[0].2);
@@ -39,23 +43,32 @@ fn stated_full_with_ssl_false_is_an_error() {
 
 #[test]
 fn consistent_setups_get_no_advice() {
-    let flexible = format!("{ONE_HOST}proxy:\n  ssl: false\n  host: app.example.com\nx-tug:\n  cloudflare:\n    ssl_mode: flexible\n");
+    let flexible = format!(
+        "{ONE_HOST}proxy:\n  ssl: false\n  host: app.example.com\nx-tug:\n  cloudflare:\n    ssl_mode: flexible\n"
+    );
     assert!(summary(&flexible).is_empty());
     let strict = format!(
         "{ONE_HOST}proxy:\n  host: app.example.com\n  ssl:\n    certificate_pem: CF_CERT\n    private_key_pem: CF_KEY\nx-tug:\n  cloudflare:\n    ssl_mode: full_strict\n"
     );
     assert!(summary(&strict).is_empty());
-    assert!(summary(&format!("{ONE_HOST}proxy:\n  ssl: true\n  host: app.example.com\n")).is_empty(), "no Cloudflare stated");
+    assert!(
+        summary(&format!("{ONE_HOST}proxy:\n  ssl: true\n  host: app.example.com\n")).is_empty(),
+        "no Cloudflare stated"
+    );
     assert!(summary(ONE_HOST).is_empty(), "no host");
 }
 
 #[test]
 fn lets_encrypt_behind_cloudflare_and_flexible_loops() {
-    let le = summary(&format!("{ONE_HOST}proxy:\n  ssl: true\n  host: app.example.com\nx-tug:\n  cloudflare:\n    ssl_mode: full_strict\n"));
+    let le = summary(&format!(
+        "{ONE_HOST}proxy:\n  ssl: true\n  host: app.example.com\nx-tug:\n  cloudflare:\n    ssl_mode: full_strict\n"
+    ));
     assert_eq!(le.len(), 1);
     assert_eq!(le[0].0, Level::Warning);
     assert!(le[0].2.contains("TLS-ALPN-01"), "{}", le[0].2);
-    let looped = summary(&format!("{ONE_HOST}proxy:\n  ssl: true\n  host: app.example.com\nx-tug:\n  cloudflare:\n    ssl_mode: flexible\n"));
+    let looped = summary(&format!(
+        "{ONE_HOST}proxy:\n  ssl: true\n  host: app.example.com\nx-tug:\n  cloudflare:\n    ssl_mode: flexible\n"
+    ));
     assert_eq!(looped[0].0, Level::Error);
     assert!(looped[0].2.contains("redirect loop"));
 }

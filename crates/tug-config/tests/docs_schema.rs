@@ -34,11 +34,7 @@ impl Node {
 
     /// The value of the last entry named `key` (Psych keeps the last of duplicate keys).
     fn get(&self, key: &str) -> Option<&Node> {
-        self.entries()
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v)
+        self.entries().iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 }
 
@@ -71,33 +67,26 @@ fn parse(name: &str, text: &str) -> Node {
         }
     }
     let mut stream = events.into_iter().filter(|event| {
-        !matches!(
-            event,
-            Event::StreamStart | Event::StreamEnd | Event::DocumentStart(..) | Event::DocumentEnd
-        ) && !matches!(event, Event::Comment(..))
+        !matches!(event, Event::StreamStart | Event::StreamEnd | Event::DocumentStart(..) | Event::DocumentEnd)
+            && !matches!(event, Event::Comment(..))
     });
     let root = node(name, &mut stream).unwrap_or_else(|| panic!("{name}: empty document"));
-    assert!(
-        stream.next().is_none(),
-        "{name}: expected exactly one YAML document"
-    );
+    assert!(stream.next().is_none(), "{name}: expected exactly one YAML document");
     root
 }
 
 fn node<'a>(name: &str, events: &mut impl Iterator<Item = Event<'a>>) -> Option<Node> {
     match events.next()? {
-        Event::Scalar(value, style, _, tag) => Some(Node::Scalar {
-            kind: scalar_kind(&value, style, tag.is_some()),
-            value: value.into_owned(),
-        }),
+        Event::Scalar(value, style, _, tag) => {
+            Some(Node::Scalar { kind: scalar_kind(&value, style, tag.is_some()), value: value.into_owned() })
+        }
         Event::MappingStart(..) => {
             let mut entries = Vec::new();
             loop {
                 match node(name, events) {
                     None => break,
                     Some(Node::Scalar { value, .. }) => {
-                        let child = node(name, events)
-                            .unwrap_or_else(|| panic!("{name}: key `{value}` has no value"));
+                        let child = node(name, events).unwrap_or_else(|| panic!("{name}: key `{value}` has no value"));
                         entries.push((value, child));
                     }
                     Some(other) => panic!("{name}: a {} used as a key", other.kind()),
@@ -200,20 +189,14 @@ fn sections_are_the_fourteen_kamal_sections_configuration_first() {
          servers ssh sshkit"
     );
     assert!(docs::section("nope").is_none());
-    assert!(
-        docs::section("Proxy").is_none(),
-        "section() takes exact names only"
-    );
+    assert!(docs::section("Proxy").is_none(), "section() takes exact names only");
 }
 
 #[test]
 fn every_section_parses_and_has_its_root_keys() {
     for &name in docs::SECTIONS {
         let text = section_text(name);
-        assert!(
-            text.starts_with("# "),
-            "{name}: should open with a title comment"
-        );
+        assert!(text.starts_with("# "), "{name}: should open with a title comment");
         let root = parse(name, text);
         let expected: &[&str] = match name {
             "configuration" => CONFIGURATION_ROOT_KEYS,
@@ -268,11 +251,7 @@ fn examples_the_validator_reads_by_name_exist() {
                 | "aliases"
         );
         if is_section {
-            assert_eq!(
-                value.kind(),
-                "...",
-                "configuration: `{key}` should be `...`"
-            );
+            assert_eq!(value.kind(), "...", "configuration: `{key}` should be `...`");
         }
     }
 }
@@ -314,11 +293,7 @@ fn lookup_accepts_what_kamal_docs_accepts() {
         ("servers_id", "servers"),
     ];
     for (input, section) in found {
-        assert_eq!(
-            docs::lookup(input),
-            docs::section(section),
-            "lookup({input:?})"
-        );
+        assert_eq!(docs::lookup(input), docs::section(section), "lookup({input:?})");
     }
 
     let not_found = [
@@ -352,10 +327,7 @@ fn lookup_accepts_what_kamal_docs_accepts() {
         "proxy/run",
     ];
     for input in not_found {
-        assert!(
-            docs::lookup(input).is_none(),
-            "lookup({input:?}) should find nothing"
-        );
+        assert!(docs::lookup(input).is_none(), "lookup({input:?}) should find nothing");
     }
 }
 
@@ -369,67 +341,34 @@ fn init_writes_the_files_kamal_init_writes() {
          pre-connect pre-deploy pre-proxy-reboot"
     );
     let mut expected = vec!["config/deploy.yml".to_owned(), ".kamal/secrets".to_owned()];
-    expected.extend(
-        init::SAMPLE_HOOKS
-            .iter()
-            .map(|hook| format!(".kamal/hooks/{hook}.sample")),
-    );
+    expected.extend(init::SAMPLE_HOOKS.iter().map(|hook| format!(".kamal/hooks/{hook}.sample")));
     assert_eq!(paths, expected);
     for file in &files {
         let is_hook = file.path.starts_with(".kamal/hooks/");
         assert_eq!(file.executable, is_hook, "{}: executable", file.path);
-        assert!(
-            file.contents.ends_with('\n'),
-            "{}: ends with a newline",
-            file.path
-        );
+        assert!(file.contents.ends_with('\n'), "{}: ends with a newline", file.path);
     }
 }
 
 #[test]
 fn every_sample_hook_is_a_shell_script() {
     for file in init::files().iter().filter(|f| f.executable) {
-        assert!(
-            file.contents.starts_with("#!"),
-            "{}: needs a shebang",
-            file.path
-        );
-        assert!(
-            file.contents.starts_with("#!/bin/sh\n"),
-            "{}: POSIX sh",
-            file.path
-        );
-        assert!(
-            file.contents.contains("KAMAL_HOSTS"),
-            "{}: lists the variables",
-            file.path
-        );
+        assert!(file.contents.starts_with("#!"), "{}: needs a shebang", file.path);
+        assert!(file.contents.starts_with("#!/bin/sh\n"), "{}: POSIX sh", file.path);
+        assert!(file.contents.contains("KAMAL_HOSTS"), "{}: lists the variables", file.path);
     }
-    let post_deploy = init::files()
-        .into_iter()
-        .find(|f| f.path == ".kamal/hooks/post-deploy.sample")
-        .expect("post-deploy sample");
+    let post_deploy =
+        init::files().into_iter().find(|f| f.path == ".kamal/hooks/post-deploy.sample").expect("post-deploy sample");
     assert!(post_deploy.contents.contains("KAMAL_RUNTIME"));
 }
 
 #[test]
 fn init_deploy_yml_is_a_complete_config_with_placeholders() {
-    assert!(
-        !init::DEPLOY_YML.contains("<%"),
-        "no ERB: the stub must read the same everywhere"
-    );
+    assert!(!init::DEPLOY_YML.contains("<%"), "no ERB: the stub must read the same everywhere");
     let root = parse("init deploy.yml", init::DEPLOY_YML);
-    assert_eq!(
-        root_keys(&root),
-        [
-            "service", "image", "servers", "proxy", "registry", "builder"
-        ]
-    );
+    assert_eq!(root_keys(&root), ["service", "image", "servers", "proxy", "registry", "builder"]);
     for key in root_keys(&root) {
-        assert!(
-            CONFIGURATION_ROOT_KEYS.contains(&key),
-            "unknown root key {key}"
-        );
+        assert!(CONFIGURATION_ROOT_KEYS.contains(&key), "unknown root key {key}");
     }
     let scalar = |node: Option<&Node>| match node {
         Some(Node::Scalar { value, .. }) => value.clone(),
@@ -441,14 +380,8 @@ fn init_deploy_yml_is_a_complete_config_with_placeholders() {
     assert!(
         matches!(web, Some(Node::Seq(hosts)) if matches!(&hosts[..], [Node::Scalar { value, .. }] if value == "192.168.0.1"))
     );
-    assert_eq!(
-        scalar(root.get("builder").and_then(|b| b.get("arch"))),
-        "amd64"
-    );
-    assert_eq!(
-        root.get("proxy").and_then(|p| p.get("ssl")).map(Node::kind),
-        Some("boolean")
-    );
+    assert_eq!(scalar(root.get("builder").and_then(|b| b.get("arch"))), "amd64");
+    assert_eq!(root.get("proxy").and_then(|p| p.get("ssl")).map(Node::kind), Some("boolean"));
 }
 
 #[test]
@@ -461,19 +394,13 @@ fn init_deploy_yml_offers_the_cloudflare_sqlite_and_docker_hub_setup() {
         "certificate_pem",
         "CF-Connecting-IP",
     ] {
-        assert!(
-            init::DEPLOY_YML.contains(needle),
-            "deploy.yml should mention {needle}"
-        );
+        assert!(init::DEPLOY_YML.contains(needle), "deploy.yml should mention {needle}");
     }
 }
 
 #[test]
 fn init_secrets_is_only_comments() {
     for line in init::SECRETS.lines() {
-        assert!(
-            line.is_empty() || line.starts_with('#'),
-            "live secret line: {line}"
-        );
+        assert!(line.is_empty() || line.starts_with('#'), "live secret line: {line}");
     }
 }

@@ -11,21 +11,11 @@ use tug_config::secrets::dotenv::{Evaluator, normalize_newlines, scan};
 use tug_config::secrets::{CommandRunner, Invocation, Output, SecretsError, SystemRunner};
 
 fn eval_env(text: &str, env: &[(&str, &str)]) -> Result<Vec<(String, String)>, SecretsError> {
-    let env: HashMap<String, String> = env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let evaluator = Evaluator {
-        dir: Path::new("."),
-        runner: &SystemRunner,
-        env: &env,
-    };
+    let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let evaluator = Evaluator { dir: Path::new("."), runner: &SystemRunner, env: &env };
     let mut values = IndexMap::new();
     evaluator.evaluate(".kamal/secrets", text, &mut values)?;
-    Ok(values
-        .into_iter()
-        .map(|(k, v)| (k, v.into_inner()))
-        .collect())
+    Ok(values.into_iter().map(|(k, v)| (k, v.into_inner())).collect())
 }
 
 fn eval(text: &str) -> Vec<(String, String)> {
@@ -36,10 +26,7 @@ fn eval(text: &str) -> Vec<(String, String)> {
 }
 
 fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-    expected
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    expected.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 #[test]
@@ -58,22 +45,13 @@ fn dotenv_parser_spec() {
         (r#"FOO="escaped\"bar""#, &[("FOO", "escaped\"bar")]),
         ("FOO=", &[("FOO", "")]),
         ("FOO=test\nBAR=$FOO", &[("FOO", "test"), ("BAR", "test")]),
-        (
-            "FOO=test\nBAR=${FOO}bar",
-            &[("FOO", "test"), ("BAR", "testbar")],
-        ),
+        ("FOO=test\nBAR=${FOO}bar", &[("FOO", "test"), ("BAR", "testbar")]),
         ("BAR=$FOO", &[("BAR", "")]),
-        (
-            "FOO=test\nBAR=\"quote $FOO\"",
-            &[("FOO", "test"), ("BAR", "quote test")],
-        ),
+        ("FOO=test\nBAR=\"quote $FOO\"", &[("FOO", "test"), ("BAR", "quote test")]),
         ("BAR='quote $FOO'", &[("BAR", "quote $FOO")]),
         (r#"FOO="foo\$BAR""#, &[("FOO", "foo$BAR")]),
         (r#"FOO="foo\${BAR}""#, &[("FOO", "foo${BAR}")]),
-        (
-            "FOO=test\nBAR=\"foo\\${FOO} ${FOO}\"",
-            &[("FOO", "test"), ("BAR", "foo${FOO} test")],
-        ),
+        ("FOO=test\nBAR=\"foo\\${FOO} ${FOO}\"", &[("FOO", "test"), ("BAR", "foo${FOO} test")]),
         ("OPTION_A: 1", &[("OPTION_A", "1")]),
         ("export OPTION_A=2", &[("OPTION_A", "2")]),
         ("OPTION_A=2\nexport OPTION_A", &[("OPTION_A", "2")]),
@@ -81,18 +59,12 @@ fn dotenv_parser_spec() {
         (r#"FOO="bar\\nbaz""#, &[("FOO", "bar\\nbaz")]),
         (
             "DOTENV_LINEBREAK_MODE=legacy\nFOO=\"bar\\nbaz\\rfizz\"",
-            &[
-                ("DOTENV_LINEBREAK_MODE", "legacy"),
-                ("FOO", "bar\nbaz\rfizz"),
-            ],
+            &[("DOTENV_LINEBREAK_MODE", "legacy"), ("FOO", "bar\nbaz\rfizz")],
         ),
         ("FOO.BAR=foobar", &[("FOO.BAR", "foobar")]),
         ("foo=bar ", &[("foo", "bar")]),
         ("lol$wut", &[]),
-        (
-            "\n \t  \nfoo=bar\n \nfizz=buzz",
-            &[("foo", "bar"), ("fizz", "buzz")],
-        ),
+        ("\n \t  \nfoo=bar\n \nfizz=buzz", &[("foo", "bar"), ("fizz", "buzz")]),
         ("FOO=\"a\n\nb\n\nc\"", &[("FOO", "a\n\nb\n\nc")]),
         ("foo=bar # this is foo", &[("foo", "bar")]),
         ("foo=\"bar#baz\" # comment", &[("foo", "bar#baz")]),
@@ -102,11 +74,7 @@ fn dotenv_parser_spec() {
         ("# Uncomment to activate:\n", &[]),
         (
             "DATABASE_PASSWORD=\nDATABASE_USERNAME=root\nDATABASE_HOST=/tmp/mysql.sock",
-            &[
-                ("DATABASE_PASSWORD", ""),
-                ("DATABASE_USERNAME", "root"),
-                ("DATABASE_HOST", "/tmp/mysql.sock"),
-            ],
+            &[("DATABASE_PASSWORD", ""), ("DATABASE_USERNAME", "root"), ("DATABASE_HOST", "/tmp/mysql.sock")],
         ),
         ("foo=\"ba#r\"", &[("foo", "ba#r")]),
         ("foo='ba#r'  ", &[("foo", "ba#r")]),
@@ -116,10 +84,7 @@ fn dotenv_parser_spec() {
                 ("OPTION_A", "first line"),
                 ("OPTION_B", "line 1\nline 2\nline 3"),
                 ("OPTION_C", "last line"),
-                (
-                    "OPTION_ESCAPED",
-                    "line one\nthis is \\'quoted\\'\none more line",
-                ),
+                ("OPTION_ESCAPED", "line one\nthis is \\'quoted\\'\none more line"),
             ],
         ),
         (
@@ -128,10 +93,7 @@ fn dotenv_parser_spec() {
                 ("OPTION_A", "first line"),
                 ("OPTION_B", "line 1\nline 2\nline 3"),
                 ("OPTION_C", "last line"),
-                (
-                    "OPTION_ESCAPED",
-                    "line one\nthis is \"quoted\"\none more line",
-                ),
+                ("OPTION_ESCAPED", "line one\nthis is \"quoted\"\none more line"),
             ],
         ),
         ("FOO=bar\rbaz=fbb", &[("FOO", "bar"), ("baz", "fbb")]),
@@ -142,10 +104,7 @@ fn dotenv_parser_spec() {
         // Later lines overwrite, keeping the first position.
         ("A=1\nB=2\nA=3", &[("A", "3"), ("B", "2")]),
         // `$VAR` quirks of the pattern: an unclosed brace, `${}` and a lone `$`.
-        (
-            "A=x\nB=${A\nC=${}\nD=$",
-            &[("A", "x"), ("B", "x"), ("C", "${}"), ("D", "$")],
-        ),
+        ("A=x\nB=${A\nC=${}\nD=$", &[("A", "x"), ("B", "x"), ("C", "${}"), ("D", "$")]),
         // Not an assignment: `KEY:value` needs whitespace after the colon.
         ("FOO:bar", &[]),
         // An unclosed quote is part of an unquoted value.
@@ -159,18 +118,12 @@ fn dotenv_parser_spec() {
 
 #[test]
 fn environment_is_the_fallback_and_the_file_wins() {
-    assert_eq!(
-        eval_env("BAR=$FOO", &[("FOO", "test")]).unwrap(),
-        pairs(&[("BAR", "test")])
-    );
+    assert_eq!(eval_env("BAR=$FOO", &[("FOO", "test")]).unwrap(), pairs(&[("BAR", "test")]));
     assert_eq!(
         eval_env("FOO=development\nBAR=${FOO}", &[("FOO", "test")]).unwrap(),
         pairs(&[("FOO", "development"), ("BAR", "development")])
     );
-    assert_eq!(
-        eval_env("SECRET1=$SECRET1", &[("SECRET1", "ABC")]).unwrap(),
-        pairs(&[("SECRET1", "ABC")])
-    );
+    assert_eq!(eval_env("SECRET1=$SECRET1", &[("SECRET1", "ABC")]).unwrap(), pairs(&[("SECRET1", "ABC")]));
     assert_eq!(
         eval_env("FOO=\"bar\\nbaz\"", &[("DOTENV_LINEBREAK_MODE", "legacy")]).unwrap(),
         pairs(&[("FOO", "bar\nbaz")])
@@ -180,70 +133,35 @@ fn environment_is_the_fallback_and_the_file_wins() {
 #[test]
 fn earlier_files_are_visible_to_later_ones() {
     let env = HashMap::from([("COMMON".to_string(), "from-env".to_string())]);
-    let evaluator = Evaluator {
-        dir: Path::new("."),
-        runner: &SystemRunner,
-        env: &env,
-    };
+    let evaluator = Evaluator { dir: Path::new("."), runner: &SystemRunner, env: &env };
     let mut values = IndexMap::new();
-    evaluator
-        .evaluate(".kamal/secrets-common", "COMMON=shared\nX=1", &mut values)
-        .unwrap();
-    evaluator
-        .evaluate(".kamal/secrets", "USE=$COMMON\nX=2", &mut values)
-        .unwrap();
-    let got: Vec<(&str, &str)> = values
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.expose().as_str()))
-        .collect();
+    evaluator.evaluate(".kamal/secrets-common", "COMMON=shared\nX=1", &mut values).unwrap();
+    evaluator.evaluate(".kamal/secrets", "USE=$COMMON\nX=2", &mut values).unwrap();
+    let got: Vec<(&str, &str)> = values.iter().map(|(k, v)| (k.as_str(), v.expose().as_str())).collect();
     assert_eq!(got, [("COMMON", "shared"), ("X", "2"), ("USE", "shared")]);
 }
 
 #[test]
 fn export_of_an_unset_key_is_an_error() {
     let err = eval_env("OPTION_A=2\nexport OH_NO_NOT_SET", &[]).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        r#".kamal/secrets:2: Line "export OH_NO_NOT_SET" has an unset variable"#
-    );
+    assert_eq!(err.to_string(), r#".kamal/secrets:2: Line "export OH_NO_NOT_SET" has an unset variable"#);
 }
 
 #[test]
 fn command_substitution() {
     let table: &[(&str, &[(&str, &str)])] = &[
         ("echo=$(echo hello)", &[("echo", "hello")]),
-        (
-            r#"echo=$(echo "$(echo "$(echo "$(echo hello)")")")"#,
-            &[("echo", "hello")],
-        ),
-        (
-            r"echo=escaped-\$(echo hello)",
-            &[("echo", "escaped-$(echo hello)")],
-        ),
-        (
-            r#"interp=$(echo "Quotes won't be a problem")"#,
-            &[("interp", "Quotes won't be a problem")],
-        ),
-        (
-            "FOO='passwo(rd'\nBAR=$(echo '$FOO')",
-            &[("FOO", "passwo(rd"), ("BAR", "passwo(rd")],
-        ),
-        (
-            "FOO=$(echo bar)\nBAR=$(echo $FOO)",
-            &[("FOO", "bar"), ("BAR", "bar")],
-        ),
-        (
-            "VAR1=var1\ninterp=$(echo \"VAR1 is $VAR1\")",
-            &[("VAR1", "var1"), ("interp", "VAR1 is var1")],
-        ),
+        (r#"echo=$(echo "$(echo "$(echo "$(echo hello)")")")"#, &[("echo", "hello")]),
+        (r"echo=escaped-\$(echo hello)", &[("echo", "escaped-$(echo hello)")]),
+        (r#"interp=$(echo "Quotes won't be a problem")"#, &[("interp", "Quotes won't be a problem")]),
+        ("FOO='passwo(rd'\nBAR=$(echo '$FOO')", &[("FOO", "passwo(rd"), ("BAR", "passwo(rd")]),
+        ("FOO=$(echo bar)\nBAR=$(echo $FOO)", &[("FOO", "bar"), ("BAR", "bar")]),
+        ("VAR1=var1\ninterp=$(echo \"VAR1 is $VAR1\")", &[("VAR1", "var1"), ("interp", "VAR1 is var1")]),
         ("SECRET=$(echo ABC)", &[("SECRET", "ABC")]),
         // Only one trailing newline is chopped.
         ("TWO=\"$(printf 'a\\n\\n')\"", &[("TWO", "a\n")]),
         // Single quotes disable substitution; an empty `$()` is not a command.
-        (
-            "RAW='$(echo hi)'\nEMPTY=$()",
-            &[("RAW", "$(echo hi)"), ("EMPTY", "$()")],
-        ),
+        ("RAW='$(echo hi)'\nEMPTY=$()", &[("RAW", "$(echo hi)"), ("EMPTY", "$()")]),
         // Unbalanced parentheses are not a command either.
         ("OPEN=$(echo hi", &[("OPEN", "$(echo hi")]),
     ];
@@ -255,31 +173,19 @@ fn command_substitution() {
 #[test]
 fn a_failing_command_names_line_and_command() {
     let err = eval_env("A=1\nB=$(exit 3)", &[]).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        ".kamal/secrets:2: command `exit 3` failed with exit status 3"
-    );
+    assert_eq!(err.to_string(), ".kamal/secrets:2: command `exit 3` failed with exit status 3");
     // The command is shown as written, so expanded values do not leak.
     let err = eval_env("PASS=hunter2\nB=$(false $PASS)", &[]).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        ".kamal/secrets:2: command `false $PASS` failed with exit status 1"
-    );
+    assert_eq!(err.to_string(), ".kamal/secrets:2: command `false $PASS` failed with exit status 1");
 }
 
 #[test]
 fn commands_run_in_the_project_directory() {
     let dir = tempfile::tempdir().unwrap();
     let env: HashMap<String, String> = HashMap::new();
-    let evaluator = Evaluator {
-        dir: dir.path(),
-        runner: &SystemRunner,
-        env: &env,
-    };
+    let evaluator = Evaluator { dir: dir.path(), runner: &SystemRunner, env: &env };
     let mut values = IndexMap::new();
-    evaluator
-        .evaluate("s", "HERE=$(pwd -P)", &mut values)
-        .unwrap();
+    evaluator.evaluate("s", "HERE=$(pwd -P)", &mut values).unwrap();
     let expected = dir.path().canonicalize().unwrap();
     assert_eq!(values["HERE"].expose(), expected.to_str().unwrap());
 }
@@ -320,33 +226,18 @@ fn in_process_command_errors_name_the_line() {
         ".kamal/secrets:1: `kamal secrets fetch -a test x` failed: No value provided for required options '--account'"
     );
     let err = eval_env("A=$(kamal secrets extract nope {})", &[]).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        ".kamal/secrets:1: `kamal secrets extract nope {}` failed: Could not find secret nope"
-    );
+    assert_eq!(err.to_string(), ".kamal/secrets:1: `kamal secrets extract nope {}` failed: Could not find secret nope");
     let err = eval_env("A=$(kamal secrets print)", &[]).unwrap_err();
-    assert!(
-        err.to_string().contains("cannot run inside a secrets file"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("cannot run inside a secrets file"), "{err}");
 }
 
 #[test]
 fn scan_locates_keys() {
     let text = normalize_newlines("\n# c\nA=1\r\nexport B='x\ny'\nC");
     let found = scan(&text);
-    let lines: Vec<(String, usize, bool)> = found
-        .iter()
-        .map(|a| (text[a.key.clone()].to_string(), a.line, a.export))
-        .collect();
-    assert_eq!(
-        lines,
-        [
-            ("A".into(), 3, false),
-            ("B".into(), 4, true),
-            ("C".into(), 6, false)
-        ]
-    );
+    let lines: Vec<(String, usize, bool)> =
+        found.iter().map(|a| (text[a.key.clone()].to_string(), a.line, a.export)).collect();
+    assert_eq!(lines, [("A".into(), 3, false), ("B".into(), 4, true), ("C".into(), 6, false)]);
     assert_eq!(found[1].value.clone().map(|r| &text[r]), Some("'x\ny'"));
     assert_eq!(found[2].value, None);
 }

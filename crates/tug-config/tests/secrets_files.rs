@@ -17,9 +17,8 @@ fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 fn secrets(dir: &Path, destination: Option<&str>) -> Secrets {
-    Secrets::new(dir, Secrets::DEFAULT_PATH, destination.map(String::from)).with_env(Arc::new(
-        HashMap::from([("SECRET1".to_string(), "ABC".to_string())]),
-    ))
+    Secrets::new(dir, Secrets::DEFAULT_PATH, destination.map(String::from))
+        .with_env(Arc::new(HashMap::from([("SECRET1".to_string(), "ABC".to_string())])))
 }
 
 fn get(s: &Secrets, key: &str) -> String {
@@ -39,10 +38,7 @@ fn fetch_and_contains() {
 
 #[test]
 fn interpolation_and_environment() {
-    let dir = project(&[(
-        ".kamal/secrets",
-        "A=$(echo ABC)\nB=${A}DEF\nC=$SECRET1\nSECRET1=DEF\nD=$SECRET1",
-    )]);
+    let dir = project(&[(".kamal/secrets", "A=$(echo ABC)\nB=${A}DEF\nC=$SECRET1\nSECRET1=DEF\nD=$SECRET1")]);
     let s = secrets(dir.path(), None);
     assert_eq!(get(&s, "A"), "ABC");
     assert_eq!(get(&s, "B"), "ABCDEF");
@@ -58,24 +54,14 @@ fn destinations_and_common_file() {
         (".kamal/secrets", "SECRET=ABC"),
         (".kamal/secrets-common", "SECRET=GHI\nSECRET2=JKL"),
     ]);
-    for (dest, expected) in [
-        (None, "ABC"),
-        (Some("dest"), "DEF"),
-        (Some("nodest"), "GHI"),
-    ] {
+    for (dest, expected) in [(None, "ABC"), (Some("dest"), "DEF"), (Some("nodest"), "GHI")] {
         let s = secrets(dir.path(), dest);
         assert_eq!(get(&s, "SECRET"), expected, "destination {dest:?}");
         assert_eq!(get(&s, "SECRET2"), "JKL", "destination {dest:?}");
     }
     let s = secrets(dir.path(), Some("dest"));
-    assert_eq!(
-        s.filenames(),
-        [".kamal/secrets-common", ".kamal/secrets.dest"]
-    );
-    assert_eq!(
-        s.existing_files(),
-        [".kamal/secrets-common", ".kamal/secrets.dest"]
-    );
+    assert_eq!(s.filenames(), [".kamal/secrets-common", ".kamal/secrets.dest"]);
+    assert_eq!(s.existing_files(), [".kamal/secrets-common", ".kamal/secrets.dest"]);
     let keys: Vec<String> = s.all().unwrap().into_keys().collect();
     assert_eq!(keys, ["SECRET", "SECRET2"]);
 }
@@ -88,24 +74,16 @@ fn lookup_errors_use_kamals_words() {
         err.to_string(),
         "Secret 'SECRET' not found, no secret files (.kamal/secrets-common, .kamal/secrets) provided"
     );
-    let err = secrets(empty.path(), Some("dest"))
-        .get("SECRET")
-        .unwrap_err();
+    let err = secrets(empty.path(), Some("dest")).get("SECRET").unwrap_err();
     assert_eq!(
         err.to_string(),
         "Secret 'SECRET' not found, no secret files (.kamal/secrets-common, .kamal/secrets.dest) provided"
     );
     let dir = project(&[(".kamal/secrets", "A=1"), (".kamal/secrets-common", "B=2")]);
     let err = secrets(dir.path(), None).get("SECRET").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "Secret 'SECRET' not found in .kamal/secrets-common, .kamal/secrets"
-    );
+    assert_eq!(err.to_string(), "Secret 'SECRET' not found in .kamal/secrets-common, .kamal/secrets");
     let err = secrets(dir.path(), Some("x")).get("SECRET").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "Secret 'SECRET' not found in .kamal/secrets-common"
-    );
+    assert_eq!(err.to_string(), "Secret 'SECRET' not found in .kamal/secrets-common");
 }
 
 #[test]
@@ -121,9 +99,7 @@ fn custom_secrets_path() {
     let s = Secrets::new(dir.path(), "custom/path/secrets", Some("prod".into()));
     assert_eq!(get(&s, "SECRET"), "PROD");
     let empty = project(&[]);
-    let err = Secrets::new(empty.path(), "custom/path/secrets", None)
-        .get("SECRET")
-        .unwrap_err();
+    let err = Secrets::new(empty.path(), "custom/path/secrets", None).get("SECRET").unwrap_err();
     assert_eq!(
         err.to_string(),
         "Secret 'SECRET' not found, no secret files (custom/path/secrets-common, custom/path/secrets) provided"
@@ -151,10 +127,7 @@ fn an_evaluation_error_is_kept_and_repeated() {
     let dir = project(&[(".kamal/secrets", "OK=1\nBAD=$(exit 4)")]);
     let s = secrets(dir.path(), None);
     let first = s.get("OK").unwrap_err();
-    assert_eq!(
-        first.to_string(),
-        ".kamal/secrets:2: command `exit 4` failed with exit status 4"
-    );
+    assert_eq!(first.to_string(), ".kamal/secrets:2: command `exit 4` failed with exit status 4");
     assert_eq!(s.get("OK").unwrap_err(), first);
     assert_eq!(s.all().unwrap_err(), first);
 }
@@ -173,10 +146,7 @@ fn invalid_utf8_is_an_error_naming_the_file() {
     std::fs::create_dir_all(dir.path().join(".kamal")).unwrap();
     std::fs::write(dir.path().join(".kamal/secrets"), b"A=\xff").unwrap();
     let err = secrets(dir.path(), None).get("A").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "could not read `.kamal/secrets`: it is not valid UTF-8"
-    );
+    assert_eq!(err.to_string(), "could not read `.kamal/secrets`: it is not valid UTF-8");
 }
 
 #[test]

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::EXTENSION;
 use crate::error::{DbError, DbResult, io};
 use crate::files::{self, with_suffix};
-use crate::EXTENSION;
 
 /// What a backup holds, written beside it as `<backup file>.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,7 +65,8 @@ impl Manifest {
             )),
             _ => io("read", &path)(e),
         })?;
-        serde_json::from_str(&text).map_err(|e| DbError::Mismatch { path: backup.to_path_buf(), what: format!("unreadable manifest: {e}") })
+        serde_json::from_str(&text)
+            .map_err(|e| DbError::Mismatch { path: backup.to_path_buf(), what: format!("unreadable manifest: {e}") })
     }
 }
 
@@ -119,7 +120,8 @@ pub fn list(dir: &Path) -> DbResult<Listing> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(listing),
         Err(e) => return Err(io("read directory", dir)(e)),
     };
-    let mut names: Vec<String> = read.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> =
+        read.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     let ext = format!(".{EXTENSION}");
     for name in &names {
@@ -140,7 +142,9 @@ pub fn list(dir: &Path) -> DbResult<Listing> {
             listing.orphans.push(name.clone());
         }
     }
-    listing.backups.sort_by(|a, b| (&b.manifest.created_at, &b.manifest.file).cmp(&(&a.manifest.created_at, &a.manifest.file)));
+    listing
+        .backups
+        .sort_by(|a, b| (&b.manifest.created_at, &b.manifest.file).cmp(&(&a.manifest.created_at, &a.manifest.file)));
     Ok(listing)
 }
 
@@ -176,8 +180,14 @@ pub fn find_before_deploy(dir: &Path, version: &str, stem: Option<&str>) -> DbRe
     list(dir)?
         .backups
         .into_iter()
-        .find(|e| e.manifest.reason == "pre-deploy" && e.manifest.version.as_deref() == Some(version) && stem.is_none_or(|s| e.manifest.stem == s))
-        .ok_or_else(|| DbError::Missing(format!("no backup taken before deploying version {version} in {}", dir.display())))
+        .find(|e| {
+            e.manifest.reason == "pre-deploy"
+                && e.manifest.version.as_deref() == Some(version)
+                && stem.is_none_or(|s| e.manifest.stem == s)
+        })
+        .ok_or_else(|| {
+            DbError::Missing(format!("no backup taken before deploying version {version} in {}", dir.display()))
+        })
 }
 
 /// The database's stem: its file name without `.sqlite3` (or whatever extension it has).

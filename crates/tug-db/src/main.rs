@@ -133,7 +133,10 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("tug-db {command}: {e}");
-            println!("{SUMMARY_PREFIX}{}", json!({ "command": command, "ok": false, "kind": e.kind(), "error": e.to_string() }));
+            println!(
+                "{SUMMARY_PREFIX}{}",
+                json!({ "command": command, "ok": false, "kind": e.kind(), "error": e.to_string() })
+            );
             ExitCode::FAILURE
         }
     }
@@ -227,8 +230,14 @@ fn run(command: Command) -> Result<Option<Value>, DbError> {
         Command::Restore { file, to, safety_dir, before_deploy, dir } => {
             let file = match (file, before_deploy, dir) {
                 (Some(f), _, _) => f,
-                (None, Some(v), Some(d)) => tug_db::find_before_deploy(&d, &v, Some(&tug_db::catalog::stem_of(&to)))?.path,
-                _ => return Err(DbError::Invalid("name a backup file, or --before-deploy VERSION with --dir DIR".into())),
+                (None, Some(v), Some(d)) => {
+                    tug_db::find_before_deploy(&d, &v, Some(&tug_db::catalog::stem_of(&to)))?.path
+                }
+                _ => {
+                    return Err(DbError::Invalid(
+                        "name a backup file, or --before-deploy VERSION with --dir DIR".into(),
+                    ));
+                }
             };
             let safety = safety_dir.unwrap_or_else(|| tug_db::files::dir_of(&file));
             let r = tug_db::restore(&file, &to, &safety)?;
@@ -267,7 +276,12 @@ fn run(command: Command) -> Result<Option<Value>, DbError> {
         }
         Command::Receive { dir, keep } => {
             let r = tug_db::receive(&mut std::io::stdin().lock(), &dir, keep.map(to_usize))?;
-            println!("received {} and verified it here (sha256 {}, integrity ok, {})", r.path.display(), r.manifest.sha256, counts(&r.manifest.tables));
+            println!(
+                "received {} and verified it here (sha256 {}, integrity ok, {})",
+                r.path.display(),
+                r.manifest.sha256,
+                counts(&r.manifest.tables)
+            );
             for p in &r.pruned {
                 println!("pruned {}", p.display());
             }

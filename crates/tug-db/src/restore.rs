@@ -41,18 +41,30 @@ pub struct RestoreReport {
 pub fn restore(backup_file: &Path, db: &Path, safety_dir: &Path) -> DbResult<RestoreReport> {
     let dir = files::dir_of(db);
     if !dir.is_dir() {
-        return Err(DbError::Missing(format!("the database directory {} does not exist (is the volume mounted?)", dir.display())));
+        return Err(DbError::Missing(format!(
+            "the database directory {} does not exist (is the volume mounted?)",
+            dir.display()
+        )));
     }
     let mut partials = Partials::default();
     let incoming = partials.add(&files::hidden(&dir, &files::name_of(db), ".restore"));
-    let verified = verify_into(backup_file, &incoming).map_err(|e| DbError::Invalid(format!("refusing to restore {}: {e}", backup_file.display())))?;
+    let verified = verify_into(backup_file, &incoming)
+        .map_err(|e| DbError::Invalid(format!("refusing to restore {}: {e}", backup_file.display())))?;
 
     let (before, safety) = if db.exists() {
         let before = {
             let conn = sqlite::open_existing(db, false)?;
             sqlite::row_counts(&conn)?
         };
-        let report = backup(db, safety_dir, &BackupOptions { reason: "pre-restore".into(), version: Some("pre-restore".into()), ..BackupOptions::default() })?;
+        let report = backup(
+            db,
+            safety_dir,
+            &BackupOptions {
+                reason: "pre-restore".into(),
+                version: Some("pre-restore".into()),
+                ..BackupOptions::default()
+            },
+        )?;
         checkpoint_alone(db)?;
         (Some(before), Some(report.path))
     } else {
@@ -79,7 +91,10 @@ pub fn restore(backup_file: &Path, db: &Path, safety_dir: &Path) -> DbResult<Res
 
     let after = sqlite::check_file(db)?;
     if after != verified.tables {
-        return Err(DbError::Mismatch { path: db.to_path_buf(), what: format!("after the swap it holds {after:?}, expected {:?}", verified.tables) });
+        return Err(DbError::Mismatch {
+            path: db.to_path_buf(),
+            what: format!("after the swap it holds {after:?}, expected {:?}", verified.tables),
+        });
     }
     Ok(RestoreReport { backup: backup_file.to_path_buf(), database: db.to_path_buf(), safety, before, after })
 }
@@ -88,7 +103,8 @@ pub fn restore(backup_file: &Path, db: &Path, safety_dir: &Path) -> DbResult<Res
 /// connection is still using the database (its readers or writers keep the WAL busy).
 fn checkpoint_alone(db: &Path) -> DbResult<()> {
     let conn = sqlite::open_existing(db, false)?;
-    let (busy, log, done): (i64, i64, i64) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let (busy, log, done): (i64, i64, i64) =
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     if busy != 0 || log != done {
         return Err(DbError::Busy(format!(
             "{} is still in use by another process (WAL checkpoint blocked): stop the app before restoring",

@@ -83,7 +83,8 @@ pub fn row_counts(conn: &Connection) -> DbResult<BTreeMap<String, i64>> {
 
 /// Checks a database file and counts its rows; opens it read-only and changes nothing.
 pub fn check_file(path: &Path) -> DbResult<BTreeMap<String, i64>> {
-    let conn = open_existing(path, true).map_err(|e| DbError::Integrity { path: path.to_path_buf(), report: e.to_string() })?;
+    let conn = open_existing(path, true)
+        .map_err(|e| DbError::Integrity { path: path.to_path_buf(), report: e.to_string() })?;
     integrity_check(&conn, path)?;
     row_counts(&conn).map_err(|e| DbError::Integrity { path: path.to_path_buf(), report: e.to_string() })
 }

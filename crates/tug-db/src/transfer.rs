@@ -42,7 +42,8 @@ pub fn send(backup: &Path, out: &mut impl Write) -> DbResult<()> {
 pub fn receive(input: &mut impl BufRead, dir: &Path, keep: Option<usize>) -> DbResult<ReceiveReport> {
     let mut line = String::new();
     input.read_line(&mut line).map_err(io("read the stream's manifest from", dir))?;
-    let manifest: Manifest = serde_json::from_str(line.trim()).map_err(|e| DbError::Invalid(format!("the stream does not start with a backup manifest: {e}")))?;
+    let manifest: Manifest = serde_json::from_str(line.trim())
+        .map_err(|e| DbError::Invalid(format!("the stream does not start with a backup manifest: {e}")))?;
     let name = manifest.file.clone();
     if name.starts_with('.') || name.contains('/') || !name.ends_with(&format!(".{EXTENSION}")) {
         return Err(DbError::Invalid(format!("the stream names an unexpected file {name:?}")));

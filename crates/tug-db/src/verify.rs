@@ -39,15 +39,22 @@ pub fn verify_into(backup: &Path, out: &Path) -> DbResult<VerifyReport> {
     let manifest = Manifest::read_for(backup)?;
     let (sha256, bytes) = files::sha256_file(backup)?;
     if bytes != manifest.bytes {
-        return Err(DbError::Mismatch { path: backup.to_path_buf(), what: format!("{bytes} bytes, the manifest says {}", manifest.bytes) });
+        return Err(DbError::Mismatch {
+            path: backup.to_path_buf(),
+            what: format!("{bytes} bytes, the manifest says {}", manifest.bytes),
+        });
     }
     if sha256 != manifest.sha256 {
-        return Err(DbError::Mismatch { path: backup.to_path_buf(), what: format!("SHA-256 is {sha256}, the manifest says {}", manifest.sha256) });
+        return Err(DbError::Mismatch {
+            path: backup.to_path_buf(),
+            what: format!("SHA-256 is {sha256}, the manifest says {}", manifest.sha256),
+        });
     }
     let mut partials = Partials::default();
     partials.add(out);
     files::remove_sqlite_files(out);
-    files::decompress(backup, out).map_err(|e| DbError::Mismatch { path: backup.to_path_buf(), what: format!("does not decompress: {e}") })?;
+    files::decompress(backup, out)
+        .map_err(|e| DbError::Mismatch { path: backup.to_path_buf(), what: format!("does not decompress: {e}") })?;
     let tables = sqlite::check_file(out)?;
     if tables != manifest.tables {
         return Err(DbError::Mismatch {

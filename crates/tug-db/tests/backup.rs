@@ -75,7 +75,11 @@ fn backup_under_continuous_writes_holds_every_row_committed_before_it() {
     let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(ok, "ok");
     // Every row committed before the backup began is there, without gaps.
-    let (n, max): (i64, i64) = conn.query_row("SELECT count(*), max(id) FROM notes WHERE id <= ?1", [committed_before], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (n, max): (i64, i64) = conn
+        .query_row("SELECT count(*), max(id) FROM notes WHERE id <= ?1", [committed_before], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
     assert_eq!((n, max), (committed_before, committed_before));
     let total: i64 = conn.query_row("SELECT count(*) FROM notes", [], |r| r.get(0)).unwrap();
     assert!(total >= committed_before && total <= after, "{committed_before} <= {total} <= {after}");
@@ -91,7 +95,9 @@ fn names_manifest_and_listing() {
     let db = dir.path().join("production.sqlite3");
     drop(app_db(&db, 10, 10));
     let backups = dir.path().join("b");
-    let r = tug_db::backup(&db, &backups, &BackupOptions { version: Some("abc/123".into()), ..BackupOptions::default() }).unwrap();
+    let r =
+        tug_db::backup(&db, &backups, &BackupOptions { version: Some("abc/123".into()), ..BackupOptions::default() })
+            .unwrap();
     let name = r.path.file_name().unwrap().to_str().unwrap().to_string();
     assert!(name.starts_with("production-2"), "{name}");
     assert!(name.ends_with("Z-abc123.sqlite3.zst"), "{name}");
@@ -103,7 +109,8 @@ fn names_manifest_and_listing() {
     assert_eq!(listing.backups.len(), 1);
     assert!(listing.partials.is_empty() && listing.orphans.is_empty());
     // Nothing but the backup and its manifest is left.
-    let mut files: Vec<String> = std::fs::read_dir(&backups).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut files: Vec<String> =
+        std::fs::read_dir(&backups).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     files.sort();
     assert_eq!(files, vec![name.clone(), format!("{name}.json")]);
 }
@@ -113,7 +120,11 @@ fn a_missing_database_is_an_error_and_no_backup() {
     let dir = tempfile::tempdir().unwrap();
     let err = tug_db::backup(&dir.path().join("nope.sqlite3"), dir.path(), &BackupOptions::default()).unwrap_err();
     assert!(matches!(err, DbError::Missing(_)), "{err}");
-    let out = Command::new(BIN).args(["backup", "nope.sqlite3", "--dir", "b", "--if-exists"]).current_dir(dir.path()).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["backup", "nope.sqlite3", "--dir", "b", "--if-exists"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let summary = tug_db::parse_summary(&String::from_utf8_lossy(&out.stdout)).unwrap();
     assert_eq!(summary["skipped"], true);
@@ -156,7 +167,11 @@ fn a_corrupted_backup_fails_verify_and_is_refused_by_restore() {
     assert!(err.to_string().contains("refusing to restore"), "{err}");
     assert_eq!(count(&target, "entries"), 7);
     assert_eq!(tug_db::list(&backups).unwrap().backups.len(), 2);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|n| n.starts_with('.')).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -201,7 +216,8 @@ fn complete_backups_verify(dir: &Path) -> usize {
     for e in std::fs::read_dir(dir).unwrap() {
         let name = e.unwrap().file_name().into_string().unwrap();
         if !name.starts_with('.') && name.ends_with(".sqlite3.zst") {
-            tug_db::verify(&dir.join(&name)).unwrap_or_else(|err| panic!("{name} looks complete but does not verify: {err}"));
+            tug_db::verify(&dir.join(&name))
+                .unwrap_or_else(|err| panic!("{name} looks complete but does not verify: {err}"));
             complete += 1;
         }
     }
@@ -253,7 +269,12 @@ fn restore_swaps_in_the_backup_and_handles_the_wal() {
     let db = dir.path().join("production.sqlite3");
     let backups = dir.path().join("backups");
     drop(app_db(&db, 100, 10));
-    let before_deploy = tug_db::backup(&db, &backups, &BackupOptions { version: Some("v1".into()), reason: "pre-deploy".into(), ..BackupOptions::default() }).unwrap();
+    let before_deploy = tug_db::backup(
+        &db,
+        &backups,
+        &BackupOptions { version: Some("v1".into()), reason: "pre-deploy".into(), ..BackupOptions::default() },
+    )
+    .unwrap();
 
     // The app goes on, and crashes: committed rows sit in its WAL, not yet in the file.
     let crashed = dir.path().join("crashed");
@@ -285,7 +306,11 @@ fn restore_swaps_in_the_backup_and_handles_the_wal() {
     let m = tug_db::verify(&safety).unwrap().manifest;
     assert_eq!((m.tables["entries"], m.tables["notes"], m.reason.as_str()), (150, 1, "pre-restore"));
     // No hidden leftovers beside the database.
-    let hidden: Vec<_> = std::fs::read_dir(&crashed).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|n| n.starts_with('.')).collect();
+    let hidden: Vec<_> = std::fs::read_dir(&crashed)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
     assert!(hidden.is_empty(), "{hidden:?}");
 }
 
@@ -318,7 +343,15 @@ fn retention_deletes_exactly_the_oldest() {
     drop(app_db(&other, 3, 3));
     let mut made = Vec::new();
     for i in 0..5 {
-        made.push(tug_db::backup(&db, &backups, &BackupOptions { version: Some(format!("v{i}")), ..BackupOptions::default() }).unwrap().path);
+        made.push(
+            tug_db::backup(
+                &db,
+                &backups,
+                &BackupOptions { version: Some(format!("v{i}")), ..BackupOptions::default() },
+            )
+            .unwrap()
+            .path,
+        );
     }
     let cache = tug_db::backup(&other, &backups, &BackupOptions::default()).unwrap().path;
     let removed = tug_db::prune(&backups, 2).unwrap();
@@ -371,7 +404,12 @@ fn binary_commands_print_a_summary_line() {
 /// The visible names in a directory.
 fn visible(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|r| r.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| !n.starts_with('.')).collect())
+        .map(|r| {
+            r.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
         .unwrap_or_default();
     names.sort();
     names
@@ -410,7 +448,13 @@ fn a_copy_is_verified_on_arrival_and_a_damaged_one_is_not_put_in_place() {
     let via = dir.path().join("via-binary");
     let sent = Command::new(BIN).args(["send"]).arg(&made.path).output().unwrap();
     assert!(sent.status.success());
-    let mut receiver = Command::new(BIN).args(["receive", "--keep", "3", "--dir"]).arg(&via).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut receiver = Command::new(BIN)
+        .args(["receive", "--keep", "3", "--dir"])
+        .arg(&via)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     std::io::Write::write_all(receiver.stdin.as_mut().unwrap(), &sent.stdout).unwrap();
     let out = receiver.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));

@@ -29,7 +29,10 @@ impl Runner for LocalRunner {
     }
 
     fn stream(&self, host: &str, _local: &Command, remote: &Command, _timeout: Duration) -> Result<Output, ExecError> {
-        Err(ExecError::Unreachable { host: host.into(), message: format!("the local runner cannot reach hosts (`{}`)", remote.to_redacted()) })
+        Err(ExecError::Unreachable {
+            host: host.into(),
+            message: format!("the local runner cannot reach hosts (`{}`)", remote.to_redacted()),
+        })
     }
 
     fn upload(&self, host: &str, upload: &Upload) -> Result<(), ExecError> {
@@ -56,11 +59,22 @@ pub(crate) fn run_process(
 
 /// Like [`run_process`], for a process whose standard input the caller has already set (a
 /// pipe from another process).
-pub(crate) fn run_process_with_stdin_set(p: Process, target: &str, shown: &str, timeout: Duration) -> Result<Output, ExecError> {
+pub(crate) fn run_process_with_stdin_set(
+    p: Process,
+    target: &str,
+    shown: &str,
+    timeout: Duration,
+) -> Result<Output, ExecError> {
     spawn_and_collect(p, None, target, shown, timeout)
 }
 
-fn spawn_and_collect(mut p: Process, stdin: Option<Vec<u8>>, target: &str, shown: &str, timeout: Duration) -> Result<Output, ExecError> {
+fn spawn_and_collect(
+    mut p: Process,
+    stdin: Option<Vec<u8>>,
+    target: &str,
+    shown: &str,
+    timeout: Duration,
+) -> Result<Output, ExecError> {
     p.stdout(Stdio::piped()).stderr(Stdio::piped());
     let program = p.get_program().to_string_lossy().into_owned();
     let mut child = p.spawn().map_err(|source| ExecError::Spawn { target: target.into(), program, source })?;

@@ -94,7 +94,11 @@ impl Runner for RecordingRunner {
             Target::Host(h) => Some(h.as_str()),
             Target::Local => None,
         };
-        let rules = self.rules.lock().map_err(|_| ExecError::Upload { host: String::new(), path: String::new(), message: "poisoned".into() })?;
+        let rules = self.rules.lock().map_err(|_| ExecError::Upload {
+            host: String::new(),
+            path: String::new(),
+            message: "poisoned".into(),
+        })?;
         let (reply, delay) = rules
             .iter()
             .find(|r| shown.contains(&r.contains) && (r.host.is_none() || r.host.as_deref() == host))
@@ -107,7 +111,13 @@ impl Runner for RecordingRunner {
         Ok(reply)
     }
 
-    fn stream(&self, host: &str, local: &Command, remote: &Command, _timeout: std::time::Duration) -> Result<Output, ExecError> {
+    fn stream(
+        &self,
+        host: &str,
+        local: &Command,
+        remote: &Command,
+        _timeout: std::time::Duration,
+    ) -> Result<Output, ExecError> {
         let shown = format!("{} | ssh {host} {}", local.to_redacted(), remote.to_redacted());
         if let Ok(mut s) = self.steps.lock() {
             s.push(Step::Run { target: Target::Local, command: shown });
@@ -121,7 +131,11 @@ impl Runner for RecordingRunner {
                 host: host.to_string(),
                 path: upload.remote_path.clone(),
                 mode: upload.mode,
-                content: if upload.sensitive { "[REDACTED]".into() } else { String::from_utf8_lossy(&upload.content).into_owned() },
+                content: if upload.sensitive {
+                    "[REDACTED]".into()
+                } else {
+                    String::from_utf8_lossy(&upload.content).into_owned()
+                },
             });
         }
         Ok(())
@@ -142,7 +156,11 @@ mod tests {
         assert_eq!(r.run(&Target::Host("h2".into()), &ps, &RunOptions::default()).unwrap().stdout, "");
         let login = Command::new(["docker", "login", "-p"]).secret("pw", "[REDACTED]");
         r.run(&h1, &login, &RunOptions::default()).unwrap();
-        r.upload("h1", &Upload { remote_path: ".kamal/x.env".into(), mode: 0o600, content: b"K=v".to_vec(), sensitive: true }).unwrap();
+        r.upload(
+            "h1",
+            &Upload { remote_path: ".kamal/x.env".into(), mode: 0o600, content: b"K=v".to_vec(), sensitive: true },
+        )
+        .unwrap();
         let shown = format!("{:?}", r.steps());
         assert!(!shown.contains("pw\"") && !shown.contains("K=v"), "{shown}");
         assert_eq!(r.commands_on(&h1), ["docker ps", "docker login -p [REDACTED]"]);

@@ -65,7 +65,14 @@ pub struct Upload {
 
 impl std::fmt::Debug for Upload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Upload({} mode {:o}, {} bytes{})", self.remote_path, self.mode, self.content.len(), if self.sensitive { ", sensitive" } else { "" })
+        write!(
+            f,
+            "Upload({} mode {:o}, {} bytes{})",
+            self.remote_path,
+            self.mode,
+            self.content.len(),
+            if self.sensitive { ", sensitive" } else { "" }
+        )
     }
 }
 

@@ -109,7 +109,9 @@ impl SshOptions {
     /// `-F` for each file would not do: `ssh` reads only the last `-F`, and options on the
     /// command line override every file.
     pub fn config_text(&self) -> String {
-        let mut t = String::from("# Written by tug for one run: the user's SSH config first (its settings win), then Tug's defaults.\n");
+        let mut t = String::from(
+            "# Written by tug for one run: the user's SSH config first (its settings win), then Tug's defaults.\n",
+        );
         let include = |t: &mut String, path: &str| t.push_str(&format!("Include \"{}\"\n", path.replace('"', "")));
         match &self.config_files {
             // The defaults ssh reads without -F: the user's file, then the system-wide one.
@@ -195,7 +197,15 @@ impl Drop for Masters {
         let closing: Vec<_> = hosts
             .iter()
             .filter_map(|h| {
-                Process::new("ssh").args(&self.args).args(["-O", "exit"]).arg(h).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()
+                Process::new("ssh")
+                    .args(&self.args)
+                    .args(["-O", "exit"])
+                    .arg(h)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .ok()
             })
             .collect();
         for mut c in closing {
@@ -238,7 +248,13 @@ impl Runner for SshRunner {
         let Target::Host(host) = target else {
             return crate::LocalRunner.run(target, command, options);
         };
-        let out = run_process(self.process(host, &command.to_remote_shell()), None, host, &command.to_redacted(), options.timeout)?;
+        let out = run_process(
+            self.process(host, &command.to_remote_shell()),
+            None,
+            host,
+            &command.to_redacted(),
+            options.timeout,
+        )?;
         Self::check_reachable(host, out)
     }
 
@@ -247,10 +263,18 @@ impl Runner for SshRunner {
         let shown = format!("{} | ssh {host} {}", local.to_redacted(), remote.to_redacted());
         let mut source = Process::new("sh");
         source.arg("-c").arg(local.to_shell()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = source.spawn().map_err(|source| ExecError::Spawn { target: "local".into(), program: "sh".into(), source })?;
+        let mut child = source.spawn().map_err(|source| ExecError::Spawn {
+            target: "local".into(),
+            program: "sh".into(),
+            source,
+        })?;
         let Some(pipe) = child.stdout.take() else {
             let _ = child.kill();
-            return Err(ExecError::Upload { host: host.into(), path: String::new(), message: "no pipe from the local command".into() });
+            return Err(ExecError::Upload {
+                host: host.into(),
+                path: String::new(),
+                message: "no pipe from the local command".into(),
+            });
         };
         let local_err = child.stderr.take();
         let err_reader = std::thread::spawn(move || {
@@ -267,7 +291,11 @@ impl Runner for SshRunner {
         let local_stderr = err_reader.join().unwrap_or_default();
         let out = Self::check_reachable(host, out?)?;
         if local_status != Some(0) {
-            return Ok(Output { status: local_status.or(Some(1)), stdout: out.stdout, stderr: format!("{local_stderr}{}", out.stderr) });
+            return Ok(Output {
+                status: local_status.or(Some(1)),
+                stdout: out.stdout,
+                stderr: format!("{local_stderr}{}", out.stderr),
+            });
         }
         Ok(out)
     }
@@ -279,7 +307,13 @@ impl Runner for SshRunner {
             "mkdir -p \"$(dirname {path})\" && touch {path} && chmod {mode:o} {path} && cat > {path}",
             mode = upload.mode
         );
-        let out = run_process(self.process(host, &remote), Some(upload.content.clone()), host, &remote, Duration::from_secs(120))?;
+        let out = run_process(
+            self.process(host, &remote),
+            Some(upload.content.clone()),
+            host,
+            &remote,
+            Duration::from_secs(120),
+        )?;
         let out = Self::check_reachable(host, out)?;
         if out.success() {
             Ok(())
@@ -304,7 +338,10 @@ mod tests {
             shared.replace(" -o ControlMaster=auto -o ControlPath=/tmp/c/%C -o ControlPersist=900", ""),
             "{shared}"
         );
-        assert!(!standalone.contains("Control") && standalone.starts_with("-F /tmp/c/ssh_config -o BatchMode=yes"), "{standalone}");
+        assert!(
+            !standalone.contains("Control") && standalone.starts_with("-F /tmp/c/ssh_config -o BatchMode=yes"),
+            "{standalone}"
+        );
     }
 
     #[test]
@@ -362,10 +399,20 @@ mod tests {
             String::from_utf8_lossy(&out.stdout).to_string()
         };
         let web1 = resolved("web1");
-        for line in ["hostname 10.0.0.1", "connecttimeout 5", "serveralivecountmax 9", "serveraliveinterval 5", "stricthostkeychecking accept-new", "batchmode yes"] {
+        for line in [
+            "hostname 10.0.0.1",
+            "connecttimeout 5",
+            "serveralivecountmax 9",
+            "serveraliveinterval 5",
+            "stricthostkeychecking accept-new",
+            "batchmode yes",
+        ] {
             assert!(web1.lines().any(|l| l == line), "{line} in:\n{web1}");
         }
         let other = resolved("web2");
-        assert!(other.lines().any(|l| l == "connecttimeout 30") && other.lines().any(|l| l == "serveralivecountmax 3"), "{other}");
+        assert!(
+            other.lines().any(|l| l == "connecttimeout 30") && other.lines().any(|l| l == "serveralivecountmax 3"),
+            "{other}"
+        );
     }
 }

@@ -72,9 +72,11 @@ impl std::fmt::Debug for Sink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Lines(_) => f.write_str("Sink::Lines"),
-            Self::Batched { limit, interval, .. } => {
-                f.debug_struct("Sink::Batched").field("limit", limit).field("interval", interval).finish_non_exhaustive()
-            }
+            Self::Batched { limit, interval, .. } => f
+                .debug_struct("Sink::Batched")
+                .field("limit", limit)
+                .field("interval", interval)
+                .finish_non_exhaustive(),
         }
     }
 }
@@ -352,7 +354,9 @@ impl Record {
         // A logged header whose field name repeats an earlier one replaces that value in place
         // (a JSON object has each key once); leave that rare case to the general path.
         let repeats = extra().enumerate().any(|(i, (k, _))| {
-            FIELDS.contains(&k.as_str()) || matches!(k.as_str(), "time" | "level" | "msg") || extra().take(i).any(|(e, _)| e == k)
+            FIELDS.contains(&k.as_str())
+                || matches!(k.as_str(), "time" | "level" | "msg")
+                || extra().take(i).any(|(e, _)| e == k)
         });
         if repeats {
             out.push_str(&self.line_via_values(self.values(duration_ns, bytes_written)));
@@ -411,7 +415,11 @@ impl LoggedBody {
     }
 
     /// Also counts the request in `metrics` when done, and holds `in_flight` until then.
-    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>, in_flight: Option<crate::metrics::InFlight>) -> Self {
+    pub fn with_metrics(
+        mut self,
+        metrics: Arc<crate::metrics::Metrics>,
+        in_flight: Option<crate::metrics::InFlight>,
+    ) -> Self {
         self.metrics = Some(metrics);
         self.in_flight = in_flight;
         self
@@ -521,7 +529,8 @@ mod tests {
     #[test]
     fn a_logged_header_named_like_a_field_replaces_it_in_place() {
         let mut r = record();
-        r.request_headers = vec![("req_content_length".into(), "5".into()), ("req_a".into(), "1".into()), ("req_a".into(), "2".into())];
+        r.request_headers =
+            vec![("req_content_length".into(), "5".into()), ("req_a".into(), "1".into()), ("req_a".into(), "2".into())];
         let v = without_time(&r.line(1, 2));
         assert_eq!(v["req_content_length"], "5");
         assert_eq!(v["req_a"], "2");
@@ -564,7 +573,8 @@ mod tests {
             // Equal but for the time.
             assert_eq!(without_time(line), without_time(want));
         }
-        let paths: Vec<String> = lines.iter().map(|l| without_time(l)["path"].as_str().unwrap_or("").to_string()).collect();
+        let paths: Vec<String> =
+            lines.iter().map(|l| without_time(l)["path"].as_str().unwrap_or("").to_string()).collect();
         assert_eq!(paths, (0..=10).map(|n| format!("/n{n}")).collect::<Vec<_>>());
         assert_eq!(written.iter().filter(|b| b.is_empty()).count(), 0);
     }

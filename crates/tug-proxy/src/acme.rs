@@ -20,7 +20,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use instant_acme::{
-    Account, AuthorizationStatus, BodyWrapper, ChallengeType, Identifier, LetsEncrypt, NewOrder, OrderStatus, RetryPolicy,
+    Account, AuthorizationStatus, BodyWrapper, ChallengeType, Identifier, LetsEncrypt, NewOrder, OrderStatus,
+    RetryPolicy,
 };
 use rustls::crypto::ring::sign::any_supported_type;
 use rustls::sign::CertifiedKey;
@@ -227,7 +228,9 @@ impl AcmeContext {
         }
         let key_path = cache_dir.join(ACCOUNT_KEY_FILE);
         let pkcs8 = match std::fs::read(&key_path) {
-            Ok(pem) => parse_account_key(&pem).ok_or_else(|| format!("invalid account key in {}", key_path.display()))?,
+            Ok(pem) => {
+                parse_account_key(&pem).ok_or_else(|| format!("invalid account key in {}", key_path.display()))?
+            }
             Err(_) => {
                 let (_, pkcs8) = instant_acme::Key::generate_pkcs8().map_err(|e| e.to_string())?;
                 let pem = pem_block("PRIVATE KEY", pkcs8.secret_pkcs8_der());
@@ -342,7 +345,8 @@ impl AcmeCertificates {
                 if renewal { "ACME: renewing certificate" } else { "ACME: requesting certificate" },
                 &[("host", host.as_str().into()), ("directory", directory.as_str().into())],
             );
-            let attempt = tokio::time::timeout(context.settings.issue_timeout, issue(&context, &directory, &cache_dir, &host));
+            let attempt =
+                tokio::time::timeout(context.settings.issue_timeout, issue(&context, &directory, &cache_dir, &host));
             let result = attempt.await.unwrap_or_else(|_| Err("timed out".into()));
             match result {
                 Ok(cached) => {
@@ -351,7 +355,10 @@ impl AcmeCertificates {
                     write(&context.certs).insert(file, cached);
                 }
                 Err(e) => {
-                    log::error("ACME: unable to obtain certificate", &[("host", host.as_str().into()), ("error", e.into())]);
+                    log::error(
+                        "ACME: unable to obtain certificate",
+                        &[("host", host.as_str().into()), ("error", e.into())],
+                    );
                     lock(&context.failures).insert(file, Instant::now());
                 }
             }
@@ -427,11 +434,15 @@ async fn issue(context: &AcmeContext, directory: &str, cache_dir: &Path, host: &
             Ok(cached_pem) => {
                 let cached = parse_cached(cached_pem.as_bytes()).ok_or("the CA returned an unusable certificate")?;
                 let file = cache_dir.join(host);
-                write_private(&file, cached_pem.as_bytes()).map_err(|e| format!("unable to write {}: {e}", file.display()))?;
+                write_private(&file, cached_pem.as_bytes())
+                    .map_err(|e| format!("unable to write {}: {e}", file.display()))?;
                 return Ok(cached);
             }
             Err(e) => {
-                log::warn("ACME: challenge failed", &[("host", host.into()), ("challenge", challenge.name().into()), ("error", e.as_str().into())]);
+                log::warn(
+                    "ACME: challenge failed",
+                    &[("host", host.into()), ("challenge", challenge.name().into()), ("error", e.as_str().into())],
+                );
                 errors.push(format!("{}: {e}", challenge.name()));
             }
         }
@@ -440,7 +451,12 @@ async fn issue(context: &AcmeContext, directory: &str, cache_dir: &Path, host: &
 }
 
 /// One order for `host` answered with `challenge`; returns the cache file text.
-async fn issue_with(context: &AcmeContext, account: &Account, host: &str, challenge: Challenge) -> Result<String, String> {
+async fn issue_with(
+    context: &AcmeContext,
+    account: &Account,
+    host: &str,
+    challenge: Challenge,
+) -> Result<String, String> {
     let identifiers = [Identifier::Dns(host.to_string())];
     let mut order = account.new_order(&NewOrder::new(&identifiers)).await.map_err(|e| e.to_string())?;
     let mut cleanup = ChallengeCleanup { context, token: None, alpn_host: None };
@@ -471,7 +487,8 @@ async fn issue_with(context: &AcmeContext, account: &Account, host: &str, challe
             handle.set_ready().await.map_err(|e| e.to_string())?;
         }
     }
-    let retry = RetryPolicy::new().initial_delay(Duration::from_millis(100)).backoff(1.5).timeout(Duration::from_secs(60));
+    let retry =
+        RetryPolicy::new().initial_delay(Duration::from_millis(100)).backoff(1.5).timeout(Duration::from_secs(60));
     let status = order.poll_ready(&retry).await.map_err(|e| e.to_string())?;
     drop(cleanup);
     if status != OrderStatus::Ready {

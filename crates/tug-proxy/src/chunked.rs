@@ -75,7 +75,11 @@ impl ChunkedDecoder {
             match self.state {
                 State::Size => {
                     let Some(lf) = buf.iter().take(MAX_SIZE_LINE + 1).position(|&b| b == b'\n') else {
-                        return if buf.len() > MAX_SIZE_LINE { Err(ChunkedError::SizeLineTooLong) } else { Ok(Step::NeedMore) };
+                        return if buf.len() > MAX_SIZE_LINE {
+                            Err(ChunkedError::SizeLineTooLong)
+                        } else {
+                            Ok(Step::NeedMore)
+                        };
                     };
                     let size = parse_size(&buf[..lf])?;
                     buf.advance(lf + 1);

@@ -66,11 +66,7 @@ pub fn forwarded_for_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
 
 /// The client's address for a request that arrived from a trusted proxy `peer`.
 pub fn client_ip_from_trusted(headers: &HeaderMap, peer: IpAddr, trusted: &TrustedProxies) -> IpAddr {
-    if let Some(ip) = headers
-        .get(CF_CONNECTING_IP)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_ip)
-    {
+    if let Some(ip) = headers.get(CF_CONNECTING_IP).and_then(|v| v.to_str().ok()).and_then(parse_ip) {
         return ip;
     }
     let mut last = canonical(peer);

@@ -21,9 +21,8 @@ pub fn socket_path() -> PathBuf {
     if let Some(p) = std::env::var_os("KAMAL_PROXY_SOCKET").filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
-    let dir = std::env::var_os("XDG_RUNTIME_DIR")
-        .filter(|d| !d.is_empty())
-        .map_or_else(std::env::temp_dir, PathBuf::from);
+    let dir =
+        std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()).map_or_else(std::env::temp_dir, PathBuf::from);
     dir.join("kamal-proxy.sock")
 }
 

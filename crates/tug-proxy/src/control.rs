@@ -97,7 +97,9 @@ pub async fn execute(router: &Router, command: Command) -> Reply {
     let result = match command {
         Command::Deploy(args) => router.deploy(*args).await,
         Command::Remove { service } => router.remove(&service),
-        Command::Pause { service, drain_timeout, pause_timeout } => router.pause(&service, drain_timeout, pause_timeout).await,
+        Command::Pause { service, drain_timeout, pause_timeout } => {
+            router.pause(&service, drain_timeout, pause_timeout).await
+        }
         Command::Stop { service, drain_timeout, message } => router.stop(&service, drain_timeout, &message).await,
         Command::Resume { service } => router.resume(&service),
         Command::List => return Reply { error: None, services: Some(router.list()) },
@@ -152,10 +154,7 @@ pub async fn call(socket: &Path, command: &Command) -> Result<Reply, ProxyError>
     text.push('\n');
     write.write_all(text.as_bytes()).await.map_err(|e| ProxyError::Other(e.to_string()))?;
     let mut line = String::new();
-    BufReader::new(read)
-        .read_line(&mut line)
-        .await
-        .map_err(|e| ProxyError::Other(e.to_string()))?;
+    BufReader::new(read).read_line(&mut line).await.map_err(|e| ProxyError::Other(e.to_string()))?;
     let reply: Reply = serde_json::from_str(&line)
         .map_err(|_| ProxyError::Other("the server closed the connection without replying".into()))?;
     match reply.error {

@@ -33,9 +33,7 @@ pub fn parse(input: &str) -> Result<Duration, String> {
             return Err(invalid());
         }
         rest = &rest[digits_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
+        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
         let unit = &rest[..unit_end];
         rest = &rest[unit_end..];
         let unit_nanos: u128 = match unit {
@@ -48,11 +46,7 @@ pub fn parse(input: &str) -> Result<Duration, String> {
             _ => return Err(format!("time: unknown unit \"{unit}\" in duration \"{input}\"")),
         };
         let (whole, frac) = number.split_once('.').unwrap_or((number, ""));
-        let whole: u128 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().map_err(|_| invalid())?
-        };
+        let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| invalid())? };
         let mut value = whole.checked_mul(unit_nanos).ok_or_else(invalid)?;
         let mut scale = unit_nanos;
         for digit in frac.chars() {

@@ -43,11 +43,7 @@ pub async fn check(client: &UpstreamClient, url: &str, host: &str, timeout: Dura
                 url = resolve(&url, location);
                 continue;
             }
-            return if status.is_success() {
-                Ok(())
-            } else {
-                Err(format!("unexpected status ({})", status.as_u16()))
-            };
+            return if status.is_success() { Ok(()) } else { Err(format!("unexpected status ({})", status.as_u16())) };
         }
         Err(format!("stopped after {MAX_REDIRECTS} redirects ({})", StatusCode::FOUND))
     };
@@ -71,14 +67,8 @@ fn resolve(base: &str, location: &str) -> String {
     if location.starts_with("http://") || location.starts_with("https://") {
         return location.to_string();
     }
-    let origin_end = base
-        .strip_prefix("http://")
-        .and_then(|rest| rest.find('/'))
-        .map_or(base.len(), |i| i + "http://".len());
+    let origin_end =
+        base.strip_prefix("http://").and_then(|rest| rest.find('/')).map_or(base.len(), |i| i + "http://".len());
     let origin = &base[..origin_end];
-    if location.starts_with('/') {
-        format!("{origin}{location}")
-    } else {
-        format!("{origin}/{location}")
-    }
+    if location.starts_with('/') { format!("{origin}{location}") } else { format!("{origin}/{location}") }
 }

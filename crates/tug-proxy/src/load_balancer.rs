@@ -132,7 +132,11 @@ impl LoadBalancer {
                     if let Some((was, now)) = target.health_check_completed(result.is_ok()) {
                         log::info(
                             "Target health updated",
-                            &[("target", target.address().into()), ("state", now.as_str().into()), ("was", was.as_str().into())],
+                            &[
+                                ("target", target.address().into()),
+                                ("state", now.as_str().into()),
+                                ("was", was.as_str().into()),
+                            ],
                         );
                         lb.update_healthy();
                     }
@@ -166,17 +170,18 @@ impl LoadBalancer {
                 }
             }
         };
-        tokio::time::timeout(timeout, wait)
-            .await
-            .map_err(|_| ProxyError::TargetFailedToBecomeHealthy(timeout))
+        tokio::time::timeout(timeout, wait).await.map_err(|_| ProxyError::TargetFailedToBecomeHealthy(timeout))
     }
 
     /// Drains every target at once.
     pub async fn drain_all(&self, timeout: Duration) {
-        let drains: Vec<_> = self.all().map(|t| {
-            let t = Arc::clone(t);
-            tokio::spawn(async move { t.drain(timeout).await })
-        }).collect();
+        let drains: Vec<_> = self
+            .all()
+            .map(|t| {
+                let t = Arc::clone(t);
+                tokio::spawn(async move { t.drain(timeout).await })
+            })
+            .collect();
         for d in drains {
             let _ = d.await;
         }
@@ -192,18 +197,15 @@ impl LoadBalancer {
             && (self.read_targets_accept_websockets || !is_websocket(headers));
         let healthy = self.healthy.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let treat_as_read = read && !healthy.readers.is_empty() && !has_live_writer_cookie(headers, now_ms);
-        let (list, counter) = if treat_as_read {
-            (&healthy.readers, &self.next_reader)
-        } else {
-            (&healthy.writers, &self.next_writer)
-        };
+        let (list, counter) =
+            if treat_as_read { (&healthy.readers, &self.next_reader) } else { (&healthy.writers, &self.next_writer) };
         if list.is_empty() {
             return None;
         }
         let start = counter.fetch_add(1, Ordering::Relaxed);
         let guard = (0..list.len()).find_map(|i| list[(start + i) % list.len()].start_request())?;
-        let set_writer_cookie = (has_readers && !self.writer_affinity_timeout.is_zero() && !read)
-            .then_some(self.writer_affinity_timeout);
+        let set_writer_cookie =
+            (has_readers && !self.writer_affinity_timeout.is_zero() && !read).then_some(self.writer_affinity_timeout);
         Some(Claim { guard, set_writer_cookie })
     }
 }

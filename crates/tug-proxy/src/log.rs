@@ -58,9 +58,7 @@ pub fn error(msg: &str, fields: &[(&str, Value)]) {
 
 /// Milliseconds since the Unix epoch.
 pub fn unix_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// The current UTC time as RFC 3339 with nanoseconds.
@@ -323,7 +321,18 @@ mod tests {
 
     #[test]
     fn writes_addresses_as_display_does() {
-        for ip in ["0.0.0.0", "127.0.0.1", "203.0.113.255", "10.20.3.4", "255.255.255.255", "9.99.100.199", "1.10.200.250", "::1", "2001:db8::8:800:200c:417a", "::ffff:1.2.3.4"] {
+        for ip in [
+            "0.0.0.0",
+            "127.0.0.1",
+            "203.0.113.255",
+            "10.20.3.4",
+            "255.255.255.255",
+            "9.99.100.199",
+            "1.10.200.250",
+            "::1",
+            "2001:db8::8:800:200c:417a",
+            "::ffff:1.2.3.4",
+        ] {
             let ip: std::net::IpAddr = ip.parse().unwrap();
             let mut ours = String::new();
             super::push_ip(&mut ours, ip);

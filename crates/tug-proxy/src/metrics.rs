@@ -159,7 +159,10 @@ mod tests {
         m.track_request("app", "GET", 200, Duration::from_millis(3));
         let guard = m.in_flight("app");
         let text = m.encode();
-        assert!(text.contains("kamal_proxy_http_requests_total{service=\"app\",method=\"GET\",status=\"200\"} 1"), "{text}");
+        assert!(
+            text.contains("kamal_proxy_http_requests_total{service=\"app\",method=\"GET\",status=\"200\"} 1"),
+            "{text}"
+        );
         assert!(text.contains("kamal_proxy_http_request_duration_seconds_bucket{le=\"0.005\",service=\"app\",method=\"GET\",status=\"200\"} 1"), "{text}");
         assert!(text.contains("kamal_proxy_http_in_flight_requests{service=\"app\"} 1"), "{text}");
         drop(guard);

@@ -36,11 +36,7 @@ pub mod nanos {
     /// Reads integer (or float) nanoseconds; negative values read as zero.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
         let value = f64::deserialize(deserializer)?;
-        if value.is_finite() && value > 0.0 {
-            Ok(Duration::from_nanos(value as u64))
-        } else {
-            Ok(Duration::ZERO)
-        }
+        if value.is_finite() && value > 0.0 { Ok(Duration::from_nanos(value as u64)) } else { Ok(Duration::ZERO) }
     }
 }
 
@@ -163,10 +159,7 @@ pub fn normalize_path_prefixes(prefixes: &[String]) -> Vec<String> {
     if prefixes.is_empty() {
         return vec!["/".to_string()];
     }
-    prefixes
-        .iter()
-        .map(|p| format!("/{}", p.trim_matches('/')))
-        .collect()
+    prefixes.iter().map(|p| format!("/{}", p.trim_matches('/'))).collect()
 }
 
 /// Options for each target of a service (timeouts, buffering, headers, health checks).
@@ -201,11 +194,7 @@ pub struct TargetOptions {
 }
 
 fn empty_as_null<S: Serializer>(value: &[String], serializer: S) -> Result<S::Ok, S::Error> {
-    if value.is_empty() {
-        serializer.serialize_none()
-    } else {
-        value.serialize(serializer)
-    }
+    if value.is_empty() { serializer.serialize_none() } else { value.serialize(serializer) }
 }
 
 impl Default for TargetOptions {
@@ -229,8 +218,7 @@ impl Default for TargetOptions {
 impl TargetOptions {
     /// Whether a request is a health check of this service (GET/HEAD on the health path).
     pub fn is_health_check_request(&self, method: &http::Method, path: &str) -> bool {
-        (method == http::Method::GET || method == http::Method::HEAD)
-            && path == self.health_check_config.path
+        (method == http::Method::GET || method == http::Method::HEAD) && path == self.health_check_config.path
     }
 }
 
@@ -249,10 +237,6 @@ pub struct DeploymentOptions {
 
 impl Default for DeploymentOptions {
     fn default() -> Self {
-        Self {
-            deploy_timeout: DEFAULT_DEPLOY_TIMEOUT,
-            drain_timeout: DEFAULT_DRAIN_TIMEOUT,
-            force: false,
-        }
+        Self { deploy_timeout: DEFAULT_DEPLOY_TIMEOUT, drain_timeout: DEFAULT_DRAIN_TIMEOUT, force: false }
     }
 }

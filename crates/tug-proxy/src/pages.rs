@@ -79,7 +79,9 @@ fn builtin(status: u16, message: &str) -> Option<String> {
         404 => ("404 — Not Found", "There is nothing at this address."),
         413 => ("413 — Request Entity Too Large", "The request was too large to be processed."),
         502 => ("502 — Bad Gateway", "The application could not be reached. Please try again shortly."),
-        503 => ("503 — Service Temporarily Unavailable", "The service is unavailable right now. Please try again shortly."),
+        503 => {
+            ("503 — Service Temporarily Unavailable", "The service is unavailable right now. Please try again shortly.")
+        }
         504 => ("504 — Gateway Timeout", "The application took too long to respond. Please try again shortly."),
         _ => return None,
     };

@@ -23,8 +23,8 @@ const AFFINITY_OPT_OUT: HeaderName = HeaderName::from_static(AFFINITY_OPT_OUT_HE
 use crate::log;
 use crate::options::TargetOptions;
 use crate::pages::{ErrorPages, error_response};
-use crate::trusted::TrustedProxies;
 use crate::request_id::Stamp;
+use crate::trusted::TrustedProxies;
 use crate::upstream::UpstreamPool;
 
 /// The pooled HTTP/1.1 client used for targets and health checks.
@@ -62,7 +62,8 @@ pub struct ConnInfo {
 impl ConnInfo {
     /// What is known about a connection from `peer` to a listener on `local_port`.
     pub fn new(peer: SocketAddr, tls: bool, local_port: u16, trust: PeerTrust) -> Self {
-        let peer_value = (trust != PeerTrust::Trusted).then(|| forwarded::ip_value(crate::trusted::canonical(peer.ip()))).flatten();
+        let peer_value =
+            (trust != PeerTrust::Trusted).then(|| forwarded::ip_value(crate::trusted::canonical(peer.ip()))).flatten();
         Self { peer, tls, local_port, trust, peer_value }
     }
 }
@@ -386,9 +387,8 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
 async fn send_for_upgrade(authority: &str, req: Request<ProxyBody>) -> Result<Response<ProxyBody>, String> {
     let stream = tokio::net::TcpStream::connect(authority).await.map_err(|e| e.to_string())?;
     let _ = stream.set_nodelay(true);
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| e.to_string())?;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
     tokio::spawn(async move {
         let _ = conn.with_upgrades().await;
     });
@@ -431,7 +431,8 @@ fn apply_writer_affinity(headers: &mut HeaderMap, cookie: Option<std::time::Dura
         let now = log::unix_millis();
         let expires_ms = now.saturating_add(i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX));
         let expires_secs = u64::try_from(expires_ms / 1000).unwrap_or(0) + 1;
-        let cookie = format!("{WRITER_COOKIE}={expires_ms}; Path=/; Expires={}; HttpOnly", log::http_date(expires_secs));
+        let cookie =
+            format!("{WRITER_COOKIE}={expires_ms}; Path=/; Expires={}; HttpOnly", log::http_date(expires_secs));
         if let Ok(v) = HeaderValue::from_str(&cookie) {
             headers.append(header::SET_COOKIE, v);
         }
@@ -509,9 +510,21 @@ mod tests {
             &[("connection", "x-a"), ("connection", " X-B ,, bad name "), ("x-a", "1"), ("x-b", "2"), ("x-c", "3")],
             &[("te", "trailers, gzip"), ("upgrade", "websocket"), ("transfer-encoding", "chunked"), ("trailer", "x")],
             &[("connection", "te"), ("te", "trailers")],
-            &[("te", "gzip"), ("proxy-authorization", "x"), ("proxy-connection", "keep-alive"), ("proxy-authenticate", "y")],
+            &[
+                ("te", "gzip"),
+                ("proxy-authorization", "x"),
+                ("proxy-connection", "keep-alive"),
+                ("proxy-authenticate", "y"),
+            ],
             &[("connection", "TE, Keep-Alive"), ("te", "trailers"), ("keep-alive", "1"), ("x-a", "1")],
-            &[("connection", "X-A, x-b, Upgrade"), ("x-a", "1"), ("x-a", "2"), ("x-b", "3"), ("upgrade", "h2c"), ("accept", "*/*")],
+            &[
+                ("connection", "X-A, x-b, Upgrade"),
+                ("x-a", "1"),
+                ("x-a", "2"),
+                ("x-b", "3"),
+                ("upgrade", "h2c"),
+                ("accept", "*/*"),
+            ],
             &[("connection", "close"), ("connection", "Host"), ("host", "a"), ("te", "Trailers ; q=1, trailers")],
             &[("te", "trailers"), ("accept", "*/*")],
             &[("keep-alive", "timeout=5"), ("accept", "*/*")],

@@ -182,18 +182,20 @@ impl Router {
             ],
         );
         let config = ServiceConfig::build(args.service_options.clone(), args.target_options.clone(), &self.acme)?;
-        let lb = self.create_load_balancer(
-            &args.target_urls,
-            &args.reader_urls,
-            &args.service_options,
-            &args.target_options,
-            &args.deployment_options,
-        )
-        .await?;
+        let lb = self
+            .create_load_balancer(
+                &args.target_urls,
+                &args.reader_urls,
+                &args.service_options,
+                &args.target_options,
+                &args.deployment_options,
+            )
+            .await?;
 
         let replaced = {
             let mut services = self.services();
-            let conflict = self.snapshot().map.conflict(&args.service, &opts.hosts, &opts.path_prefixes).map(str::to_string);
+            let conflict =
+                self.snapshot().map.conflict(&args.service, &opts.hosts, &opts.path_prefixes).map(str::to_string);
             if let Some(other) = conflict {
                 lb.dispose();
                 log::error("Host settings conflict with another service", &[("service", other.into())]);
@@ -264,9 +266,8 @@ impl Router {
     ) -> Result<(), ProxyError> {
         let service = self.service(name)?;
         let config = service.config();
-        let lb = self
-            .create_load_balancer(writers, readers, &config.options, &config.target_options, deployment)
-            .await?;
+        let lb =
+            self.create_load_balancer(writers, readers, &config.options, &config.target_options, deployment).await?;
         let replaced = {
             let services = self.services();
             let replaced = service.install(lb, Slot::Rollout);
@@ -423,17 +424,24 @@ impl Router {
         let err = |e| (name.clone(), e);
         let config = ServiceConfig::build(s.options.clone(), s.target_options.clone(), &self.acme).map_err(err)?;
         let service = Service::new(&s.name, config);
-        let make = |w: &Option<Vec<String>>, r: &Option<Vec<String>>| -> Result<Option<Arc<LoadBalancer>>, ProxyError> {
-            let w = w.clone().unwrap_or_default();
-            let r = r.clone().unwrap_or_default();
-            if w.is_empty() && r.is_empty() {
-                return Ok(None);
-            }
-            let lb = LoadBalancer::new(&w, &r, &s.target_options, s.options.writer_affinity_timeout, s.options.read_targets_accept_websockets)?;
-            lb.mark_all_healthy();
-            lb.begin_health_checks(&self.client);
-            Ok(Some(lb))
-        };
+        let make =
+            |w: &Option<Vec<String>>, r: &Option<Vec<String>>| -> Result<Option<Arc<LoadBalancer>>, ProxyError> {
+                let w = w.clone().unwrap_or_default();
+                let r = r.clone().unwrap_or_default();
+                if w.is_empty() && r.is_empty() {
+                    return Ok(None);
+                }
+                let lb = LoadBalancer::new(
+                    &w,
+                    &r,
+                    &s.target_options,
+                    s.options.writer_affinity_timeout,
+                    s.options.read_targets_accept_websockets,
+                )?;
+                lb.mark_all_healthy();
+                lb.begin_health_checks(&self.client);
+                Ok(Some(lb))
+            };
         if let Some(lb) = make(&s.active_targets, &s.active_readers).map_err(err)? {
             service.install(lb, Slot::Active);
         }

@@ -2,9 +2,9 @@
 //! routing, access log), Cloudflare-aware connection filtering, and graceful shutdown.
 
 use std::convert::Infallible;
-use std::pin::Pin;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,21 +18,21 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::LazyConfigAcceptor;
 
-use crate::acme::{ACME_TLS_ALPN, AcmeContext, AcmeSettings};
 use crate::access_log::{AccessLog, LoggedBody, Record, RemoteAddr, Sink, header_fields};
-use crate::forwarded::X_FORWARDED_FOR;
+use crate::acme::{ACME_TLS_ALPN, AcmeContext, AcmeSettings};
 use crate::body::{ProxyBody, boxed};
 use crate::client_ip::{PeerTrust, client_ip_from_trusted, peer_trust};
+use crate::forwarded::X_FORWARDED_FOR;
 use crate::log;
 use crate::metrics::Metrics;
-use crate::tls::{CertificateLookup, TlsConfigs};
 use crate::pages::error_response;
 use crate::proxy::{ConnInfo, ForwardContext, request_host, upstream_client};
-use crate::upstream::UpstreamPool;
 use crate::request_id::{RequestIds, Stamp};
 use crate::router::Router;
 use crate::service::{Served, TlsFlags};
+use crate::tls::{CertificateLookup, TlsConfigs};
 use crate::trusted::TrustedProxies;
+use crate::upstream::UpstreamPool;
 
 /// How long shutdown waits for open connections.
 pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -128,7 +128,8 @@ impl Server {
             Some(path) => Some(crate::tls::client_verifier(path).map_err(StartError::ClientCa)?),
             None => None,
         };
-        let router = Router::with_acme(config.state_path.clone(), upstream_client(), AcmeContext::new(config.acme.clone()));
+        let router =
+            Router::with_acme(config.state_path.clone(), upstream_client(), AcmeContext::new(config.acme.clone()));
         router.restore();
         let bind = |what: String| move |source| StartError::Bind { what, source };
         let workers = worker_count();
@@ -150,8 +151,8 @@ impl Server {
             Some(l) => Some(l.local_addr().map_err(bind("metrics".into()))?),
             None => None,
         };
-        let control = crate::control::bind(&config.socket_path)
-            .map_err(bind(config.socket_path.display().to_string()))?;
+        let control =
+            crate::control::bind(&config.socket_path).map_err(bind(config.socket_path.display().to_string()))?;
 
         let shared = Arc::new(Shared {
             router: Arc::clone(&router),
@@ -171,7 +172,8 @@ impl Server {
         for (index, http) in http.into_iter().enumerate() {
             let https = https.as_mut().and_then(Iterator::next);
             let log = shared.sink.writer();
-            let worker = Worker { http, https, tls: tls.clone(), shared: Arc::clone(&shared), log, stop: shutdown.subscribe() };
+            let worker =
+                Worker { http, https, tls: tls.clone(), shared: Arc::clone(&shared), log, stop: shutdown.subscribe() };
             if workers == 0 {
                 let (done, finished) = tokio::sync::oneshot::channel();
                 tokio::spawn(async move {
@@ -181,7 +183,8 @@ impl Server {
                 listeners.push(finished);
                 continue;
             }
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(StartError::Runtime)?;
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(StartError::Runtime)?;
             listeners.push(worker.start(index, runtime).map_err(StartError::Runtime)?);
         }
         if let (Some(listener), Some(metrics)) = (metrics_listener, &shared.metrics) {
@@ -194,11 +197,23 @@ impl Server {
                 let _ = done.send(());
             });
             listeners.push(finished);
-            log::info("Metrics enabled", &[("address", metrics_addr.map(|a| a.to_string()).unwrap_or_default().into())]);
+            log::info(
+                "Metrics enabled",
+                &[("address", metrics_addr.map(|a| a.to_string()).unwrap_or_default().into())],
+            );
         }
         let control = tokio::spawn(crate::control::serve(control, Arc::clone(&router)));
         log::info("Server started", &[("http", http_addr.to_string().into())]);
-        Ok(Self { router, http_addr, https_addr, metrics_addr, socket_path: config.socket_path, shutdown, listeners, control })
+        Ok(Self {
+            router,
+            http_addr,
+            https_addr,
+            metrics_addr,
+            socket_path: config.socket_path,
+            shutdown,
+            listeners,
+            control,
+        })
     }
 
     /// The bound HTTP address.
@@ -257,7 +272,11 @@ fn bind_group(addr: SocketAddr, count: usize) -> std::io::Result<Vec<std::net::T
     drop(probe);
     (0..count)
         .map(|_| {
-            let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
+            let socket = socket2::Socket::new(
+                socket2::Domain::for_address(addr),
+                socket2::Type::STREAM,
+                Some(socket2::Protocol::TCP),
+            )?;
             socket.set_reuse_address(true)?;
             socket.set_reuse_port(true)?;
             socket.set_nonblocking(true)?;
@@ -284,7 +303,11 @@ struct Worker {
 
 impl Worker {
     /// Starts the thread; the receiver fires when its listeners have shut down.
-    fn start(self, index: usize, runtime: tokio::runtime::Runtime) -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
+    fn start(
+        self,
+        index: usize,
+        runtime: tokio::runtime::Runtime,
+    ) -> std::io::Result<tokio::sync::oneshot::Receiver<()>> {
         let (done, finished) = tokio::sync::oneshot::channel();
         std::thread::Builder::new().name(format!("tug-proxy-worker-{index}")).spawn(move || {
             let log = self.log.clone();
@@ -326,7 +349,9 @@ impl Worker {
         let listeners = std::iter::once((self.http, None)).chain(self.https.map(|l| (l, self.tls)));
         for (listener, tls) in listeners {
             match TcpListener::from_std(listener) {
-                Ok(listener) => loops.push(tokio::spawn(accept_loop(listener, tls, Arc::clone(&local), self.stop.clone()))),
+                Ok(listener) => {
+                    loops.push(tokio::spawn(accept_loop(listener, tls, Arc::clone(&local), self.stop.clone())))
+                }
                 Err(e) => log::error("Unable to serve a listener", &[("error", e.to_string().into())]),
             }
         }
@@ -347,7 +372,12 @@ struct Local {
     log: AccessLog,
 }
 
-async fn accept_loop(listener: TcpListener, tls: Option<TlsConfigs>, local: Arc<Local>, mut stop: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsConfigs>,
+    local: Arc<Local>,
+    mut stop: watch::Receiver<bool>,
+) {
     let shared = &local.shared;
     // Every connection holds a receiver: `true` asks it to finish its current request and
     // close; the sender's `closed` tells when the last one has gone.
@@ -428,7 +458,8 @@ async fn tls_handshake(
     let acme_validation = hello.alpn().is_some_and(|mut protocols| protocols.any(|p| p == ACME_TLS_ALPN));
     let server_name = hello.server_name().map(str::to_string);
     if acme_validation {
-        let mut stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, start.into_stream(Arc::clone(&configs.acme))).await.ok()?.ok()?;
+        let mut stream =
+            tokio::time::timeout(HANDSHAKE_TIMEOUT, start.into_stream(Arc::clone(&configs.acme))).await.ok()?.ok()?;
         let _ = tokio::io::AsyncWriteExt::shutdown(&mut stream).await;
         return None;
     }
@@ -458,7 +489,11 @@ async fn handle(local: Arc<Local>, conn: ConnInfo, req: Request<Incoming>) -> Re
             let strip = (config.options.strip_prefix && prefix != "/").then_some(prefix);
             if let Some(metrics) = &shared.metrics {
                 let excluded = !config.options.exclude_metrics_paths.is_empty()
-                    && config.options.exclude_metrics_paths.iter().any(|p| *p == crate::proxy::upstream_path(req.uri().path(), strip));
+                    && config
+                        .options
+                        .exclude_metrics_paths
+                        .iter()
+                        .any(|p| *p == crate::proxy::upstream_path(req.uri().path(), strip));
                 track = !excluded;
                 in_flight = track.then(|| metrics.in_flight(service.name()));
             }

@@ -37,7 +37,11 @@ pub struct ServiceConfig {
 
 impl ServiceConfig {
     /// Loads error pages and certificates; fails as kamal-proxy does on bad paths.
-    pub fn build(options: ServiceOptions, target_options: TargetOptions, acme: &Arc<AcmeContext>) -> Result<Self, ProxyError> {
+    pub fn build(
+        options: ServiceOptions,
+        target_options: TargetOptions,
+        acme: &Arc<AcmeContext>,
+    ) -> Result<Self, ProxyError> {
         let pages = if options.error_page_path.is_empty() {
             None
         } else {
@@ -179,7 +183,11 @@ impl Service {
     }
 
     /// Sets the rollout split; fails before `rollout deploy`.
-    pub fn set_rollout_split(&self, controller: Option<RolloutController>, require_rollout: bool) -> Result<(), ProxyError> {
+    pub fn set_rollout_split(
+        &self,
+        controller: Option<RolloutController>,
+        require_rollout: bool,
+    ) -> Result<(), ProxyError> {
         let mut slots = self.slots_write();
         if require_rollout && slots.rollout.is_none() {
             return Err(ProxyError::RolloutTargetNotSet);
@@ -250,7 +258,8 @@ impl Service {
         if !config.target_options.log_request_headers.is_empty() {
             // The headers as the target gets them, with the request ID and start added.
             let seen = ctx.stamp.applied_to(req.headers());
-            served.request_headers = crate::access_log::header_fields("req", &config.target_options.log_request_headers, &seen);
+            served.request_headers =
+                crate::access_log::header_fields("req", &config.target_options.log_request_headers, &seen);
         }
         served.log_response_headers.clone_from(&config.target_options.log_response_headers);
         ctx.pages = config.pages.as_ref();
@@ -325,9 +334,7 @@ fn redirect(location: &str) -> Response<ProxyBody> {
         response.headers_mut().insert(header::LOCATION, v);
     }
     response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     response
 }
 

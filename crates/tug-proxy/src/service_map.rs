@@ -139,9 +139,5 @@ pub fn strip_port(host: &str) -> &str {
 }
 
 fn ensure_trailing_slash(path: &str) -> std::borrow::Cow<'_, str> {
-    if path.ends_with('/') {
-        std::borrow::Cow::Borrowed(path)
-    } else {
-        std::borrow::Cow::Owned(format!("{path}/"))
-    }
+    if path.ends_with('/') { std::borrow::Cow::Borrowed(path) } else { std::borrow::Cow::Owned(format!("{path}/")) }
 }

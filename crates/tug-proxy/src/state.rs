@@ -92,10 +92,9 @@ pub fn load(path: &Path) -> Result<Vec<ServiceState>, StateError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(source) => return Err(StateError::Io { path: path.display().to_string(), source }),
     };
-    let mut services: Vec<ServiceState> =
-        serde_json::from_str::<Option<Vec<ServiceState>>>(&text)
-            .map_err(|source| StateError::Decode { path: path.display().to_string(), source })?
-            .unwrap_or_default();
+    let mut services: Vec<ServiceState> = serde_json::from_str::<Option<Vec<ServiceState>>>(&text)
+        .map_err(|source| StateError::Decode { path: path.display().to_string(), source })?
+        .unwrap_or_default();
     for s in &mut services {
         s.upgrade_legacy();
     }

@@ -129,11 +129,7 @@ impl TrustedProxies {
 
     /// Cloudflare's published ranges.
     pub fn cloudflare() -> Self {
-        let ranges = CLOUDFLARE_IPV4
-            .iter()
-            .chain(CLOUDFLARE_IPV6)
-            .filter_map(|c| c.parse().ok())
-            .collect();
+        let ranges = CLOUDFLARE_IPV4.iter().chain(CLOUDFLARE_IPV6).filter_map(|c| c.parse().ok()).collect();
         Self { ranges }
     }
 

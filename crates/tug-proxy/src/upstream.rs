@@ -251,7 +251,8 @@ impl UpstreamPool {
                 // A reused connection the target had closed: nothing of the request was taken
                 // in (a failed write), or it is safe to send again (as Go's transport decides).
                 Err(Failure::Write(_)) if reused && !body_taken => {}
-                Err(Failure::Closed | Failure::Read(_)) if reused && !body_taken && replayable && conn.buf.is_empty() => {}
+                Err(Failure::Closed | Failure::Read(_))
+                    if reused && !body_taken && replayable && conn.buf.is_empty() => {}
                 Err(e) => return Err(e.message()),
             }
         }
@@ -305,7 +306,12 @@ fn content_length_value(headers: &HeaderMap) -> Option<Result<u64, ()>> {
 
 /// The request line and header fields (then `added`, those with a value), as HTTP/1.1 writes
 /// them.
-fn encode_head(method: &Method, uri: &http::Uri, headers: &HeaderMap, added: &[(HeaderName, Option<HeaderValue>)]) -> Vec<u8> {
+fn encode_head(
+    method: &Method,
+    uri: &http::Uri,
+    headers: &HeaderMap,
+    added: &[(HeaderName, Option<HeaderValue>)],
+) -> Vec<u8> {
     let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
     let mut out = Vec::with_capacity(64 + target.len() + (headers.len() + added.len()) * 48);
     out.extend_from_slice(method.as_str().as_bytes());
@@ -465,7 +471,12 @@ async fn read_head(conn: &mut Conn, head_request: bool) -> Result<Head, Failure>
     loop {
         if !conn.buf.is_empty() {
             match parse_head(&mut conn.buf, &mut conn.names, head_request)? {
-                Some(head) if head.response.status().is_informational() && head.response.status() != StatusCode::SWITCHING_PROTOCOLS => continue,
+                Some(head)
+                    if head.response.status().is_informational()
+                        && head.response.status() != StatusCode::SWITCHING_PROTOCOLS =>
+                {
+                    continue;
+                }
                 Some(head) => return Ok(head),
                 None if conn.buf.len() > MAX_HEAD => return Err(Failure::Head("too large".to_string())),
                 None => {}
@@ -552,17 +563,24 @@ fn parse_head(buf: &mut BytesMut, names_seen: &mut NameCache, head_request: bool
     // Left uninitialised: httparse writes the fields it finds (the array is 3 KiB).
     let mut fields = [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
     let mut parsed = httparse::Response::new(&mut []);
-    let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut parsed, buf, &mut fields) {
+    let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut parsed, buf, &mut fields)
+    {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => return Err(Failure::Head(e.to_string())),
     };
-    let status = parsed.code.and_then(|c| StatusCode::from_u16(c).ok()).ok_or_else(|| Failure::Head("status".to_string()))?;
+    let status =
+        parsed.code.and_then(|c| StatusCode::from_u16(c).ok()).ok_or_else(|| Failure::Head("status".to_string()))?;
     let version = if parsed.version == Some(0) { Version::HTTP_10 } else { Version::HTTP_11 };
-    let reason = parsed.reason.filter(|r| Some(*r) != status.canonical_reason()).map(|r| Bytes::copy_from_slice(r.as_bytes()));
+    let reason =
+        parsed.reason.filter(|r| Some(*r) != status.canonical_reason()).map(|r| Bytes::copy_from_slice(r.as_bytes()));
     let found = FramingFields::read(parsed.headers);
     let mut keep_alive = version == Version::HTTP_11 && !found.close;
-    let framing = if head_request || status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+    let framing = if head_request
+        || status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
+    {
         Framing::Length(0)
     } else {
         match (found.chunked_last, found.length) {
@@ -700,7 +718,9 @@ impl Body for UpstreamBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.conn.is_none() || matches!(self.framing, Framing::Length(0)) || matches!(&self.framing, Framing::Chunked(d) if d.is_end())
+        self.conn.is_none()
+            || matches!(self.framing, Framing::Length(0))
+            || matches!(&self.framing, Framing::Chunked(d) if d.is_end())
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -728,10 +748,20 @@ mod tests {
             ("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", true, "Length(0)", true),
             ("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n", false, "Length(0)", true),
             ("HTTP/1.1 304 Not Modified\r\n\r\n", false, "Length(0)", true),
-            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 9\r\n\r\n", false, "Chunked", true),
+            (
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 9\r\n\r\n",
+                false,
+                "Chunked",
+                true,
+            ),
             ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", false, "ToClose", false),
             ("HTTP/1.1 200 OK\r\n\r\n", false, "ToClose", false),
-            ("HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 1\r\n\r\n", false, "Length(1)", false),
+            (
+                "HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 1\r\n\r\n",
+                false,
+                "Length(1)",
+                false,
+            ),
             ("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n", false, "Length(1)", false),
             ("HTTP/1.1 200 OK\r\nContent-Length: 7, 7\r\nContent-Length: 7\r\n\r\n", false, "Length(7)", true),
         ];
@@ -740,14 +770,19 @@ mod tests {
             assert!(format!("{:?}", head.framing).starts_with(framing), "{raw:?}: {:?}", head.framing);
             assert_eq!(head.keep_alive, *keep_alive, "{raw:?}");
         }
-        for raw in ["HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"] {
+        for raw in [
+            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+        ] {
             assert!(head_of(raw, false).is_err(), "{raw:?}");
         }
     }
 
     #[test]
     fn a_head_keeps_its_fields_reason_and_leaves_the_body_in_the_buffer() {
-        let mut buf = BytesMut::from(&b"HTTP/1.1 299 Fine Indeed\r\nX-A: 1\r\nx-a: 2\r\nServer: s\r\nContent-Length: 4\r\n\r\nbody"[..]);
+        let mut buf = BytesMut::from(
+            &b"HTTP/1.1 299 Fine Indeed\r\nX-A: 1\r\nx-a: 2\r\nServer: s\r\nContent-Length: 4\r\n\r\nbody"[..],
+        );
         let response = parse_head(&mut buf, &mut NameCache::default(), false).unwrap().unwrap().response;
         assert_eq!(response.status().as_u16(), 299);
         let values: Vec<_> = response.headers().get_all("x-a").iter().map(|v| v.to_str().unwrap()).collect();
@@ -771,7 +806,8 @@ mod tests {
         let names: Vec<&str> = head.response.headers().keys().map(HeaderName::as_str).collect();
         assert_eq!(names, vec!["x-other"]);
         assert!(head.response.extensions().get::<ChunkedFromTarget>().is_some());
-        let plain = head_of("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\n", false).unwrap().unwrap();
+        let plain =
+            head_of("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\n", false).unwrap().unwrap();
         assert_eq!(plain.response.headers().keys().map(HeaderName::as_str).collect::<Vec<_>>(), vec!["content-length"]);
         assert!(plain.response.extensions().get::<ChunkedFromTarget>().is_none());
     }
@@ -813,7 +849,10 @@ mod tests {
         headers.append("x-a", HeaderValue::from_static("1"));
         headers.append("x-a", HeaderValue::from_static("2"));
         let uri: http::Uri = "/p?q=1".parse().unwrap();
-        let added = [(HeaderName::from_static("x-b"), None), (HeaderName::from_static("x-c"), Some(HeaderValue::from_static("3")))];
+        let added = [
+            (HeaderName::from_static("x-b"), None),
+            (HeaderName::from_static("x-c"), Some(HeaderValue::from_static("3"))),
+        ];
         assert_eq!(
             String::from_utf8(encode_head(&Method::DELETE, &uri, &headers, &added)).unwrap(),
             "DELETE /p?q=1 HTTP/1.1\r\nhost: example.com\r\nx-a: 1\r\nx-a: 2\r\nx-c: 3\r\n\r\n"

@@ -17,7 +17,8 @@ async fn start(limit: usize, interval: Duration) -> (Proxy, Server, Arc<Mutex<Ve
     let batches = Arc::new(Mutex::new(Vec::new()));
     let mut config = proxy.config();
     let sink = Arc::clone(&batches);
-    config.access_log = Sink::Batched { out: Arc::new(move |b: &[u8]| sink.lock().unwrap().push(b.to_vec())), limit, interval };
+    config.access_log =
+        Sink::Batched { out: Arc::new(move |b: &[u8]| sink.lock().unwrap().push(b.to_vec())), limit, interval };
     let server = Server::start(config).await.unwrap();
     (proxy, server, batches)
 }

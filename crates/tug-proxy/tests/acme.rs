@@ -92,7 +92,12 @@ impl Pebble {
             .spawn()
             .unwrap();
         let pebble = Command::new("pebble")
-            .args(["-config", &dir.path().join("pebble.json").to_string_lossy(), "-dnsserver", &format!("127.0.0.1:{dns}")])
+            .args([
+                "-config",
+                &dir.path().join("pebble.json").to_string_lossy(),
+                "-dnsserver",
+                &format!("127.0.0.1:{dns}"),
+            ])
             .env("PEBBLE_VA_NOSLEEP", "1")
             .env("PEBBLE_WFE_NONCEREJECT", "0")
             .env("PEBBLE_AUTHZREUSE", "0")
@@ -110,12 +115,21 @@ impl Pebble {
             .await;
         }
         let ca_der = ca.der.clone();
-        Self { _children: children, _dir: dir, directory: format!("https://localhost:{listen}/dir"), management, ca: ca_der }
+        Self {
+            _children: children,
+            _dir: dir,
+            directory: format!("https://localhost:{listen}/dir"),
+            management,
+            ca: ca_der,
+        }
     }
 
     /// Pebble's issuing root (changes with every start).
     async fn root(&self) -> CertificateDer<'static> {
-        let (status, body) = https_get(self.management, "localhost", std::slice::from_ref(&self.ca), "/roots/0", "localhost").await.unwrap();
+        let (status, body) =
+            https_get(self.management, "localhost", std::slice::from_ref(&self.ca), "/roots/0", "localhost")
+                .await
+                .unwrap();
         assert_eq!(status, 200, "{body}");
         CertificateDer::from_pem_slice(body.as_bytes()).unwrap()
     }
@@ -169,10 +183,17 @@ async fn tls_client(
 }
 
 /// An HTTPS GET that trusts only `roots`; the error says why the handshake failed.
-async fn https_get(addr: SocketAddr, sni: &str, roots: &[CertificateDer<'static>], path: &str, host: &str) -> Result<(u16, String), String> {
+async fn https_get(
+    addr: SocketAddr,
+    sni: &str,
+    roots: &[CertificateDer<'static>],
+    path: &str,
+    host: &str,
+) -> Result<(u16, String), String> {
     let attempt = async {
         let stream = tls_client(addr, sni, roots).await.map_err(|e| e.to_string())?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
         tokio::spawn(conn);
         let req = http::Request::get(path).header("host", host).body(Full::new(Bytes::new())).unwrap();
         let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
@@ -212,7 +233,9 @@ async fn issues_with(challenge: Challenge) {
     let root = pebble.root().await;
 
     // The first handshake waits while the certificate is obtained.
-    let (status, body) = https_get(proxy.https(), HOST, std::slice::from_ref(&root), "/", HOST).await.expect("HTTPS with an ACME certificate");
+    let (status, body) = https_get(proxy.https(), HOST, std::slice::from_ref(&root), "/", HOST)
+        .await
+        .expect("HTTPS with an ACME certificate");
     assert_eq!((status, body.as_str()), (200, "app"));
     assert!(cache.join(HOST).is_file(), "certificate cached in {}", cache.display());
     assert!(cache.join("acme_account+key").is_file());
@@ -305,7 +328,9 @@ async fn expiring_kamal_proxy_cache_entry_is_served_then_renewed() {
     std::fs::write(cache.join(HOST), file).unwrap();
 
     deploy_acme(&proxy, &app, &pebble).await;
-    let (status, _) = https_get(proxy.https(), HOST, &[old.der().clone()], "/", HOST).await.expect("the cached certificate is served");
+    let (status, _) = https_get(proxy.https(), HOST, &[old.der().clone()], "/", HOST)
+        .await
+        .expect("the cached certificate is served");
     assert_eq!(status, 200);
 
     let root = pebble.root().await;

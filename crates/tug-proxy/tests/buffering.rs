@@ -2,7 +2,10 @@ mod common;
 use common::*;
 
 fn post(addr: std::net::SocketAddr, path: &str, size: usize) -> http::Request<http_body_util::Full<bytes::Bytes>> {
-    http::Request::post(format!("http://{addr}{path}")).header("host", "h").body(http_body_util::Full::new(bytes::Bytes::from(vec![b'a'; size]))).unwrap()
+    http::Request::post(format!("http://{addr}{path}"))
+        .header("host", "h")
+        .body(http_body_util::Full::new(bytes::Bytes::from(vec![b'a'; size])))
+        .unwrap()
 }
 
 #[tokio::test]

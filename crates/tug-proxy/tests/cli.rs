@@ -36,10 +36,20 @@ fn deploy_defaults_match_kamal_proxy() {
 #[test]
 fn kamal_style_flags_parse() {
     let a = deploy_args(&[
-        "app-web", "--target=172.1.0.2:80", "--host=example.com", "--host=anotherexample.com", "--tls",
-        "--deploy-timeout=1m30s", "--drain-timeout=500ms", "--buffer-requests", "--buffer-responses",
-        "--log-request-header=Cache-Control", "--log-request-header=user-agent", "--tls-redirect=false",
-        "--strip-path-prefix=false", "--max-request-body=1000",
+        "app-web",
+        "--target=172.1.0.2:80",
+        "--host=example.com",
+        "--host=anotherexample.com",
+        "--tls",
+        "--deploy-timeout=1m30s",
+        "--drain-timeout=500ms",
+        "--buffer-requests",
+        "--buffer-responses",
+        "--log-request-header=Cache-Control",
+        "--log-request-header=user-agent",
+        "--tls-redirect=false",
+        "--strip-path-prefix=false",
+        "--max-request-body=1000",
     ])
     .unwrap();
     assert_eq!(a.service_options.hosts, vec!["example.com", "anotherexample.com"]);
@@ -68,15 +78,32 @@ fn comma_separated_slices_split() {
 fn validation_messages_match_kamal_proxy() {
     assert_eq!(deploy_args(&["app"]).unwrap_err(), "required flag(s) \"target\" not set");
     assert_eq!(deploy_args(&["--target=a:1"]).unwrap_err(), "accepts 1 arg(s), received 0");
-    assert_eq!(deploy_args(&["app", "--target=a:1", "--max-request-body=10"]).unwrap_err(), "max-request-body can only be set when request buffering is enabled");
-    assert_eq!(deploy_args(&["app", "--target=a:1", "--max-response-body=10"]).unwrap_err(), "max-response-body can only be set when response buffering is enabled");
+    assert_eq!(
+        deploy_args(&["app", "--target=a:1", "--max-request-body=10"]).unwrap_err(),
+        "max-request-body can only be set when request buffering is enabled"
+    );
+    assert_eq!(
+        deploy_args(&["app", "--target=a:1", "--max-response-body=10"]).unwrap_err(),
+        "max-response-body can only be set when response buffering is enabled"
+    );
     assert_eq!(deploy_args(&["app", "--target=a:1", "--tls"]).unwrap_err(), "host must be set when using TLS");
     assert_eq!(
-        deploy_args(&["app", "--target=a:1", "--host=example.com", "--host=www.example.com", "--canonical-host=api.example.com"]).unwrap_err(),
+        deploy_args(&[
+            "app",
+            "--target=a:1",
+            "--host=example.com",
+            "--host=www.example.com",
+            "--canonical-host=api.example.com"
+        ])
+        .unwrap_err(),
         "canonical-host 'api.example.com' must be present in the hosts list: [example.com www.example.com]"
     );
     assert!(deploy_args(&["app", "--target=a:1", "--canonical-host=example.com"]).is_ok());
-    assert!(deploy_args(&["app", "--target=a:1", "--tls-certificate-path=c"]).unwrap_err().starts_with("if any flags in the group [tls-certificate-path tls-private-key-path]"));
+    assert!(
+        deploy_args(&["app", "--target=a:1", "--tls-certificate-path=c"])
+            .unwrap_err()
+            .starts_with("if any flags in the group [tls-certificate-path tls-private-key-path]")
+    );
 }
 
 #[test]
@@ -107,6 +134,9 @@ fn binary_without_a_server_prints_error_and_exits_1() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("Error: dial unix "), "{stderr}");
         let out = std::process::Command::new(&exe).args(["rollout", "set", "app"]).output().unwrap();
-        assert_eq!(String::from_utf8_lossy(&out.stderr), "Error: at least one of the flags in the group [percent list] is required\n");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "Error: at least one of the flags in the group [percent list] is required\n"
+        );
     }
 }

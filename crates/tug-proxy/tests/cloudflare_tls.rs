@@ -30,7 +30,8 @@ impl Ca {
     /// A leaf for `names` (server) or a client certificate (no names).
     fn leaf(&self, names: &[&str], client: bool) -> (CertificateDer<'static>, String, rcgen::KeyPair) {
         let key = rcgen::KeyPair::generate().unwrap();
-        let mut params = rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        let mut params =
+            rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
         if client {
             params.distinguished_name.push(rcgen::DnType::CommonName, "origin-pull client");
             params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
@@ -54,15 +55,20 @@ async fn get_over_tls(
         .with_root_certificates(roots);
     let config = match client_cert {
         Some((cert, key)) => builder
-            .with_client_auth_cert(vec![cert.clone()], PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())))
+            .with_client_auth_cert(
+                vec![cert.clone()],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+            )
             .unwrap(),
         None => builder.with_no_client_auth(),
     };
     let attempt = async {
         let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
         let tcp = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
-        let stream = connector.connect(ServerName::try_from(host.to_string()).unwrap(), tcp).await.map_err(|e| e.to_string())?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
+        let stream =
+            connector.connect(ServerName::try_from(host.to_string()).unwrap(), tcp).await.map_err(|e| e.to_string())?;
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
         tokio::spawn(conn);
         let req = http::Request::get("/").header("host", host).body(Full::new(Bytes::new())).unwrap();
         let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;

@@ -10,7 +10,8 @@ async fn unhealthy_target_fails_deploy_with_kamal_proxy_message_and_old_target_k
     let state_before = std::fs::read_to_string(proxy.state_path()).unwrap();
     bad.healthy.store(false, Ordering::SeqCst);
     let t = format!("--target={}", bad.target());
-    let err = proxy.cli(&["deploy", "app", &t, "--deploy-timeout=300ms", "--health-check-interval=50ms"]).await.unwrap_err();
+    let err =
+        proxy.cli(&["deploy", "app", &t, "--deploy-timeout=300ms", "--health-check-interval=50ms"]).await.unwrap_err();
     assert_eq!(err, "target failed to become healthy within configured timeout (300ms)");
     assert_eq!(get(&client(), proxy.http(), "h", "/").await.2, "good");
     assert_eq!(std::fs::read_to_string(proxy.state_path()).unwrap(), state_before);
@@ -74,12 +75,17 @@ async fn read_targets_take_reads_and_writes_set_affinity_cookie() {
     proxy.deploy("app", &w.target(), &[&rt]).await;
     let c = client();
     assert_eq!(get(&c, proxy.http(), "h", "/").await.2, "reader");
-    let req = http::Request::post(format!("http://{}/", proxy.http())).header("host", "h").body(Default::default()).unwrap();
+    let req =
+        http::Request::post(format!("http://{}/", proxy.http())).header("host", "h").body(Default::default()).unwrap();
     let (status, headers, body) = request(&c, proxy.http(), req).await;
     assert_eq!((status.as_u16(), body.as_str()), (200, "writer"));
     let cookie = headers["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.starts_with("kamal-writer="), "{cookie}");
     let value = cookie.split(';').next().unwrap().to_string();
-    let req = http::Request::get(format!("http://{}/", proxy.http())).header("host", "h").header("cookie", value).body(Default::default()).unwrap();
+    let req = http::Request::get(format!("http://{}/", proxy.http()))
+        .header("host", "h")
+        .header("cookie", value)
+        .body(Default::default())
+        .unwrap();
     assert_eq!(request(&c, proxy.http(), req).await.2, "writer");
 }

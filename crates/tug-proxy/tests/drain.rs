@@ -8,7 +8,10 @@ async fn in_flight_request_completes_during_deploy() {
     proxy.deploy("app", &old.target(), &[]).await;
     let addr = proxy.http();
     let slow = tokio::spawn(async move { get(&client(), addr, "h", "/slow?ms=400").await });
-    eventually("slow request reached the old target", || async { old.hits.load(std::sync::atomic::Ordering::SeqCst) == 1 }).await;
+    eventually("slow request reached the old target", || async {
+        old.hits.load(std::sync::atomic::Ordering::SeqCst) == 1
+    })
+    .await;
     proxy.deploy("app", &new.target(), &["--drain-timeout=5s"]).await;
     let (status, _, body) = slow.await.unwrap();
     assert_eq!((status.as_u16(), body.as_str()), (200, "old"));
@@ -22,7 +25,10 @@ async fn request_outliving_drain_timeout_is_cancelled_with_504() {
     proxy.deploy("app", &old.target(), &[]).await;
     let addr = proxy.http();
     let slow = tokio::spawn(async move { get(&client(), addr, "h", "/slow?ms=5000").await });
-    eventually("slow request reached the old target", || async { old.hits.load(std::sync::atomic::Ordering::SeqCst) == 1 }).await;
+    eventually("slow request reached the old target", || async {
+        old.hits.load(std::sync::atomic::Ordering::SeqCst) == 1
+    })
+    .await;
     proxy.deploy("app", &new.target(), &["--drain-timeout=100ms"]).await;
     let (status, _, _) = slow.await.unwrap();
     assert_eq!(status.as_u16(), 504);

@@ -2,7 +2,10 @@ mod common;
 use common::*;
 use tug_proxy::trusted::TrustedProxies;
 
-fn with_headers(addr: std::net::SocketAddr, headers: &[(&str, &str)]) -> http::Request<http_body_util::Full<bytes::Bytes>> {
+fn with_headers(
+    addr: std::net::SocketAddr,
+    headers: &[(&str, &str)],
+) -> http::Request<http_body_util::Full<bytes::Bytes>> {
     let mut b = http::Request::get(format!("http://{addr}/headers")).header("host", "app.test");
     for (k, v) in headers {
         b = b.header(*k, *v);
@@ -19,7 +22,10 @@ async fn forward_headers_extend_incoming_values_when_tls_is_off() {
     let proxy = Proxy::start().await;
     let app = Backend::start("app").await;
     proxy.deploy("app", &app.target(), &[]).await;
-    let req = with_headers(proxy.http(), &[("x-forwarded-for", "1.2.3.4"), ("x-forwarded-proto", "https"), ("x-forwarded-host", "orig.test")]);
+    let req = with_headers(
+        proxy.http(),
+        &[("x-forwarded-for", "1.2.3.4"), ("x-forwarded-proto", "https"), ("x-forwarded-host", "orig.test")],
+    );
     let body = request(&client(), proxy.http(), req).await.2;
     assert_eq!(header_of(&body, "x-forwarded-for").as_deref(), Some("1.2.3.4, 127.0.0.1"));
     assert_eq!(header_of(&body, "x-forwarded-proto").as_deref(), Some("https"));
@@ -35,7 +41,10 @@ async fn without_forward_headers_incoming_values_are_replaced() {
     let proxy = Proxy::start().await;
     let app = Backend::start("app").await;
     proxy.deploy("app", &app.target(), &["--forward-headers=false"]).await;
-    let req = with_headers(proxy.http(), &[("x-forwarded-for", "1.2.3.4"), ("x-forwarded-proto", "https"), ("x-request-id", "keep-me")]);
+    let req = with_headers(
+        proxy.http(),
+        &[("x-forwarded-for", "1.2.3.4"), ("x-forwarded-proto", "https"), ("x-request-id", "keep-me")],
+    );
     let body = request(&client(), proxy.http(), req).await.2;
     assert_eq!(header_of(&body, "x-forwarded-for").as_deref(), Some("127.0.0.1"));
     assert_eq!(header_of(&body, "x-forwarded-proto").as_deref(), Some("http"));
@@ -49,7 +58,10 @@ async fn trusted_peer_sets_client_ip_from_cf_connecting_ip() {
     let proxy = Proxy::start_with(trusted, false, None).await;
     let app = Backend::start("app").await;
     proxy.deploy("app", &app.target(), &["--forward-headers=false"]).await;
-    let req = with_headers(proxy.http(), &[("cf-connecting-ip", "203.0.113.9"), ("x-forwarded-for", "203.0.113.9"), ("x-forwarded-proto", "https")]);
+    let req = with_headers(
+        proxy.http(),
+        &[("cf-connecting-ip", "203.0.113.9"), ("x-forwarded-for", "203.0.113.9"), ("x-forwarded-proto", "https")],
+    );
     let body = request(&client(), proxy.http(), req).await.2;
     assert_eq!(header_of(&body, "x-forwarded-for").as_deref(), Some("203.0.113.9"));
     assert_eq!(header_of(&body, "x-forwarded-proto").as_deref(), Some("https"));
@@ -82,8 +94,14 @@ async fn connections_from_outside_trusted_ranges_can_be_refused() {
 async fn access_log_line_has_kamal_proxy_fields() {
     let proxy = Proxy::start().await;
     let app = Backend::start("app").await;
-    proxy.deploy("app", &app.target(), &["--log-request-header=user-agent", "--log-response-header=Content-Type"]).await;
-    let req = http::Request::get(format!("http://{}/size?n=5", proxy.http())).header("host", "app.test").header("user-agent", "probe").body(Default::default()).unwrap();
+    proxy
+        .deploy("app", &app.target(), &["--log-request-header=user-agent", "--log-response-header=Content-Type"])
+        .await;
+    let req = http::Request::get(format!("http://{}/size?n=5", proxy.http()))
+        .header("host", "app.test")
+        .header("user-agent", "probe")
+        .body(Default::default())
+        .unwrap();
     request(&client(), proxy.http(), req).await;
     eventually("access log line", || async { proxy.log_lines().iter().any(|l| l.contains("\"/size\"")) }).await;
     let line = proxy.log_lines().into_iter().find(|l| l.contains("\"/size\"")).unwrap();
@@ -100,7 +118,19 @@ async fn access_log_line_has_kamal_proxy_fields() {
     assert_eq!(v["remote_addr"], "127.0.0.1");
     assert_eq!(v["req_user_agent"], "probe");
     assert!(v["duration"].as_u64().is_some());
-    for field in ["host", "port", "path", "request_id", "req_content_length", "req_content_type", "resp_content_type", "client_addr", "client_port", "user_agent", "resp_content_type"] {
+    for field in [
+        "host",
+        "port",
+        "path",
+        "request_id",
+        "req_content_length",
+        "req_content_type",
+        "resp_content_type",
+        "client_addr",
+        "client_port",
+        "user_agent",
+        "resp_content_type",
+    ] {
         assert!(v.get(field).is_some(), "missing {field}");
     }
 }

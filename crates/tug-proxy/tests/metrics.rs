@@ -2,7 +2,6 @@
 mod common;
 use common::*;
 
-
 async fn scrape(proxy: &Proxy) -> String {
     let addr = proxy.server.as_ref().unwrap().metrics_addr().expect("metrics enabled");
     let (status, headers, body) = get(&client(), addr, "metrics", "/anything").await;
@@ -49,11 +48,25 @@ async fn requests_durations_and_in_flight_are_counted_per_service() {
     assert_eq!(slow.await.unwrap().0.as_u16(), 200);
 
     let text = scrape(&proxy).await;
-    assert!(text.contains("kamal_proxy_http_requests_total{service=\"app\",method=\"GET\",status=\"200\"} 3"), "{text}");
-    assert!(text.contains("kamal_proxy_http_requests_total{service=\"app\",method=\"POST\",status=\"200\"} 1"), "{text}");
-    assert!(text.contains("kamal_proxy_http_requests_total{service=\"app\",method=\"OTHER\",status=\"200\"} 1"), "{text}");
+    assert!(
+        text.contains("kamal_proxy_http_requests_total{service=\"app\",method=\"GET\",status=\"200\"} 3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kamal_proxy_http_requests_total{service=\"app\",method=\"POST\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kamal_proxy_http_requests_total{service=\"app\",method=\"OTHER\",status=\"200\"} 1"),
+        "{text}"
+    );
     assert!(text.contains("kamal_proxy_http_requests_total{service=\"\",method=\"GET\",status=\"404\"} 1"), "{text}");
-    assert!(text.contains("kamal_proxy_http_request_duration_seconds_count{service=\"app\",method=\"GET\",status=\"200\"} 3"), "{text}");
+    assert!(
+        text.contains(
+            "kamal_proxy_http_request_duration_seconds_count{service=\"app\",method=\"GET\",status=\"200\"} 3"
+        ),
+        "{text}"
+    );
     assert!(text.contains("kamal_proxy_http_request_duration_seconds_bucket{le=\"10.0\",service=\"app\",method=\"GET\",status=\"200\"} 3"), "{text}");
     assert!(text.contains("kamal_proxy_http_in_flight_requests{service=\"app\"} 0"), "{text}");
 }

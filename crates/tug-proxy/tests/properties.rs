@@ -24,7 +24,8 @@ fn prefix() -> impl Strategy<Value = String> {
 }
 
 fn path() -> impl Strategy<Value = String> {
-    prop::sample::select(vec!["/", "/api", "/api/", "/api/v1/x", "/apiary", "/app/show", "/ap", "/apx", "/other"]).prop_map(str::to_string)
+    prop::sample::select(vec!["/", "/api", "/api/", "/api/v1/x", "/apiary", "/app/show", "/ap", "/apx", "/other"])
+        .prop_map(str::to_string)
 }
 
 /// The model: exact host, else one-label wildcard, else catch-all; then the longest prefix on a
@@ -40,7 +41,9 @@ fn model(routes: &[(String, String, String)], host: &str, path: &str) -> Option<
     let p = if path.ends_with('/') { path.to_string() } else { format!("{path}/") };
     routes
         .iter()
-        .filter(|(_, h, pre)| *h == key && p.starts_with(&if pre.ends_with('/') { pre.clone() } else { format!("{pre}/") }))
+        .filter(|(_, h, pre)| {
+            *h == key && p.starts_with(&if pre.ends_with('/') { pre.clone() } else { format!("{pre}/") })
+        })
         .max_by_key(|(_, _, pre)| pre.len())
         .map(|(n, _, _)| n.clone())
 }

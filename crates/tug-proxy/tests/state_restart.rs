@@ -20,7 +20,13 @@ async fn routes_and_pause_state_survive_a_restart() {
 async fn state_file_uses_kamal_proxy_field_names_and_nanoseconds() {
     let proxy = Proxy::start().await;
     let a = Backend::start("a").await;
-    proxy.deploy("app-web", &a.target(), &["--host=example.com", "--buffer-requests", "--buffer-responses", "--log-request-header=Cache-Control"]).await;
+    proxy
+        .deploy(
+            "app-web",
+            &a.target(),
+            &["--host=example.com", "--buffer-requests", "--buffer-responses", "--log-request-header=Cache-Control"],
+        )
+        .await;
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(proxy.state_path()).unwrap()).unwrap();
     let s = &v[0];
     assert_eq!(s["name"], "app-web");

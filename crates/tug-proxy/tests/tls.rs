@@ -21,7 +21,12 @@ fn certs(host: &str) -> Certs {
     Certs { dir, der: ck.cert.der().clone() }
 }
 
-async fn tls_connect(addr: std::net::SocketAddr, host: &str, der: &CertificateDer<'static>, alpn: &[&[u8]]) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+async fn tls_connect(
+    addr: std::net::SocketAddr,
+    host: &str,
+    der: &CertificateDer<'static>,
+    alpn: &[&[u8]],
+) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(der.clone()).unwrap();
     let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
@@ -60,7 +65,8 @@ async fn static_certificate_serves_http1_and_h2_by_alpn() {
 
     let stream = tls_connect(proxy.https(), "app.test", &certs.der, &[b"h2"]).await.unwrap();
     assert_eq!(stream.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-    let (mut sender, conn) = hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream)).await.unwrap();
+    let (mut sender, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream)).await.unwrap();
     tokio::spawn(conn);
     let req = http::Request::get("https://app.test/").body(Full::new(Bytes::new())).unwrap();
     let resp = sender.send_request(req).await.unwrap();
@@ -100,8 +106,22 @@ async fn tls_settings_are_validated() {
         "TLS settings must be specified on the root path service"
     );
     assert_eq!(
-        proxy.cli(&["deploy", "a", &t, "--tls", "--host=a.test", "--tls-certificate-path=/nope", "--tls-private-key-path=/nope"]).await.unwrap_err(),
+        proxy
+            .cli(&[
+                "deploy",
+                "a",
+                &t,
+                "--tls",
+                "--host=a.test",
+                "--tls-certificate-path=/nope",
+                "--tls-private-key-path=/nope"
+            ])
+            .await
+            .unwrap_err(),
         "unable to load certificate"
     );
-    assert_eq!(proxy.cli(&["deploy", "a", &t, "--tls", "--host=*.a.test"]).await.unwrap_err(), "automatic TLS does not support wildcards");
+    assert_eq!(
+        proxy.cli(&["deploy", "a", &t, "--tls", "--host=*.a.test"]).await.unwrap_err(),
+        "automatic TLS does not support wildcards"
+    );
 }

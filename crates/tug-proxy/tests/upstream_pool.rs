@@ -110,7 +110,9 @@ async fn framing_backend() -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle
                     let Some(head) = read_head(&mut stream, &mut buf).await else { return };
                     let length: usize = head
                         .lines()
-                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+                        .find_map(|l| {
+                            l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())
+                        })
                         .unwrap_or(0);
                     while buf.len() < length {
                         match stream.read(&mut chunk).await {
@@ -143,13 +145,18 @@ async fn framing_backend() -> (String, Arc<AtomicUsize>, tokio::task::JoinHandle
                         "/refuse" => {
                             // Refuses at once, without reading the body, and reads nothing more
                             // for a while (the proxy must stop writing and pass the answer on).
-                            let _ = stream.write_all(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nbig!").await;
+                            let _ = stream
+                                .write_all(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n\r\nbig!")
+                                .await;
                             tokio::time::sleep(Duration::from_millis(1500)).await;
                             return;
                         }
                         "/empty" => b"HTTP/1.1 204 No Content\r\n\r\n".to_vec(),
                         "/not-modified" => b"HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n".to_vec(),
-                        "/upload" => format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{length}", length.to_string().len()).into_bytes(),
+                        "/upload" => {
+                            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{length}", length.to_string().len())
+                                .into_bytes()
+                        }
                         _ if head_request => b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n".to_vec(),
                         _ => b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".to_vec(),
                     };
@@ -177,7 +184,10 @@ async fn bodiless_responses_leave_the_connection_reusable() {
     hello(&client, &proxy).await;
     let before = connections.load(Ordering::SeqCst);
     for _ in 0..3 {
-        let req = http::Request::head(format!("http://{}/", proxy.http())).header("host", "h").body(Default::default()).unwrap();
+        let req = http::Request::head(format!("http://{}/", proxy.http()))
+            .header("host", "h")
+            .body(Default::default())
+            .unwrap();
         let (status, headers, body) = request(&client, proxy.http(), req).await;
         assert_eq!((status.as_u16(), body.as_str(), headers["content-length"].to_str().unwrap()), (200, "", "5"));
         assert_eq!(get(&client, proxy.http(), "h", "/empty").await.0, 204);
@@ -196,13 +206,20 @@ async fn chunked_responses_stream_through_unbuffered() {
     proxy.deploy("app", &target, &[]).await;
     let client = client();
     for _ in 0..2 {
-        let req = http::Request::get(format!("http://{}/chunked", proxy.http())).header("host", "h").body(Default::default()).unwrap();
+        let req = http::Request::get(format!("http://{}/chunked", proxy.http()))
+            .header("host", "h")
+            .body(Default::default())
+            .unwrap();
         let started = std::time::Instant::now();
         let response = client.request(req).await.unwrap();
         let mut body = response.into_body();
         let first = http_body_util::BodyExt::frame(&mut body).await.unwrap().unwrap().into_data().unwrap();
         assert_eq!(&first[..], b"first");
-        assert!(started.elapsed() < Duration::from_millis(250), "the first chunk waited for the second: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_millis(250),
+            "the first chunk waited for the second: {:?}",
+            started.elapsed()
+        );
         let rest = http_body_util::BodyExt::collect(body).await.unwrap().to_bytes();
         assert_eq!(&rest[..], b"second");
         hello(&client, &proxy).await;
@@ -223,11 +240,16 @@ async fn bodies_to_the_end_of_the_connection_and_cut_bodies() {
     }
     // A body the target cuts short is not passed off as whole; the next request gets a new
     // connection and a whole answer.
-    let req = http::Request::get(format!("http://{}/cut", proxy.http())).header("host", "h").body(Default::default()).unwrap();
+    let req = http::Request::get(format!("http://{}/cut", proxy.http()))
+        .header("host", "h")
+        .body(Default::default())
+        .unwrap();
     // (The head may or may not reach the client before the connection is closed.)
     let whole = match tokio::time::timeout(DEADLINE, client.request(req)).await.unwrap() {
         Err(_) => None,
-        Ok(response) => tokio::time::timeout(DEADLINE, http_body_util::BodyExt::collect(response.into_body())).await.unwrap().ok(),
+        Ok(response) => {
+            tokio::time::timeout(DEADLINE, http_body_util::BodyExt::collect(response.into_body())).await.unwrap().ok()
+        }
     };
     assert!(whole.is_none(), "a cut body arrived as complete");
     let before = connections.load(Ordering::SeqCst);
@@ -275,7 +297,9 @@ async fn raw_exchange(proxy: &Proxy, head: String, body: Vec<u8>) -> String {
         let Some((head, body)) = text.split_once("\r\n\r\n") else { return false };
         let length = head
             .lines()
-            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap()))
+            .find_map(|l| {
+                l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap())
+            })
             .unwrap_or(0);
         body.len() >= length
     };
@@ -320,7 +344,11 @@ async fn a_target_refusing_an_upload_early_is_answered_before_the_upload_ends() 
     let started = std::time::Instant::now();
     let answer = raw_exchange(&proxy, head, vec![b'x'; size]).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    assert!(started.elapsed() < Duration::from_millis(1400), "the answer waited for the target to close: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(1400),
+        "the answer waited for the target to close: {:?}",
+        started.elapsed()
+    );
     let client = client();
     hello(&client, &proxy).await;
     task.abort();

@@ -20,7 +20,13 @@ async fn open(addr: std::net::SocketAddr) -> tokio::net::TcpStream {
 async fn websocket_upgrade_is_spliced_both_ways() {
     let proxy = Proxy::start().await;
     let app = Backend::start("app").await;
-    proxy.deploy("app", &app.target(), &["--buffer-requests", "--buffer-responses", "--max-request-body=10", "--max-response-body=10"]).await;
+    proxy
+        .deploy(
+            "app",
+            &app.target(),
+            &["--buffer-requests", "--buffer-responses", "--max-request-body=10", "--max-response-body=10"],
+        )
+        .await;
     let mut s = open(proxy.http()).await;
     let message = b"hello through the proxy, longer than the buffer limits";
     s.write_all(message).await.unwrap();

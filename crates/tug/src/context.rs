@@ -184,11 +184,11 @@ impl<'a> Context<'a> {
 
     /// The app version acted on.
     pub fn version(&self) -> FlowResult<String> {
-        self.version
-            .lock()
-            .ok()
-            .and_then(|v| v.clone())
-            .ok_or_else(|| FlowError::Invalid("no app version: pass `--version VERSION`, set `VERSION`, or run inside a git repository".into()))
+        self.version.lock().ok().and_then(|v| v.clone()).ok_or_else(|| {
+            FlowError::Invalid(
+                "no app version: pass `--version VERSION`, set `VERSION`, or run inside a git repository".into(),
+            )
+        })
     }
 
     /// The version, if known.
@@ -229,11 +229,9 @@ impl<'a> Context<'a> {
     pub fn all_secrets(&self) -> FlowResult<IndexMap<String, Sensitive<String>>> {
         match &self.secrets {
             SecretAccess::Read(s) => Ok(s.all()?),
-            SecretAccess::Redacted => Ok(self
-                .secret_names()
-                .into_iter()
-                .map(|n| (n, Sensitive::new("[REDACTED]".to_string())))
-                .collect()),
+            SecretAccess::Redacted => {
+                Ok(self.secret_names().into_iter().map(|n| (n, Sensitive::new("[REDACTED]".to_string()))).collect())
+            }
         }
     }
 

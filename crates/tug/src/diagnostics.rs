@@ -8,9 +8,7 @@ use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 use tug_config::{ConfigError, ConfigErrors};
 
 use crate::error::{Error, ExitStatus};
@@ -29,10 +27,7 @@ pub struct Style {
 
 impl Style {
     /// Plain text at the default width: what pipes, logs and tests get.
-    pub const PLAIN: Style = Style {
-        color: false,
-        width: DEFAULT_WIDTH,
-    };
+    pub const PLAIN: Style = Style { color: false, width: DEFAULT_WIDTH };
 
     /// Colour only on a terminal and when `NO_COLOR` is unset; a fixed width off a terminal,
     /// `COLUMNS` (when set) on one.
@@ -40,18 +35,11 @@ impl Style {
         let tty = std::io::stderr().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let width = if tty {
-            std::env::var("COLUMNS")
-                .ok()
-                .and_then(|c| c.parse().ok())
-                .filter(|w| *w >= 40)
-                .unwrap_or(DEFAULT_WIDTH)
+            std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w| *w >= 40).unwrap_or(DEFAULT_WIDTH)
         } else {
             DEFAULT_WIDTH
         };
-        Style {
-            color: tty && !no_color,
-            width,
-        }
+        Style { color: tty && !no_color, width }
     }
 }
 
@@ -79,10 +67,7 @@ pub fn render(error: &Error, style: Style) -> String {
     match error {
         Error::Usage(e) => e.render().to_string(),
         Error::Config(errors) => render_config(errors, style),
-        Error::UnknownCommand {
-            name: _,
-            suggestion,
-        } => {
+        Error::UnknownCommand { name: _, suggestion } => {
             let help = match suggestion {
                 Some(s) => format!("did you mean `{s}`? `tug help` lists the commands"),
                 None => "`tug help` lists the commands; other words are looked up in the \
@@ -91,13 +76,12 @@ pub fn render(error: &Error, style: Style) -> String {
             };
             lines(error, Some(&help))
         }
-        Error::Alias { name, .. } => lines(
-            error,
-            Some(&format!("fix `aliases/{name}` in the configuration")),
-        ),
+        Error::Alias { name, .. } => lines(error, Some(&format!("fix `aliases/{name}` in the configuration"))),
         Error::InvalidArgument { help, .. } => lines(error, help.as_deref()),
         Error::NotAvailable { .. } | Error::Missing { .. } | Error::Io { .. } | Error::Flow(_) => lines(error, None),
-        Error::Secrets(_) => lines(error, Some("`tug secrets print` shows what the secrets files give; `tug docs env` explains secrets")),
+        Error::Secrets(_) => {
+            lines(error, Some("`tug secrets print` shows what the secrets files give; `tug docs env` explains secrets"))
+        }
     }
 }
 
@@ -111,15 +95,9 @@ fn lines(error: &Error, help: Option<&str>) -> String {
 
 /// Each configuration error as a graphical report, then a count when there are several.
 pub fn render_config(errors: &ConfigErrors, style: Style) -> String {
-    let theme = if style.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(style.width)
-        .with_links(false)
-        .with_break_words(false);
+    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler =
+        GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false).with_break_words(false);
     let mut out = String::new();
     for error in &errors.0 {
         let located = Located::new(error);
@@ -132,10 +110,7 @@ pub fn render_config(errors: &ConfigErrors, style: Style) -> String {
         }
     }
     if errors.0.len() > 1 {
-        out.push_str(&format!(
-            "error: {} problems in the configuration\n",
-            errors.0.len()
-        ));
+        out.push_str(&format!("error: {} problems in the configuration\n", errors.0.len()));
     }
     out
 }
@@ -148,10 +123,7 @@ struct Located<'a> {
 
 impl<'a> Located<'a> {
     fn new(error: &'a ConfigError) -> Self {
-        let source = error
-            .location
-            .as_ref()
-            .map(|l| tug_config::error::named_source(&l.file));
+        let source = error.location.as_ref().map(|l| tug_config::error::named_source(&l.file));
         Located { error, source }
     }
 }
@@ -193,10 +165,7 @@ mod tests {
         let file = Arc::new(SourceFile::plain("config/deploy.yml", text));
         let start = text.find(needle).expect("needle in text");
         ConfigError::new(message)
-            .at(Some(Location {
-                file,
-                span: Span::new(start, needle.len()),
-            }))
+            .at(Some(Location { file, span: Span::new(start, needle.len()) }))
             .label("not a `proxy` setting")
             .help("did you mean `healthcheck`?")
     }
@@ -204,16 +173,9 @@ mod tests {
     #[test]
     fn config_error_names_file_line_and_column_without_colour() {
         let text = "service: app\nproxy:\n  helthcheck:\n    path: /up\n";
-        let errors = ConfigErrors(vec![error_at(
-            text,
-            "helthcheck",
-            "unknown key `helthcheck` in `proxy`",
-        )]);
+        let errors = ConfigErrors(vec![error_at(text, "helthcheck", "unknown key `helthcheck` in `proxy`")]);
         let out = render_config(&errors, Style::PLAIN);
-        assert!(
-            out.contains("× unknown key `helthcheck` in `proxy`"),
-            "{out}"
-        );
+        assert!(out.contains("× unknown key `helthcheck` in `proxy`"), "{out}");
         assert!(out.contains("config/deploy.yml:3:3"), "{out}");
         assert!(out.contains("not a `proxy` setting"), "{out}");
         assert!(out.contains("help: did you mean `healthcheck`?"), "{out}");
@@ -231,10 +193,7 @@ mod tests {
         let out = render_config(&errors, Style::PLAIN);
         assert!(out.contains("× first"), "{out}");
         assert!(out.contains("× second without a location"), "{out}");
-        assert!(
-            out.ends_with("error: 2 problems in the configuration\n"),
-            "{out}"
-        );
+        assert!(out.ends_with("error: 2 problems in the configuration\n"), "{out}");
     }
 
     #[test]
@@ -249,10 +208,7 @@ mod tests {
 
     #[test]
     fn unknown_command_suggests() {
-        let e = Error::UnknownCommand {
-            name: "deplyo".into(),
-            suggestion: Some("deploy".into()),
-        };
+        let e = Error::UnknownCommand { name: "deplyo".into(), suggestion: Some("deploy".into()) };
         assert_eq!(
             render(&e, Style::PLAIN),
             "error: unknown command `deplyo`\nhelp: did you mean `deploy`? `tug help` lists the commands\n"

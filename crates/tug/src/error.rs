@@ -124,10 +124,7 @@ pub enum Error {
 impl Error {
     /// The "`tug <command>` is not available yet" error.
     pub fn not_available(command: impl Into<String>, arrives_with: Part) -> Self {
-        Error::NotAvailable {
-            command: command.into(),
-            arrives_with,
-        }
+        Error::NotAvailable { command: command.into(), arrives_with }
     }
 
     /// The exit status this error ends the run with.
@@ -158,13 +155,9 @@ impl fmt::Display for Error {
             Error::Config(errors) => write!(f, "{errors}"),
             Error::Secrets(e) => write!(f, "{e}"),
             Error::Io { action, source } => write!(f, "could not {action}: {source}"),
-            Error::NotAvailable {
-                command,
-                arrives_with,
-            } => write!(
-                f,
-                "`tug {command}` is not available yet in this build (it arrives with {arrives_with})"
-            ),
+            Error::NotAvailable { command, arrives_with } => {
+                write!(f, "`tug {command}` is not available yet in this build (it arrives with {arrives_with})")
+            }
             Error::Missing { message } => f.write_str(message),
             Error::Flow(e) => write!(f, "{e}"),
         }

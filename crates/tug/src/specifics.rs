@@ -121,9 +121,8 @@ impl Specifics {
         stable_sort(&mut roles, |r| u8::from(Some(r) != primary_role.as_ref()));
         let role_hosts: Vec<(String, Vec<String>)> =
             roles.iter().filter_map(|r| role(r).map(|rr| (r.clone(), rr.hosts()))).collect();
-        let on_primary_role = |h: &String| {
-            role_hosts.iter().any(|(r, hs)| Some(r) == primary_role.as_ref() && hs.contains(h))
-        };
+        let on_primary_role =
+            |h: &String| role_hosts.iter().any(|(r, hs)| Some(r) == primary_role.as_ref() && hs.contains(h));
         stable_sort(&mut hosts, |h| u8::from(!on_primary_role(h)));
         let config_app_hosts: Vec<String> = {
             let mut v: Vec<String> = Vec::new();
@@ -150,12 +149,15 @@ impl Specifics {
         }
         let proxy_hosts = config_proxy_hosts.into_iter().filter(|h| hosts.contains(h)).collect();
         let accessory_hosts =
-            config.accessories.iter().flat_map(|a| a.hosts.clone()).filter(|h| hosts.contains(h)).fold(Vec::new(), |mut v, h| {
-                if !v.contains(&h) {
-                    v.push(h);
-                }
-                v
-            });
+            config.accessories.iter().flat_map(|a| a.hosts.clone()).filter(|h| hosts.contains(h)).fold(
+                Vec::new(),
+                |mut v, h| {
+                    if !v.contains(&h) {
+                        v.push(h);
+                    }
+                    v
+                },
+            );
         Ok(Specifics {
             roles,
             hosts,

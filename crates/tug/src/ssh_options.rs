@@ -24,7 +24,9 @@ pub fn ssh_options(config: &tug_config::Config) -> SshOptions {
     match raw.get("config") {
         Some(n) if n.as_bool() == Some(false) => o.config_files = Some(Vec::new()),
         Some(n) if n.as_bool().is_none() && !n.is_null() => {
-            o.config_files = Some(n.as_seq().map(|s| s.iter().map(|x| x.to_ruby_s()).collect()).unwrap_or_else(|| vec![n.to_ruby_s()]));
+            o.config_files = Some(
+                n.as_seq().map(|s| s.iter().map(|x| x.to_ruby_s()).collect()).unwrap_or_else(|| vec![n.to_ruby_s()]),
+            );
         }
         _ => {}
     }

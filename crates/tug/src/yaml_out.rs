@@ -80,11 +80,7 @@ fn quote_if_needed(s: &str) -> String {
         || s.contains(": ")
         || s.contains(" #")
         || s.contains('\n');
-    if plain_typed || special {
-        serde_json::to_string(s).unwrap_or_default()
-    } else {
-        s.to_string()
-    }
+    if plain_typed || special { serde_json::to_string(s).unwrap_or_default() } else { s.to_string() }
 }
 
 #[cfg(test)]

@@ -22,7 +22,11 @@ fn tug(dir: &tempfile::TempDir, args: &[&str]) -> (Option<i32>, String, String) 
         .args(args)
         .output()
         .expect("run tug");
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]

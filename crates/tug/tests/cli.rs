@@ -7,10 +7,7 @@ use predicates::prelude::*;
 /// `tug` in an empty temporary directory, with no colour.
 fn tug(dir: &tempfile::TempDir) -> Command {
     let mut cmd = Command::cargo_bin("tug").expect("the tug binary is built");
-    cmd.current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .env_remove("COLUMNS")
-        .env_remove("VERBOSE");
+    cmd.current_dir(dir.path()).env("NO_COLOR", "1").env_remove("COLUMNS").env_remove("VERBOSE");
     cmd
 }
 
@@ -30,17 +27,9 @@ const KAMAL_LINES: &[(&str, &str, &str)] = &[
     ("-H deploy", "deploy", "deploy"),
     ("deploy --skip_hooks", "deploy", "deploy"),
     ("deploy --verbose", "deploy", "deploy"),
-    (
-        "deploy --lock-wait --lock-wait-interval 0 --lock-wait-timeout 60",
-        "deploy",
-        "deploy",
-    ),
+    ("deploy --lock-wait --lock-wait-interval 0 --lock-wait-timeout 60", "deploy", "deploy"),
     ("-d staging deploy", "deploy", "deploy"),
-    (
-        "deploy -c config/other.yml -d staging -q",
-        "deploy",
-        "deploy",
-    ),
+    ("deploy -c config/other.yml -d staging -q", "deploy", "deploy"),
     ("deploy --version 7f3a2c1", "deploy", "deploy"),
     ("redeploy --skip_push", "redeploy", "deploy"),
     ("redeploy --no-cache", "redeploy", "deploy"),
@@ -52,241 +41,69 @@ const KAMAL_LINES: &[(&str, &str, &str)] = &[
     ("-p details", "details", "the commands layer"),
     ("audit", "audit", "the commands layer"),
     ("doctor", "doctor", "the preflight checks"),
-    (
-        "-h 1.1.1.1 app details",
-        "app details",
-        "the commands layer",
-    ),
-    (
-        "app details -h 1.1.1.1,1.1.1.2",
-        "app details",
-        "the commands layer",
-    ),
+    ("-h 1.1.1.1 app details", "app details", "the commands layer"),
+    ("app details -h 1.1.1.1,1.1.1.2", "app details", "the commands layer"),
     ("app boot", "app boot", "the commands layer"),
-    (
-        "app boot -r web --version 999",
-        "app boot",
-        "the commands layer",
-    ),
+    ("app boot -r web --version 999", "app boot", "the commands layer"),
     ("app start", "app start", "the commands layer"),
     ("app stop", "app stop", "the commands layer"),
-    (
-        "app exec -i --reuse 'bin/rails console'",
-        "app exec",
-        "the commands layer",
-    ),
-    (
-        "app exec --reuse 'ruby -v'",
-        "app exec",
-        "the commands layer",
-    ),
-    (
-        "app exec --detach 'ruby -v'",
-        "app exec",
-        "the commands layer",
-    ),
+    ("app exec -i --reuse 'bin/rails console'", "app exec", "the commands layer"),
+    ("app exec --reuse 'ruby -v'", "app exec", "the commands layer"),
+    ("app exec --detach 'ruby -v'", "app exec", "the commands layer"),
     ("app exec ruby ' -v'", "app exec", "the commands layer"),
-    (
-        "app exec -e FOO:bar --raw 'bin/rails runner x'",
-        "app exec",
-        "the commands layer",
-    ),
-    (
-        "app exec --reuse -p -r console bin/console -r workers",
-        "app exec",
-        "the commands layer",
-    ),
+    ("app exec -e FOO:bar --raw 'bin/rails runner x'", "app exec", "the commands layer"),
+    ("app exec --reuse -p -r console bin/console -r workers", "app exec", "the commands layer"),
     ("app containers", "app containers", "the commands layer"),
-    (
-        "app stale_containers --stop",
-        "app stale_containers",
-        "the commands layer",
-    ),
-    (
-        "app stale-containers -s",
-        "app stale_containers",
-        "the commands layer",
-    ),
+    ("app stale_containers --stop", "app stale_containers", "the commands layer"),
+    ("app stale-containers -s", "app stale_containers", "the commands layer"),
     ("app images", "app images", "the commands layer"),
     ("app logs", "app logs", "the commands layer"),
-    (
-        "app logs --follow --grep hey --grep-options '-C 2'",
-        "app logs",
-        "the commands layer",
-    ),
-    (
-        "app logs -f --container-id ID123",
-        "app logs",
-        "the commands layer",
-    ),
-    (
-        "app logs -s 42m -n 10 -g req-1 -T",
-        "app logs",
-        "the commands layer",
-    ),
-    (
-        "app remove -r workers,web",
-        "app remove",
-        "the commands layer",
-    ),
+    ("app logs --follow --grep hey --grep-options '-C 2'", "app logs", "the commands layer"),
+    ("app logs -f --container-id ID123", "app logs", "the commands layer"),
+    ("app logs -s 42m -n 10 -g req-1 -T", "app logs", "the commands layer"),
+    ("app remove -r workers,web", "app remove", "the commands layer"),
     ("app live", "app live", "the commands layer"),
-    (
-        "app maintenance --message Hello --drain_timeout 10",
-        "app maintenance",
-        "the commands layer",
-    ),
+    ("app maintenance --message Hello --drain_timeout 10", "app maintenance", "the commands layer"),
     ("app version", "app version", "the commands layer"),
-    (
-        "app remove_container 1234567",
-        "app remove_container",
-        "the commands layer",
-    ),
-    (
-        "app remove_containers",
-        "app remove_containers",
-        "the commands layer",
-    ),
-    (
-        "app remove_images",
-        "app remove_images",
-        "the commands layer",
-    ),
-    (
-        "app remove_app_directories",
-        "app remove_app_directories",
-        "the commands layer",
-    ),
+    ("app remove_container 1234567", "app remove_container", "the commands layer"),
+    ("app remove_containers", "app remove_containers", "the commands layer"),
+    ("app remove_images", "app remove_images", "the commands layer"),
+    ("app remove_app_directories", "app remove_app_directories", "the commands layer"),
     ("accessory boot all", "accessory boot", "the commands layer"),
-    (
-        "accessory boot redis --hosts 1.1.1.1,1.1.1.3",
-        "accessory boot",
-        "the commands layer",
-    ),
-    (
-        "accessory boot redis -r web",
-        "accessory boot",
-        "the commands layer",
-    ),
-    (
-        "accessory upload mysql",
-        "accessory upload",
-        "the commands layer",
-    ),
-    (
-        "accessory directories mysql",
-        "accessory directories",
-        "the commands layer",
-    ),
-    (
-        "accessory reboot all",
-        "accessory reboot",
-        "the commands layer",
-    ),
-    (
-        "accessory start mysql",
-        "accessory start",
-        "the commands layer",
-    ),
-    (
-        "accessory stop mysql",
-        "accessory stop",
-        "the commands layer",
-    ),
-    (
-        "accessory restart mysql",
-        "accessory restart",
-        "the commands layer",
-    ),
-    (
-        "accessory details all",
-        "accessory details",
-        "the commands layer",
-    ),
-    (
-        "accessory exec mysql --reuse 'mysql -v'",
-        "accessory exec",
-        "the commands layer",
-    ),
-    (
-        "accessory exec -i mysql 'mysql -u root'",
-        "accessory exec",
-        "the commands layer",
-    ),
-    (
-        "accessory logs mysql --follow --grep hey --grep-options '-C 2'",
-        "accessory logs",
-        "the commands layer",
-    ),
-    (
-        "accessory pull_image mysql",
-        "accessory pull_image",
-        "the commands layer",
-    ),
-    (
-        "accessory remove all -y",
-        "accessory remove",
-        "the commands layer",
-    ),
-    (
-        "accessory remove_container mysql",
-        "accessory remove_container",
-        "the commands layer",
-    ),
-    (
-        "accessory remove_image mysql",
-        "accessory remove_image",
-        "the commands layer",
-    ),
-    (
-        "accessory remove_service_directory mysql",
-        "accessory remove_service_directory",
-        "the commands layer",
-    ),
-    (
-        "accessory upgrade --rolling -y all",
-        "accessory upgrade",
-        "the commands layer",
-    ),
+    ("accessory boot redis --hosts 1.1.1.1,1.1.1.3", "accessory boot", "the commands layer"),
+    ("accessory boot redis -r web", "accessory boot", "the commands layer"),
+    ("accessory upload mysql", "accessory upload", "the commands layer"),
+    ("accessory directories mysql", "accessory directories", "the commands layer"),
+    ("accessory reboot all", "accessory reboot", "the commands layer"),
+    ("accessory start mysql", "accessory start", "the commands layer"),
+    ("accessory stop mysql", "accessory stop", "the commands layer"),
+    ("accessory restart mysql", "accessory restart", "the commands layer"),
+    ("accessory details all", "accessory details", "the commands layer"),
+    ("accessory exec mysql --reuse 'mysql -v'", "accessory exec", "the commands layer"),
+    ("accessory exec -i mysql 'mysql -u root'", "accessory exec", "the commands layer"),
+    ("accessory logs mysql --follow --grep hey --grep-options '-C 2'", "accessory logs", "the commands layer"),
+    ("accessory pull_image mysql", "accessory pull_image", "the commands layer"),
+    ("accessory remove all -y", "accessory remove", "the commands layer"),
+    ("accessory remove_container mysql", "accessory remove_container", "the commands layer"),
+    ("accessory remove_image mysql", "accessory remove_image", "the commands layer"),
+    ("accessory remove_service_directory mysql", "accessory remove_service_directory", "the commands layer"),
+    ("accessory upgrade --rolling -y all", "accessory upgrade", "the commands layer"),
     ("build deliver", "build deliver", "the commands layer"),
     ("build push", "build push", "the commands layer"),
-    (
-        "build push --output registry",
-        "build push",
-        "the commands layer",
-    ),
-    (
-        "build push --output=docker --no-cache --verbose",
-        "build push",
-        "the commands layer",
-    ),
+    ("build push --output registry", "build push", "the commands layer"),
+    ("build push --output=docker --no-cache --verbose", "build push", "the commands layer"),
     ("build pull", "build pull", "the commands layer"),
     ("build create", "build create", "the commands layer"),
     ("build remove", "build remove", "the commands layer"),
     ("build details", "build details", "the commands layer"),
-    (
-        "build dev --output=local --no-cache",
-        "build dev",
-        "the commands layer",
-    ),
+    ("build dev --output=local --no-cache", "build dev", "the commands layer"),
     ("lock status", "lock status", "the commands layer"),
     ("lock acquire -m msg", "lock acquire", "the commands layer"),
-    (
-        "lock acquire --message 'Maintenance window'",
-        "lock acquire",
-        "the commands layer",
-    ),
+    ("lock acquire --message 'Maintenance window'", "lock acquire", "the commands layer"),
     ("lock release", "lock release", "the commands layer"),
     ("proxy boot", "proxy boot", "the commands layer"),
-    (
-        "proxy boot_config set --http-port 8080 --https-port 8443",
-        "proxy boot_config",
-        "the commands layer",
-    ),
-    (
-        "proxy boot_config set --publish false",
-        "proxy boot_config",
-        "the commands layer",
-    ),
+    ("proxy boot_config set --http-port 8080 --https-port 8443", "proxy boot_config", "the commands layer"),
+    ("proxy boot_config set --publish false", "proxy boot_config", "the commands layer"),
     (
         "proxy boot_config set --docker_options label=foo=bar add_host=a:b --debug true",
         "proxy boot_config",
@@ -297,79 +114,31 @@ const KAMAL_LINES: &[(&str, &str, &str)] = &[
         "proxy boot_config",
         "the commands layer",
     ),
-    (
-        "proxy boot_config get",
-        "proxy boot_config",
-        "the commands layer",
-    ),
-    (
-        "proxy boot_config reset",
-        "proxy boot_config",
-        "the commands layer",
-    ),
-    (
-        "proxy reboot --rolling -y",
-        "proxy reboot",
-        "the commands layer",
-    ),
+    ("proxy boot_config get", "proxy boot_config", "the commands layer"),
+    ("proxy boot_config reset", "proxy boot_config", "the commands layer"),
+    ("proxy reboot --rolling -y", "proxy reboot", "the commands layer"),
     ("proxy upgrade -y", "proxy upgrade", "the commands layer"),
     ("proxy start", "proxy start", "the commands layer"),
     ("proxy stop", "proxy stop", "the commands layer"),
     ("proxy restart", "proxy restart", "the commands layer"),
     ("proxy details", "proxy details", "the commands layer"),
     ("proxy logs --follow", "proxy logs", "the commands layer"),
-    (
-        "proxy logs -s 2h -n 100 -g x -T",
-        "proxy logs",
-        "the commands layer",
-    ),
+    ("proxy logs -s 2h -n 100 -g x -T", "proxy logs", "the commands layer"),
     ("proxy remove --force", "proxy remove", "the commands layer"),
-    (
-        "proxy remove_container",
-        "proxy remove_container",
-        "the commands layer",
-    ),
-    (
-        "proxy remove_image",
-        "proxy remove_image",
-        "the commands layer",
-    ),
-    (
-        "proxy remove_proxy_directory",
-        "proxy remove_proxy_directory",
-        "the commands layer",
-    ),
+    ("proxy remove_container", "proxy remove_container", "the commands layer"),
+    ("proxy remove_image", "proxy remove_image", "the commands layer"),
+    ("proxy remove_proxy_directory", "proxy remove_proxy_directory", "the commands layer"),
     ("prune all", "prune all", "the commands layer"),
     ("prune images", "prune images", "the commands layer"),
-    (
-        "prune containers --retain 3",
-        "prune containers",
-        "the commands layer",
-    ),
+    ("prune containers --retain 3", "prune containers", "the commands layer"),
     ("registry setup", "registry setup", "the commands layer"),
-    (
-        "registry setup --skip-local",
-        "registry setup",
-        "the commands layer",
-    ),
-    (
-        "registry remove -R",
-        "registry remove",
-        "the commands layer",
-    ),
+    ("registry setup --skip-local", "registry setup", "the commands layer"),
+    ("registry remove -R", "registry remove", "the commands layer"),
     ("registry login -L", "registry login", "the commands layer"),
-    (
-        "registry logout -R",
-        "registry logout",
-        "the commands layer",
-    ),
+    ("registry logout -R", "registry logout", "the commands layer"),
     ("server exec date", "server exec", "the commands layer"),
     ("server exec date -j", "server exec", "the commands layer"),
-    (
-        "server exec --interactive 'bash'",
-        "server exec",
-        "the commands layer",
-    ),
+    ("server exec --interactive 'bash'", "server exec", "the commands layer"),
     ("server bootstrap", "server bootstrap", "the commands layer"),
 ];
 
@@ -383,14 +152,8 @@ const LOCAL_LINES: &[(&str, &str)] = &[
     ("docs accessory", "docs"),
     ("init", "init"),
     ("init --bundle", "init"),
-    (
-        "secrets fetch foo bar baz --account myaccount --adapter test",
-        "secrets fetch",
-    ),
-    (
-        "secrets fetch -a 1password --from Vault/Item --inline KEY",
-        "secrets fetch",
-    ),
+    ("secrets fetch foo bar baz --account myaccount --adapter test", "secrets fetch"),
+    ("secrets fetch -a 1password --from Vault/Item --inline KEY", "secrets fetch"),
     ("secrets extract foo '{\"foo\":\"oof\"}'", "secrets extract"),
     ("secrets print", "secrets print"),
 ];
@@ -409,10 +172,7 @@ fn local_command_lines_get_past_the_parser() {
 
 /// Commands whose flows are wired: without a configuration they stop at loading it.
 fn wired(command: &str) -> bool {
-    !matches!(
-        command,
-        "upgrade" | "proxy upgrade" | "accessory upgrade"
-    )
+    !matches!(command, "upgrade" | "proxy upgrade" | "accessory upgrade")
 }
 
 #[test]
@@ -430,12 +190,9 @@ fn kamal_command_lines_parse_and_run_or_say_they_are_not_built_yet() {
         }
         let _ = part;
         // The Kamal 1.x → 2.0 migrations are not Tug's job: one line saying so, exit 1.
-        tug(&dir)
-            .args(words(line))
-            .assert()
-            .code(1)
-            .stdout("")
-            .stderr(predicate::str::contains(format!("`tug {command}")).and(predicate::str::contains("migration from 1.x")));
+        tug(&dir).args(words(line)).assert().code(1).stdout("").stderr(
+            predicate::str::contains(format!("`tug {command}")).and(predicate::str::contains("migration from 1.x")),
+        );
     }
 }
 
@@ -443,17 +200,7 @@ fn kamal_command_lines_parse_and_run_or_say_they_are_not_built_yet() {
 fn every_subcommand_is_covered_by_the_table() {
     // Each `tug GROUP --help` lists its visible subcommands; each must appear in the table.
     let dir = tempfile::tempdir().expect("temp dir");
-    for group in [
-        "accessory",
-        "app",
-        "build",
-        "lock",
-        "proxy",
-        "prune",
-        "registry",
-        "secrets",
-        "server",
-    ] {
+    for group in ["accessory", "app", "build", "lock", "proxy", "prune", "registry", "secrets", "server"] {
         let out = tug(&dir).args([group, "--help"]).output().expect("runs");
         assert!(out.status.success(), "{group} --help");
         let help = String::from_utf8(out.stdout).expect("utf-8");
@@ -498,17 +245,9 @@ fn lowercase_h_is_hosts_not_help() {
 fn help_is_long_or_a_command() {
     let dir = tempfile::tempdir().expect("temp dir");
     for args in [vec!["--help"], vec!["help"], vec![]] {
-        tug(&dir)
-            .args(&args)
-            .assert()
-            .success()
-            .stdout(predicate::str::contains("Usage: tug [OPTIONS] <COMMAND>"));
+        tug(&dir).args(&args).assert().success().stdout(predicate::str::contains("Usage: tug [OPTIONS] <COMMAND>"));
     }
-    tug(&dir)
-        .args(["help", "app"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("stale_containers"));
+    tug(&dir).args(["help", "app"]).assert().success().stdout(predicate::str::contains("stale_containers"));
     tug(&dir)
         .args(["app", "exec", "--help"])
         .assert()
@@ -547,8 +286,7 @@ fn help_lists_every_top_level_command() {
         "help",
     ] {
         assert!(
-            help.lines()
-                .any(|l| l.trim_start().starts_with(&format!("{command} "))),
+            help.lines().any(|l| l.trim_start().starts_with(&format!("{command} "))),
             "`{command}` missing from:\n{help}"
         );
     }
@@ -565,11 +303,7 @@ fn help_snapshot() {
 #[test]
 fn hidden_commands_stay_out_of_the_help() {
     let dir = tempfile::tempdir().expect("temp dir");
-    tug(&dir)
-        .args(["app", "--help"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("remove_container").not());
+    tug(&dir).args(["app", "--help"]).assert().success().stdout(predicate::str::contains("remove_container").not());
 }
 
 #[test]
@@ -580,21 +314,13 @@ fn version_prints_tugs_version() {
         .assert()
         .success()
         .stderr("")
-        .stdout(format!(
-            "tug {} (Kamal 2.12.0 compatible)\n",
-            env!("CARGO_PKG_VERSION")
-        ));
+        .stdout(format!("tug {} (Kamal 2.12.0 compatible)\n", env!("CARGO_PKG_VERSION")));
 }
 
 #[test]
 fn version_option_needs_an_app_version() {
     let dir = tempfile::tempdir().expect("temp dir");
-    tug(&dir)
-        .arg("--version")
-        .assert()
-        .code(2)
-        .stdout("")
-        .stderr(predicate::str::contains("--version <VERSION>"));
+    tug(&dir).arg("--version").assert().code(2).stdout("").stderr(predicate::str::contains("--version <VERSION>"));
 }
 
 #[test]
@@ -605,16 +331,12 @@ fn unknown_command_suggests_and_exits_2() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr(
-            "error: unknown command `deplyo`\nhelp: did you mean `deploy`? `tug help` lists the commands\n",
-        );
+        .stderr("error: unknown command `deplyo`\nhelp: did you mean `deploy`? `tug help` lists the commands\n");
     tug(&dir)
         .args(["-d", "staging", "frobnicate", "--x"])
         .assert()
         .code(2)
-        .stderr(predicate::str::starts_with(
-            "error: unknown command `frobnicate`\nhelp: ",
-        ));
+        .stderr(predicate::str::starts_with("error: unknown command `frobnicate`\nhelp: "));
 }
 
 #[test]

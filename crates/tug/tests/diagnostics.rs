@@ -65,7 +65,11 @@ fn every_config_diagnostic() {
                 c.env(k, v);
             }
             let out = c.output().expect("running tug");
-            (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
         };
         assert_eq!(code, Some(2), "{name}: expected a config error\nstdout: {stdout}\nstderr: {stderr}");
         assert!(stdout.is_empty(), "{name}: nothing on stdout for an error");
@@ -142,7 +146,11 @@ fn secrets_commands() {
     assert!(stderr.contains("Unknown secrets adapter: nosuchvault"), "{stderr}");
     std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
     std::fs::create_dir_all(dir.path().join(".kamal")).expect("mkdir");
-    std::fs::write(dir.path().join("config/deploy.yml"), "service: s\nimage: u/s\nservers: [h]\nregistry: {username: u, password: [PW]}\nbuilder: {arch: amd64}\n").expect("write");
+    std::fs::write(
+        dir.path().join("config/deploy.yml"),
+        "service: s\nimage: u/s\nservers: [h]\nregistry: {username: u, password: [PW]}\nbuilder: {arch: amd64}\n",
+    )
+    .expect("write");
     std::fs::write(dir.path().join(".kamal/secrets"), "PW=$(echo from-command)\nOTHER=${PW}-2\n").expect("write");
     let (code, stdout, stderr) = tug(dir.path(), &["secrets", "print"]);
     assert_eq!(code, Some(0), "{stderr}");

@@ -40,7 +40,10 @@ fn command_lines(file: &Path) -> Vec<(String, String)> {
         }
         // Only the `tug` part: up to a comment, pipe or command separator.
         let end = [" #", " |", " &&", " ;", " >"].iter().filter_map(|s| t.find(s)).min().unwrap_or(t.len());
-        out.push((format!("{}:{}", file.strip_prefix(ROOT).unwrap_or(file).display(), i + 1), t[..end].trim().to_string()));
+        out.push((
+            format!("{}:{}", file.strip_prefix(ROOT).unwrap_or(file).display(), i + 1),
+            t[..end].trim().to_string(),
+        ));
     }
     out
 }
@@ -77,7 +80,10 @@ fn every_documented_tug_command_parses() {
             if let Err(e) = tug::cli::parse(&argv) {
                 let help_shown = matches!(&e, tug::Error::Usage(u) if !u.use_stderr());
                 if !help_shown {
-                    bad.push(format!("{at}: `{line}`: {}", tug::diagnostics::render(&e, tug::diagnostics::Style::PLAIN).trim()));
+                    bad.push(format!(
+                        "{at}: `{line}`: {}",
+                        tug::diagnostics::render(&e, tug::diagnostics::Style::PLAIN).trim()
+                    ));
                 }
             }
             // And `--help` after the command words is accepted (prints that command's help).
@@ -85,7 +91,10 @@ fn every_documented_tug_command_parses() {
             with_help.push("--help".into());
             match tug::cli::parse(&with_help) {
                 Err(tug::Error::Usage(u)) if !u.use_stderr() => {}
-                other => bad.push(format!("{at}: `{line} --help` did not print help ({})", other.err().map(|e| e.to_string()).unwrap_or_default())),
+                other => bad.push(format!(
+                    "{at}: `{line} --help` did not print help ({})",
+                    other.err().map(|e| e.to_string()).unwrap_or_default()
+                )),
             }
         }
     }

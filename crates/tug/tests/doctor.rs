@@ -45,7 +45,13 @@ impl Fake {
 }
 
 impl World for Fake {
-    fn run(&self, target: &Target, command: &Command, env: &[(String, String)], _timeout: Duration) -> Result<Output, ExecError> {
+    fn run(
+        &self,
+        target: &Target,
+        command: &Command,
+        env: &[(String, String)],
+        _timeout: Duration,
+    ) -> Result<Output, ExecError> {
         let shown = command.to_redacted();
         if let Ok(mut s) = self.seen.lock() {
             s.push((target.to_string(), shown.clone(), env.to_vec()));
@@ -53,7 +59,10 @@ impl World for Fake {
         if let Target::Host(h) = target
             && self.unreachable.contains(h)
         {
-            return Err(ExecError::Unreachable { host: h.clone(), message: format!("ssh: connect to host {h} port 22: Connection refused") });
+            return Err(ExecError::Unreachable {
+                host: h.clone(),
+                message: format!("ssh: connect to host {h} port 22: Connection refused"),
+            });
         }
         let host = match target {
             Target::Host(h) => Some(h.as_str()),
@@ -70,7 +79,11 @@ impl World for Fake {
         self.clock
     }
     fn resolve(&self, name: &str) -> Result<Vec<IpAddr>, String> {
-        self.dns.iter().find(|(n, _)| n == name).map(|(_, ips)| ips.clone()).ok_or_else(|| "failed to lookup address information".into())
+        self.dns
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, ips)| ips.clone())
+            .ok_or_else(|| "failed to lookup address information".into())
     }
 }
 
@@ -100,7 +113,8 @@ fn options(config: &tug_config::Config) -> Options {
     }
 }
 
-const DF: &str = "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 41152736 10000000 31152736 25% /\n";
+const DF: &str =
+    "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 41152736 10000000 31152736 25% /\n";
 const SS_FREE: &str = "tug-listeners\nLISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:((\"sshd\",pid=1,fd=3))\n";
 
 /// A healthy server: Docker 27, nothing on 80/443, 30 GiB free, clock in step.
@@ -123,9 +137,11 @@ const ONE: &str = "servers:\n  web:\n    - 10.0.0.1\nproxy:\n  ssl: false\n  hos
 #[test]
 fn a_healthy_setup_passes_every_check() {
     let (_d, c) = config(ONE);
-    let world = healthy(Fake::new(), "10.0.0.1")
-        .resolves("app.example.com", &["104.21.7.9", "172.67.1.2"])
-        .on(None, "curl", Output::ok("200"));
+    let world = healthy(Fake::new(), "10.0.0.1").resolves("app.example.com", &["104.21.7.9", "172.67.1.2"]).on(
+        None,
+        "curl",
+        Output::ok("200"),
+    );
     let checks = doctor::run(&c, &world, &options(&c));
     let statuses: Vec<(&str, Status)> = checks.iter().map(|c| (c.check, c.status)).collect();
     assert_eq!(
@@ -146,7 +162,10 @@ fn a_healthy_setup_passes_every_check() {
         "{checks:#?}"
     );
     assert!(!doctor::failed(&checks));
-    assert_eq!(find(&checks, "dns", Some("app.example.com")).found, "app.example.com resolves to Cloudflare (104.21.7.9, 172.67.1.2)");
+    assert_eq!(
+        find(&checks, "dns", Some("app.example.com")).found,
+        "app.example.com resolves to Cloudflare (104.21.7.9, 172.67.1.2)"
+    );
     assert_eq!(find(&checks, "docker", Some("10.0.0.1")).found, "Docker 27.5.1 is running");
     assert!(find(&checks, "disk", Some("10.0.0.1")).found.starts_with("29.7 GiB free of 39.2 GiB on /"));
 }
@@ -154,7 +173,11 @@ fn a_healthy_setup_passes_every_check() {
 #[test]
 fn the_registry_password_goes_through_the_environment_and_is_never_shown() {
     let (_d, c) = config(ONE);
-    let world = healthy(Fake::new(), "10.0.0.1").on(None, "docker login", Output::failed(1, format!("Error: unauthorized: incorrect username or password {PASSWORD}")));
+    let world = healthy(Fake::new(), "10.0.0.1").on(
+        None,
+        "docker login",
+        Output::failed(1, format!("Error: unauthorized: incorrect username or password {PASSWORD}")),
+    );
     let checks = doctor::run(&c, &world, &options(&c));
     let line = find(&checks, "registry", None);
     assert_eq!(line.status, Status::Fail);
@@ -185,9 +208,11 @@ const THREE: &str = "servers:\n  web:\n    - 10.0.0.1\n    - 10.0.0.2\n    - 10.
 fn each_host_gets_its_own_lines_and_an_unreachable_one_fails_without_stopping_the_others() {
     let (_d, c) = config(THREE);
     let skewed = Fake::new().on(Some("10.0.0.3"), "date +%s", Output::ok("1700000090\n"));
-    let mut world = healthy(healthy(skewed, "10.0.0.1"), "10.0.0.3")
-        .resolves("app.example.com", &["104.21.7.9"])
-        .on(None, "curl", Output::ok("525"));
+    let mut world = healthy(healthy(skewed, "10.0.0.1"), "10.0.0.3").resolves("app.example.com", &["104.21.7.9"]).on(
+        None,
+        "curl",
+        Output::ok("525"),
+    );
     world.unreachable.push("10.0.0.2".into());
     let checks = doctor::run(&c, &world, &options(&c));
     assert!(doctor::failed(&checks));
@@ -214,8 +239,17 @@ fn docker_problems_are_told_apart() {
     let (_d, c) = config(ONE);
     let cases = [
         (Output::failed(127, "bash: line 1: docker: command not found"), "Docker is not installed"),
-        (Output::failed(1, "permission denied while trying to connect to the Docker daemon socket"), "may not use Docker"),
-        (Output::failed(1, "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"), "not running"),
+        (
+            Output::failed(1, "permission denied while trying to connect to the Docker daemon socket"),
+            "may not use Docker",
+        ),
+        (
+            Output::failed(
+                1,
+                "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+            ),
+            "not running",
+        ),
         (Output::ok("20.10.5\n"), "older than 24"),
     ];
     for (reply, expect) in cases {
@@ -265,7 +299,11 @@ fn proxy_ports_follow_proxy_run_and_hosts_without_the_proxy_skip_the_check() {
 #[test]
 fn disk_thresholds() {
     let (_d, c) = config(ONE);
-    let df = |avail_k: u64| format!("Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 41152736 1 {avail_k} 99% /var/lib/docker\n");
+    let df = |avail_k: u64| {
+        format!(
+            "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 41152736 1 {avail_k} 99% /var/lib/docker\n"
+        )
+    };
     for (avail, status) in [(31_152_736, Status::Pass), (3_000_000, Status::Warn), (500_000, Status::Fail)] {
         let world = healthy(Fake::new().on(Some("10.0.0.1"), "df -Pk", Output::ok(df(avail))), "10.0.0.1");
         let checks = doctor::run(&c, &world, &options(&c));
@@ -277,14 +315,25 @@ fn disk_thresholds() {
 fn dns_and_tls_outcomes() {
     let (_d, c) = config("servers:\n  web:\n    - 10.0.0.1\nproxy:\n  ssl: true\n  host: app.example.com\n");
     // Straight to the server, Let's Encrypt on the server: pass, then the handshake.
-    let world = healthy(Fake::new(), "10.0.0.1").resolves("app.example.com", &["10.0.0.1"]).on(None, "curl", Output::failed(60, "curl: (60) SSL certificate problem: self-signed certificate"));
+    let world = healthy(Fake::new(), "10.0.0.1").resolves("app.example.com", &["10.0.0.1"]).on(
+        None,
+        "curl",
+        Output::failed(60, "curl: (60) SSL certificate problem: self-signed certificate"),
+    );
     let checks = doctor::run(&c, &world, &options(&c));
-    assert_eq!(find(&checks, "dns", Some("app.example.com")).found, "app.example.com resolves straight to your servers (10.0.0.1)");
+    assert_eq!(
+        find(&checks, "dns", Some("app.example.com")).found,
+        "app.example.com resolves straight to your servers (10.0.0.1)"
+    );
     let tls = find(&checks, "tls", Some("app.example.com"));
     assert_eq!(tls.status, Status::Fail);
     assert!(tls.found.contains("self-signed"));
     // Behind Cloudflare with Let's Encrypt: a warning about the ACME challenge.
-    let world = healthy(Fake::new(), "10.0.0.1").resolves("app.example.com", &["2606:4700::6812:1"]).on(None, "curl", Output::ok("200"));
+    let world = healthy(Fake::new(), "10.0.0.1").resolves("app.example.com", &["2606:4700::6812:1"]).on(
+        None,
+        "curl",
+        Output::ok("200"),
+    );
     let checks = doctor::run(&c, &world, &options(&c));
     let dns = find(&checks, "dns", Some("app.example.com"));
     assert_eq!(dns.status, Status::Warn);
@@ -329,7 +378,11 @@ fn reports_as_text_and_json() {
     let status = tug::cli::doctor::report(&checks, false, &mut text);
     assert_eq!(status, tug::ExitStatus::Failure);
     let text = String::from_utf8(text).expect("utf-8");
-    assert!(text.lines().any(|l| l.starts_with("FAIL  registry   docker.io refused the login for me: unauthorized — fix: ")), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("FAIL  registry   docker.io refused the login for me: unauthorized — fix: ")),
+        "{text}"
+    );
     assert!(text.lines().any(|l| l.starts_with("PASS  ssh        [10.0.0.1] connected as root")), "{text}");
     assert!(text.trim_end().ends_with("doctor: 8 passed, 1 warning, 1 failed, 1 not checked"), "{text}");
     let mut json = Vec::new();
@@ -345,7 +398,9 @@ fn reports_as_text_and_json() {
 
 #[test]
 fn deploy_plans_warn_about_sqlite_on_several_hosts() {
-    let (dir, _c) = config("servers:\n  web:\n    - 10.0.0.1\n    - 10.0.0.2\n    - 10.0.0.3\nproxy:\n  ssl: false\n  host: app.example.com\n");
+    let (dir, _c) = config(
+        "servers:\n  web:\n    - 10.0.0.1\n    - 10.0.0.2\n    - 10.0.0.3\nproxy:\n  ssl: false\n  host: app.example.com\n",
+    );
     std::fs::create_dir_all(dir.path().join(".kamal")).expect("mkdir");
     std::fs::write(dir.path().join(".kamal/secrets"), "KAMAL_REGISTRY_PASSWORD=x\n").expect("secrets");
     let plan = |line: &str| {

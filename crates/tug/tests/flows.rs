@@ -24,12 +24,20 @@ fn project() -> (tempfile::TempDir, Config) {
         format!("KAMAL_REGISTRY_PASSWORD={}\nRAILS_MASTER_KEY={}\n", SENTINELS[0], SENTINELS[1]),
     )
     .expect("write");
-    let opts = LoadOptions { root: dir.path().to_path_buf(), config_file: "config/deploy.yml".into(), destination: None, version: Some("999".into()) };
+    let opts = LoadOptions {
+        root: dir.path().to_path_buf(),
+        config_file: "config/deploy.yml".into(),
+        destination: None,
+        version: Some("999".into()),
+    };
     let config = tug_config::load(&opts).unwrap_or_else(|e| panic!("config: {e:?}"));
     (dir, config)
 }
 
-fn run(runner: &RecordingRunner, flow: impl FnOnce(&Context) -> flows::FlowResult<()>) -> (flows::FlowResult<()>, Collector) {
+fn run(
+    runner: &RecordingRunner,
+    flow: impl FnOnce(&Context) -> flows::FlowResult<()>,
+) -> (flows::FlowResult<()>, Collector) {
     let (_dir, config) = project();
     let secrets = Secrets::new(config.root.clone(), config.secrets_path(), None);
     let events = Collector::new();
@@ -68,19 +76,41 @@ fn an_existing_container_of_the_version_is_renamed_before_booting() {
     let (result, events) = run(&runner, |ctx| flows::app::boot::boot(ctx, Some("999".into())));
     result.expect("boots");
     let web = on(&runner, "1.1.1.1");
-    let rename = web.iter().position(|c| c == "docker rename app-web-999 app-web-999_replaced_aaaaaaaaaaaaaaaa").expect("renamed");
-    let run = web.iter().position(|c| c.starts_with("docker run --detach --restart unless-stopped --name app-web-999")).expect("ran");
-    let deploy = web.iter().position(|c| c.starts_with("docker exec kamal-proxy kamal-proxy deploy app-web --target=\"cid999:80\"")).expect("deployed");
-    let stop_old = web.iter().position(|c| c == "docker container ls --all --filter 'name=^app-web-998$' --quiet | xargs docker stop").expect("old stopped");
+    let rename = web
+        .iter()
+        .position(|c| c == "docker rename app-web-999 app-web-999_replaced_aaaaaaaaaaaaaaaa")
+        .expect("renamed");
+    let run = web
+        .iter()
+        .position(|c| c.starts_with("docker run --detach --restart unless-stopped --name app-web-999"))
+        .expect("ran");
+    let deploy = web
+        .iter()
+        .position(|c| c.starts_with("docker exec kamal-proxy kamal-proxy deploy app-web --target=\"cid999:80\""))
+        .expect("deployed");
+    let stop_old = web
+        .iter()
+        .position(|c| c == "docker container ls --all --filter 'name=^app-web-998$' --quiet | xargs docker stop")
+        .expect("old stopped");
     assert!(rename < run && run < deploy && deploy < stop_old, "{web:#?}");
     // Audit lines are written alongside their step (audit::record_while), so they may land on
     // either side of it: the order is asserted among the steps themselves.
     let steps: Vec<&String> = web.iter().filter(|c| !c.contains(".kamal/app-audit.log")).collect();
-    assert_eq!(steps[steps.len() - 2..], ["docker tag dhh/app:999 dhh/app:latest", "rm .kamal/lock-app/details && rm -r .kamal/lock-app"], "{web:#?}");
+    assert_eq!(
+        steps[steps.len() - 2..],
+        ["docker tag dhh/app:999 dhh/app:latest", "rm .kamal/lock-app/details && rm -r .kamal/lock-app"],
+        "{web:#?}"
+    );
     assert!(web.iter().any(|c| c.contains("Tagging dhh/app:999 as the latest image")), "{web:#?}");
     let workers = on(&runner, "1.1.1.3");
     assert!(workers.iter().any(|c| c.ends_with("| xargs docker inspect --format '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}'")), "{workers:#?}");
-    assert!(workers.iter().any(|c| c == "docker container ls --all --filter 'name=^app-workers-998$' --quiet | xargs docker stop -t 30"), "{workers:#?}");
+    assert!(
+        workers
+            .iter()
+            .any(|c| c
+                == "docker container ls --all --filter 'name=^app-workers-998$' --quiet | xargs docker stop -t 30"),
+        "{workers:#?}"
+    );
     let primary = on(&runner, "1.1.1.1");
     assert!(primary.first().is_some_and(|c| c == "mkdir -p .kamal"), "{primary:#?}");
     assert!(primary.iter().any(|c| c == "rm .kamal/lock-app/details && rm -r .kamal/lock-app"), "lock released");
@@ -94,8 +124,16 @@ fn an_existing_container_of_the_version_is_renamed_before_booting() {
 #[test]
 fn a_held_lock_fails_with_kamals_message_and_releases_nothing() {
     let runner = RecordingRunner::new();
-    runner.reply(Some("1.1.1.1"), "mkdir .kamal/lock-app", Output::failed(1, "mkdir: cannot create directory '.kamal/lock-app': File exists"));
-    runner.reply(Some("1.1.1.1"), "base64 -d", Output::ok("Locked by: Someone at 2024-01-01T00:00:00Z\nVersion: 1\nMessage: Automatic deploy lock"));
+    runner.reply(
+        Some("1.1.1.1"),
+        "mkdir .kamal/lock-app",
+        Output::failed(1, "mkdir: cannot create directory '.kamal/lock-app': File exists"),
+    );
+    runner.reply(
+        Some("1.1.1.1"),
+        "base64 -d",
+        Output::ok("Locked by: Someone at 2024-01-01T00:00:00Z\nVersion: 1\nMessage: Automatic deploy lock"),
+    );
     let (result, events) = run(&runner, |ctx| flows::app::boot::boot(ctx, Some("999".into())));
     let err = result.expect_err("the lock is held").to_string();
     assert_eq!(err, "Deploy lock found. Run 'tug lock help' for more information");
@@ -109,7 +147,11 @@ fn a_held_lock_fails_with_kamals_message_and_releases_nothing() {
 #[test]
 fn lock_wait_gives_up_after_the_timeout() {
     let runner = RecordingRunner::new();
-    runner.reply(Some("1.1.1.1"), "mkdir .kamal/lock-app", Output::failed(1, "mkdir: cannot create directory '.kamal/lock-app': File exists"));
+    runner.reply(
+        Some("1.1.1.1"),
+        "mkdir .kamal/lock-app",
+        Output::failed(1, "mkdir: cannot create directory '.kamal/lock-app': File exists"),
+    );
     runner.reply(Some("1.1.1.1"), "base64 -d", Output::ok("Locked by: Someone\nMessage: Automatic deploy lock"));
     let (_dir, config) = project();
     let events = Collector::new();
@@ -118,7 +160,13 @@ fn lock_wait_gives_up_after_the_timeout() {
         specifics: Specifics::new(&config, None, None, false).expect("specifics"),
         events: &events,
         inputs: Inputs::fixed(),
-        options: Options { lock_wait: true, lock_wait_timeout: 30, lock_wait_interval: 10, version_given: true, ..Options::default() },
+        options: Options {
+            lock_wait: true,
+            lock_wait_timeout: 30,
+            lock_wait_interval: 10,
+            version_given: true,
+            ..Options::default()
+        },
         command: ("deploy".into(), None),
         secrets: SecretAccess::Redacted,
         runner: &runner,
@@ -141,11 +189,17 @@ fn a_failed_health_check_stops_the_new_container_and_keeps_the_old_one() {
     let err = result.expect_err("boot fails").to_string();
     assert!(err.contains("Failed to boot web on 1.1.1.") && err.contains("target failed to become healthy"), "{err}");
     let web = on(&runner, "1.1.1.1");
-    assert!(web.iter().any(|c| c == "docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs docker stop"), "new stopped: {web:#?}");
+    assert!(
+        web.iter().any(|c| c == "docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs docker stop"),
+        "new stopped: {web:#?}"
+    );
     assert!(!web.iter().any(|c| c.contains("name=^app-web-998$") && c.contains("docker stop")), "old kept: {web:#?}");
     assert!(web.iter().any(|c| c == "rm .kamal/lock-app/details && rm -r .kamal/lock-app"), "lock released");
     let workers = on(&runner, "1.1.1.3");
-    assert!(!workers.iter().any(|c| c.starts_with("docker run")), "workers not booted past the closed barrier: {workers:#?}");
+    assert!(
+        !workers.iter().any(|c| c.starts_with("docker run")),
+        "workers not booted past the closed barrier: {workers:#?}"
+    );
 }
 
 #[test]
@@ -161,7 +215,12 @@ fn rollback_without_the_container_boots_nothing() {
 fn a_host_that_fails_switches_back_the_hosts_that_already_switched() {
     let runner = RecordingRunner::new();
     // Fails late: 1.1.1.1 is healthy first and opens the barrier for the workers on 1.1.1.3.
-    runner.reply_after(Some("1.1.1.2"), "kamal-proxy deploy app-web --target=\"cid999:80\"", Output::failed(1, "Error: target failed to become healthy within configured timeout (30s)"), std::time::Duration::from_millis(500));
+    runner.reply_after(
+        Some("1.1.1.2"),
+        "kamal-proxy deploy app-web --target=\"cid999:80\"",
+        Output::failed(1, "Error: target failed to become healthy within configured timeout (30s)"),
+        std::time::Duration::from_millis(500),
+    );
     runner.reply(Some("1.1.1.2"), "xargs docker logs", Output::ok("boom: cannot open the database\n"));
     runner.reply(None, "name=^app-web-998$' --quiet", Output::ok("cid998\n"));
     runner.reply(None, "name=^app-workers-998$' --quiet | xargs docker inspect", Output::ok("healthy\n"));
@@ -169,13 +228,27 @@ fn a_host_that_fails_switches_back_the_hosts_that_already_switched() {
     let (result, _events) = run(&runner, |ctx| flows::app::boot::boot(ctx, Some("999".into())));
     let err = result.expect_err("boot fails").to_string();
     assert!(!err.contains('\n'), "one line: {err}");
-    assert!(err.starts_with("Failed to boot web on 1.1.1.2: Error: target failed to become healthy within configured timeout (30s)"), "{err}");
+    assert!(
+        err.starts_with(
+            "Failed to boot web on 1.1.1.2: Error: target failed to become healthy within configured timeout (30s)"
+        ),
+        "{err}"
+    );
     assert!(err.contains("last log lines: boom: cannot open the database"), "{err}");
     assert!(err.contains("switched back 1.1.1.1 to 998, 1.1.1.3 to 998"), "{err}");
     let web = on(&runner, "1.1.1.1");
-    let start_old = web.iter().position(|c| c == "docker container ls --all --filter 'name=^app-web-998$' --quiet | xargs docker start").expect("old started again");
-    let deploy_old = web.iter().position(|c| c.starts_with("docker exec kamal-proxy kamal-proxy deploy app-web --target=\"cid998:80\"")).expect("proxy back on the old one");
-    let stop_new = web.iter().rposition(|c| c == "docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs docker stop").expect("new stopped");
+    let start_old = web
+        .iter()
+        .position(|c| c == "docker container ls --all --filter 'name=^app-web-998$' --quiet | xargs docker start")
+        .expect("old started again");
+    let deploy_old = web
+        .iter()
+        .position(|c| c.starts_with("docker exec kamal-proxy kamal-proxy deploy app-web --target=\"cid998:80\""))
+        .expect("proxy back on the old one");
+    let stop_new = web
+        .iter()
+        .rposition(|c| c == "docker container ls --all --filter 'name=^app-web-999$' --quiet | xargs docker stop")
+        .expect("new stopped");
     assert!(start_old < deploy_old && deploy_old < stop_new, "{web:#?}");
     assert!(!web.iter().any(|c| c == "docker tag dhh/app:999 dhh/app:latest"), "not tagged latest: {web:#?}");
     assert!(web.iter().any(|c| c == "rm .kamal/lock-app/details && rm -r .kamal/lock-app"), "lock released");
@@ -204,7 +277,11 @@ fn a_deploy_logs_in_once_and_asks_the_running_version_once_per_host_and_role() {
         assert_eq!(count("docker login"), 1, "{h}: {commands:#?}");
         assert_eq!(count("docker ps --latest"), 1, "{h}: {commands:#?}");
         assert_eq!(count("docker pull dhh/app:999"), 1, "{h}: {commands:#?}");
-        assert_eq!(count("docker container inspect kamal-proxy"), 0, "the running proxy's version says it exists: {h}: {commands:#?}");
+        assert_eq!(
+            count("docker container inspect kamal-proxy"),
+            0,
+            "the running proxy's version says it exists: {h}: {commands:#?}"
+        );
     }
     let primary = on(&runner, "1.1.1.1");
     let lock = primary.iter().position(|c| c.starts_with("mkdir .kamal/lock-app")).expect("lock taken");

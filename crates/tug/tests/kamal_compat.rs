@@ -60,8 +60,7 @@ fn expected_dir() -> PathBuf {
 }
 
 fn read_json(path: &Path) -> Value {
-    let text =
-        fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
 }
 
@@ -80,11 +79,9 @@ struct Case {
 
 fn cases() -> Vec<Case> {
     let manifest = read_json(&fixtures_dir().join("cases.json"));
-    let only: Option<Vec<String>> = std::env::var("TUG_COMPAT_CASE")
-        .ok()
-        .map(|s| s.split(',').map(str::to_owned).collect());
-    let str_field =
-        |case: &Value, key: &str| case.get(key).and_then(Value::as_str).map(str::to_owned);
+    let only: Option<Vec<String>> =
+        std::env::var("TUG_COMPAT_CASE").ok().map(|s| s.split(',').map(str::to_owned).collect());
+    let str_field = |case: &Value, key: &str| case.get(key).and_then(Value::as_str).map(str::to_owned);
     manifest["cases"]
         .as_array()
         .expect("cases.json: `cases` is an array")
@@ -98,12 +95,7 @@ fn cases() -> Vec<Case> {
                 .as_object()
                 .map(|env| {
                     env.iter()
-                        .map(|(k, v)| {
-                            (
-                                k.clone(),
-                                v.as_str().expect("env values are strings").to_owned(),
-                            )
-                        })
+                        .map(|(k, v)| (k.clone(), v.as_str().expect("env values are strings").to_owned()))
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -191,10 +183,7 @@ fn check_case(case: &Case, project: &Path, home: &Path) -> Vec<String> {
 
     if case.tug_accepts {
         if code != Some(0) {
-            problems.push(format!(
-                "Kamal accepts, tug exited {code:?}\n  stderr: {}",
-                stderr.trim()
-            ));
+            problems.push(format!("Kamal accepts, tug exited {code:?}\n  stderr: {}", stderr.trim()));
             return problems;
         }
         let expected = read_json(&expected_dir().join(format!("{}.json", case.name)));
@@ -206,9 +195,7 @@ fn check_case(case: &Case, project: &Path, home: &Path) -> Vec<String> {
         let actual: Value = match serde_json::from_str(&stdout) {
             Ok(v) => v,
             Err(e) => {
-                problems.push(format!(
-                    "`tug config --json` printed no JSON ({e}):\n{stdout}"
-                ));
+                problems.push(format!("`tug config --json` printed no JSON ({e}):\n{stdout}"));
                 return problems;
             }
         };
@@ -232,22 +219,15 @@ fn check_case(case: &Case, project: &Path, home: &Path) -> Vec<String> {
             ));
             return problems;
         }
-        let usage_error = ["unexpected argument", "unrecognized subcommand", "Usage:"]
-            .iter()
-            .any(|marker| stderr.contains(marker));
+        let usage_error =
+            ["unexpected argument", "unrecognized subcommand", "Usage:"].iter().any(|marker| stderr.contains(marker));
         if usage_error {
-            problems.push(format!(
-                "tug exited 2 with a usage error, not a config error:\n{}",
-                stderr.trim()
-            ));
+            problems.push(format!("tug exited 2 with a usage error, not a config error:\n{}", stderr.trim()));
             return problems;
         }
         let compare_messages = std::env::var("TUG_COMPAT_MESSAGES").as_deref() == Ok("1");
-        let message_matters = compare_messages
-            && case
-                .error_class
-                .as_deref()
-                .is_some_and(|class| MESSAGE_CLASSES.contains(&class));
+        let message_matters =
+            compare_messages && case.error_class.as_deref().is_some_and(|class| MESSAGE_CLASSES.contains(&class));
         if let (true, Some(message)) = (message_matters, &case.error) {
             let haystack = normalize_ws(&stderr);
             let canonical = project.canonicalize().unwrap();
@@ -255,14 +235,8 @@ fn check_case(case: &Case, project: &Path, home: &Path) -> Vec<String> {
                 message.replace("[PROJECT]", &project.display().to_string()),
                 message.replace("[PROJECT]", &canonical.display().to_string()),
             ];
-            if !candidates
-                .iter()
-                .any(|m| haystack.contains(&normalize_ws(m)))
-            {
-                problems.push(format!(
-                    "error message differs\n  kamal: {message}\n  tug:   {}",
-                    stderr.trim()
-                ));
+            if !candidates.iter().any(|m| haystack.contains(&normalize_ws(m))) {
+                problems.push(format!("error message differs\n  kamal: {message}\n  tug:   {}", stderr.trim()));
             }
         }
     }
@@ -287,10 +261,7 @@ fn tug_config_agrees_with_kamal() {
                 "── {} ({}{})\n{}",
                 case.name,
                 case.config,
-                case.destination
-                    .as_ref()
-                    .map(|d| format!(" -d {d}"))
-                    .unwrap_or_default(),
+                case.destination.as_ref().map(|d| format!(" -d {d}")).unwrap_or_default(),
                 problems.join("\n")
             ));
         }
@@ -317,22 +288,11 @@ fn every_case_has_a_fixture_and_an_expectation() {
                 "{}: Kamal accepts, the manifest says Tug rejects without saying why",
                 case.name
             );
-            assert!(
-                expected["config"].is_object(),
-                "{}: accepted without a config",
-                case.name
-            );
+            assert!(expected["config"].is_object(), "{}: accepted without a config", case.name);
         }
-        let file_not_found = expected["error"]
-            .as_str()
-            .is_some_and(|e| e.starts_with("Configuration file not found"));
+        let file_not_found = expected["error"].as_str().is_some_and(|e| e.starts_with("Configuration file not found"));
         if !file_not_found {
-            assert!(
-                fixtures_dir().join(&case.config).is_file(),
-                "{}: no fixture {}",
-                case.name,
-                case.config
-            );
+            assert!(fixtures_dir().join(&case.config).is_file(), "{}: no fixture {}", case.name, case.config);
         }
     }
 }

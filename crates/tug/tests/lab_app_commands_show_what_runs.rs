@@ -20,12 +20,27 @@ fn app_commands_show_what_runs() {
     }
     let fresh = p.tug(&["app", "exec", "--primary", "zen-miner backup --if-exists"]).ok();
     assert!(fresh.stdout.contains("backup-"), "a backup in a fresh container on the volume: {}", fresh.stdout);
-    assert_eq!(fresh.stdout.lines().filter(|l| l.starts_with('[')).map(|l| l.split(']').next()).collect::<std::collections::BTreeSet<_>>().len(), 1, "--primary runs on one host: {}", fresh.stdout);
+    assert_eq!(
+        fresh
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with('['))
+            .map(|l| l.split(']').next())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        1,
+        "--primary runs on one host: {}",
+        fresh.stdout
+    );
 
     let logs = p.tug(&["app", "logs", "--lines", "20"]).ok();
     assert!(logs.stdout.contains("POST /entries 201"), "{}", logs.stdout);
     for ip in &p.lab.servers {
-        assert!(logs.stdout.contains(&format!("[{ip}]")) && logs.stdout.contains("zen-miner v1 listening"), "{}", logs.stdout);
+        assert!(
+            logs.stdout.contains(&format!("[{ip}]")) && logs.stdout.contains("zen-miner v1 listening"),
+            "{}",
+            logs.stdout
+        );
     }
     let grep = p.tug(&["app", "logs", "--grep", "POST /entries"]).ok();
     assert!(grep.stdout.contains("POST /entries 201") && !grep.stdout.contains("GET /up"), "{}", grep.stdout);
@@ -40,7 +55,11 @@ fn app_commands_show_what_runs() {
     let audit = p.tug(&["audit"]).ok();
     for ip in &p.lab.servers {
         for want in ["[lab] [web] Booted app version v1", "Executed cmd 'zen-miner version' on app version v1"] {
-            assert!(audit.stdout.lines().any(|l| l.starts_with(&format!("[{ip}]")) && l.contains(want)), "{ip}: `{want}` missing:\n{}", audit.stdout);
+            assert!(
+                audit.stdout.lines().any(|l| l.starts_with(&format!("[{ip}]")) && l.contains(want)),
+                "{ip}: `{want}` missing:\n{}",
+                audit.stdout
+            );
         }
     }
 }

@@ -24,7 +24,10 @@ fn broken_deploy_keeps_old_version() {
     assert_eq!(errors.len(), 1, "one error line expected:\n{}", broken.all());
     let line = errors[0];
     assert!(line.contains("Failed to boot web on 172.31.250."), "{line}");
-    assert!(line.contains("last log lines:") && line.contains("/rails/missing"), "the container's last log lines are in the error: {line}");
+    assert!(
+        line.contains("last log lines:") && line.contains("/rails/missing"),
+        "the container's last log lines are in the error: {line}"
+    );
     p.assert_serving("v1");
     let lock = p.tug(&["lock", "status"]).ok();
     assert!(lock.all().contains("There is no deploy lock"), "the lock is released: {}", lock.all());
@@ -52,10 +55,17 @@ fn broken_deploy_keeps_old_version() {
     p.assert_serving("v1");
     for name in good {
         let all = p.containers(name, true);
-        assert!(all.contains(&"zen_miner-web-lab-v4".to_string()), "{name}: the failed version's container stays (stopped): {all:?}");
+        assert!(
+            all.contains(&"zen_miner-web-lab-v4".to_string()),
+            "{name}: the failed version's container stays (stopped): {all:?}"
+        );
     }
     let audit = p.tug(&["audit"]).ok();
-    assert!(audit.stdout.contains("Switching back to app version v1 after the failed deploy of v4"), "{}", audit.stdout);
+    assert!(
+        audit.stdout.contains("Switching back to app version v1 after the failed deploy of v4"),
+        "{}",
+        audit.stdout
+    );
 
     // The cause fixed, the same deploy succeeds everywhere.
     for name in bad {

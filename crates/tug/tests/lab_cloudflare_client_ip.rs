@@ -21,8 +21,31 @@ const FORGED: &str = "198.51.100.9";
 /// `GET path` sent to `server` by a container at FRONT with Cloudflare's headers; the status.
 fn through_front(p: &Project, server: &str, path: &str) -> String {
     let mut cmd = Command::new("docker");
-    cmd.args(["run", "--rm", "--network", &p.lab.network, "--ip", FRONT, &p.lab.image, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10"]);
-    cmd.args(["-H", &format!("Host: {APP_HOST}"), "-H", &format!("CF-Connecting-IP: {VISITOR}"), "-H", &format!("X-Forwarded-For: {VISITOR}")]);
+    cmd.args([
+        "run",
+        "--rm",
+        "--network",
+        &p.lab.network,
+        "--ip",
+        FRONT,
+        &p.lab.image,
+        "curl",
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--max-time",
+        "10",
+    ]);
+    cmd.args([
+        "-H",
+        &format!("Host: {APP_HOST}"),
+        "-H",
+        &format!("CF-Connecting-IP: {VISITOR}"),
+        "-H",
+        &format!("X-Forwarded-For: {VISITOR}"),
+    ]);
     cmd.arg(format!("http://{server}{path}"));
     let (status, stdout, stderr) = run_bounded(cmd, Duration::from_secs(60)).expect("front proxy container");
     assert_eq!(status, Some(0), "front proxy: {stdout}{stderr}");
@@ -66,14 +89,26 @@ fn cloudflare_client_ip() {
     p.tug(&["setup", "--version", "v1"]).ok();
 
     assert_eq!(through_front(&p, &s1, "/cf-trusted-probe"), "404");
-    assert_eq!(app_saw(&p, "/cf-trusted-probe"), [VISITOR], "the visitor's address from the trusted front proxy reaches the app");
+    assert_eq!(
+        app_saw(&p, "/cf-trusted-probe"),
+        [VISITOR],
+        "the visitor's address from the trusted front proxy reaches the app"
+    );
 
     assert_eq!(forged(&s1, "/cf-forged-probe"), Ok(404));
     let gateway = p.lab.gateway.clone();
-    assert_eq!(app_saw(&p, "/cf-forged-probe"), [gateway], "forged headers from an untrusted address are dropped; the app sees that address");
+    assert_eq!(
+        app_saw(&p, "/cf-forged-probe"),
+        [gateway],
+        "forged headers from an untrusted address are dropped; the app sees that address"
+    );
 
     // Closing the origin to everyone but the front proxy.
-    p.edit("config/deploy.lab.yml", &format!("TRUSTED_PROXIES=cloudflare,{FRONT}/32\n"), &format!("TRUSTED_PROXIES=cloudflare,{FRONT}/32\n        - ONLY_TRUSTED_PROXIES=true\n"));
+    p.edit(
+        "config/deploy.lab.yml",
+        &format!("TRUSTED_PROXIES=cloudflare,{FRONT}/32\n"),
+        &format!("TRUSTED_PROXIES=cloudflare,{FRONT}/32\n        - ONLY_TRUSTED_PROXIES=true\n"),
+    );
     p.tug(&["proxy", "reboot", "-y"]).ok();
     assert_eq!(through_front(&p, &s1, "/version"), "200", "the front proxy still gets through");
     assert!(forged(&s1, "/version").is_err(), "a connection from outside the trusted ranges is refused");

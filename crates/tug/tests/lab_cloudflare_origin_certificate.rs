@@ -21,10 +21,41 @@ fn openssl(dir: &Path, args: &[&str]) {
 /// A CA and a certificate for the app's host name signed by it, in `dir`.
 fn origin_certificate(dir: &Path) {
     let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    openssl(dir, &[&["req", "-x509"][..], &ec, &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Lab Origin CA"]].concat());
-    openssl(dir, &[&["req"][..], &ec, &["-keyout", "origin.key", "-out", "origin.csr", "-subj", &format!("/CN={APP_HOST}")]].concat());
+    openssl(
+        dir,
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Lab Origin CA"],
+        ]
+        .concat(),
+    );
+    openssl(
+        dir,
+        &[&["req"][..], &ec, &["-keyout", "origin.key", "-out", "origin.csr", "-subj", &format!("/CN={APP_HOST}")]]
+            .concat(),
+    );
     std::fs::write(dir.join("san.ext"), format!("subjectAltName=DNS:{APP_HOST}\n")).expect("write san.ext");
-    openssl(dir, &["x509", "-req", "-in", "origin.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "origin.pem", "-days", "2", "-extfile", "san.ext"]);
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "origin.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "origin.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ],
+    );
 }
 
 /// `GET /version` over HTTPS from `server`, checking its certificate against `ca`.
@@ -50,16 +81,32 @@ fn cloudflare_origin_certificate() {
     let mut text = std::fs::read_to_string(&secrets).expect("secrets.lab");
     text.push_str("\nCLOUDFLARE_ORIGIN_CERT=$(cat certs/origin.pem)\nCLOUDFLARE_ORIGIN_KEY=$(cat certs/origin.key)\n");
     std::fs::write(&secrets, text).expect("write secrets.lab");
-    p.edit("config/deploy.lab.yml", "proxy:\n  ssl: false\n", "proxy:\n  ssl:\n    certificate_pem: CLOUDFLARE_ORIGIN_CERT\n    private_key_pem: CLOUDFLARE_ORIGIN_KEY\n");
+    p.edit(
+        "config/deploy.lab.yml",
+        "proxy:\n  ssl: false\n",
+        "proxy:\n  ssl:\n    certificate_pem: CLOUDFLARE_ORIGIN_CERT\n    private_key_pem: CLOUDFLARE_ORIGIN_KEY\n",
+    );
     let config = std::fs::read_to_string(p.path().join("config/deploy.lab.yml")).expect("deploy.lab.yml");
-    std::fs::write(p.path().join("config/deploy.lab.yml"), format!("{config}\nx-tug:\n  cloudflare:\n    ssl_mode: full_strict\n")).expect("write");
+    std::fs::write(
+        p.path().join("config/deploy.lab.yml"),
+        format!("{config}\nx-tug:\n  cloudflare:\n    ssl_mode: full_strict\n"),
+    )
+    .expect("write");
 
     let checked = p.tug(&["config", "--version", "v1"]).ok();
-    assert!(!checked.stderr.contains("[cloudflare]"), "Full (strict) with an origin certificate draws no Cloudflare warning:\n{}", checked.stderr);
+    assert!(
+        !checked.stderr.contains("[cloudflare]"),
+        "Full (strict) with an origin certificate draws no Cloudflare warning:\n{}",
+        checked.stderr
+    );
 
     p.tug(&["setup", "--version", "v1"]).ok();
     for server in &p.lab.servers {
-        assert_eq!(https_version(server, &certs.join("ca.pem")), Ok("v1".to_string()), "{server} serves HTTPS with the origin certificate");
+        assert_eq!(
+            https_version(server, &certs.join("ca.pem")),
+            Ok("v1".to_string()),
+            "{server} serves HTTPS with the origin certificate"
+        );
     }
     // The key never shows in a plan.
     let key = std::fs::read_to_string(certs.join("origin.key")).expect("key");

@@ -19,7 +19,9 @@ fn deploy_lock() {
     assert!(refused.all().contains("Deploy lock found"), "{}", refused.all());
     assert!(refused.all().contains("Database maintenance"), "the holder's message is shown: {}", refused.all());
     p.assert_serving("v1");
-    let manual = p.tug(&["deploy", "--version", "v2", "--lock-wait", "--lock-wait-timeout", "5", "--lock-wait-interval", "1"]).failed();
+    let manual = p
+        .tug(&["deploy", "--version", "v2", "--lock-wait", "--lock-wait-timeout", "5", "--lock-wait-interval", "1"])
+        .failed();
     assert!(manual.all().contains("held manually"), "a manual lock is not waited for: {}", manual.all());
     p.tug(&["lock", "release"]).ok();
 
@@ -33,7 +35,18 @@ fn deploy_lock() {
             std::thread::sleep(Duration::from_millis(300));
         }
         // ...and one that waits for it.
-        let second = p.tug(&["deploy", "--version", "v3", "--lock-wait", "--lock-wait-timeout", "120", "--lock-wait-interval", "1"]).ok();
+        let second = p
+            .tug(&[
+                "deploy",
+                "--version",
+                "v3",
+                "--lock-wait",
+                "--lock-wait-timeout",
+                "120",
+                "--lock-wait-interval",
+                "1",
+            ])
+            .ok();
         assert!(second.seconds > 2.0, "the second deploy waited ({:.1}s)", second.seconds);
         first.join().expect("first deploy").ok();
     });

@@ -72,14 +72,28 @@ fn docs_commands_run() {
     lab_support::request(&p.lab.servers[0], "POST", "/entries", "from the docs run").expect("POST");
     std::fs::create_dir_all(p.path().join("backups")).expect("backups dir");
 
-    let commit = String::from_utf8(std::process::Command::new("git").args(["rev-parse", "HEAD"]).current_dir(p.path()).output().expect("git").stdout).expect("utf-8").trim().to_string();
+    let commit = String::from_utf8(
+        std::process::Command::new("git")
+            .args(["rev-parse", "HEAD"])
+            .current_dir(p.path())
+            .output()
+            .expect("git")
+            .stdout,
+    )
+    .expect("utf-8")
+    .trim()
+    .to_string();
     let mut ran = 0;
     for doc in ["docs/DEPLOYMENT.md", "docs/RUNBOOK.md"] {
         for line in documented(&repo_root().join(doc)) {
             // The deploy a `--before-deploy` backup belongs to is the commit's; rollbacks go to v0.
-            let mut line = line.replace("--before-deploy VERSION", &format!("--before-deploy {commit}")).replace("VERSION", "v0");
+            let mut line =
+                line.replace("--before-deploy VERSION", &format!("--before-deploy {commit}")).replace("VERSION", "v0");
             // The documents' example addresses are the lab's servers ("a new server": the third).
-            line = line.replace("123.45.67.89", &p.lab.servers[0]).replace("123.45.67.90", &p.lab.servers[2]).replace("NEW_HOST", &p.lab.servers[2]);
+            line = line
+                .replace("123.45.67.89", &p.lab.servers[0])
+                .replace("123.45.67.90", &p.lab.servers[2])
+                .replace("NEW_HOST", &p.lab.servers[2]);
             if line.contains("FILE") {
                 line = line.replace("FILE", &newest_backup(&p));
             }

@@ -33,7 +33,11 @@ fn doctor() {
             assert!(!found[0].starts_with("FAIL"), "{}", found[0]);
         }
         let ports = lines(&healthy, "ports", Some(server));
-        assert!(ports[0].starts_with("PASS") && ports[0].contains("kamal-proxy"), "after setup the proxy holds 80/443: {}", ports[0]);
+        assert!(
+            ports[0].starts_with("PASS") && ports[0].contains("kamal-proxy"),
+            "after setup the proxy holds 80/443: {}",
+            ports[0]
+        );
     }
     assert!(lines(&healthy, "registry", None)[0].starts_with("PASS"), "{}", healthy.stdout);
     assert!(!healthy.stdout.lines().any(|l| l.starts_with("FAIL")), "{}", healthy.stdout);
@@ -51,13 +55,30 @@ fn doctor() {
     let broken = p.tug(&["doctor"]).failed();
     assert_eq!(broken.status, Some(1), "{}", broken.all());
     let ssh = lines(&broken, "ssh", Some(&down_ip));
-    assert!(ssh.len() == 1 && ssh[0].starts_with("FAIL") && ssh[0].contains("fix:"), "{down_ip}'s ssh check fails with a fix:\n{}", broken.stdout);
+    assert!(
+        ssh.len() == 1 && ssh[0].starts_with("FAIL") && ssh[0].contains("fix:"),
+        "{down_ip}'s ssh check fails with a fix:\n{}",
+        broken.stdout
+    );
     for check in ["docker", "ports", "disk", "clock"] {
-        assert!(lines(&broken, check, Some(&down_ip)).iter().all(|l| l.starts_with("SKIP")), "{check} on {down_ip} is not checked:\n{}", broken.stdout);
+        assert!(
+            lines(&broken, check, Some(&down_ip)).iter().all(|l| l.starts_with("SKIP")),
+            "{check} on {down_ip} is not checked:\n{}",
+            broken.stdout
+        );
     }
     for server in &p.lab.servers[..2] {
         assert!(lines(&broken, "ssh", Some(server))[0].starts_with("PASS"), "{}", broken.stdout);
     }
-    assert_eq!(broken.stdout.lines().filter(|l| l.starts_with("FAIL")).count(), 1, "only the down server's ssh check fails:\n{}", broken.stdout);
-    assert!(broken.seconds < 60.0, "a server that does not answer is given up on in bounded time ({:.1}s)", broken.seconds);
+    assert_eq!(
+        broken.stdout.lines().filter(|l| l.starts_with("FAIL")).count(),
+        1,
+        "only the down server's ssh check fails:\n{}",
+        broken.stdout
+    );
+    assert!(
+        broken.seconds < 60.0,
+        "a server that does not answer is given up on in bounded time ({:.1}s)",
+        broken.seconds
+    );
 }

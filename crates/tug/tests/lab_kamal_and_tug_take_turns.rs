@@ -20,7 +20,10 @@ fn kamal_bin() -> PathBuf {
         return PathBuf::from(bin);
     }
     let home = std::env::var("HOME").expect("HOME");
-    let dir = std::env::var("TUG_KAMAL_DIR").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(home).join(".cache/tug/kamal")).join(KAMAL_VERSION);
+    let dir = std::env::var("TUG_KAMAL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(home).join(".cache/tug/kamal"))
+        .join(KAMAL_VERSION);
     let bin = dir.join("x/kamal/bin/kamal");
     if !bin.exists() {
         let script = format!(
@@ -39,13 +42,26 @@ fn kamal(p: &Project, args: &[&str]) -> Run {
     let bin = kamal_bin();
     let lib = bin.parent().and_then(|b| b.parent()).expect("kamal dir").join("lib");
     let mut cmd = Command::new(&bin);
-    cmd.args(args).arg("-d").arg("lab").current_dir(p.path()).env("LD_LIBRARY_PATH", lib).env("NO_COLOR", "1").env_remove("VERSION");
+    cmd.args(args)
+        .arg("-d")
+        .arg("lab")
+        .current_dir(p.path())
+        .env("LD_LIBRARY_PATH", lib)
+        .env("NO_COLOR", "1")
+        .env_remove("VERSION");
     for (k, v) in &p.lab.vars {
         cmd.env(k, v);
     }
     let started = std::time::Instant::now();
-    let (status, stdout, stderr) = run_bounded(cmd, Duration::from_secs(300)).unwrap_or_else(|e| panic!("kamal {}: {e}", args.join(" ")));
-    let run = Run { args: format!("(kamal) {}", args.join(" ")), status, stdout, stderr, seconds: started.elapsed().as_secs_f64() };
+    let (status, stdout, stderr) =
+        run_bounded(cmd, Duration::from_secs(300)).unwrap_or_else(|e| panic!("kamal {}: {e}", args.join(" ")));
+    let run = Run {
+        args: format!("(kamal) {}", args.join(" ")),
+        status,
+        stdout,
+        stderr,
+        seconds: started.elapsed().as_secs_f64(),
+    };
     eprintln!("kamal {} -d lab -> {:?} in {:.1}s", args.join(" "), run.status, run.seconds);
     run
 }
@@ -58,7 +74,9 @@ fn kamal_and_tug_take_turns() {
     let p = Project::new(lab);
     // Kamal reads the git commit even when told the version (e.g. in `rollback`).
     let mut git = Command::new("sh");
-    git.arg("-c").arg("git init -q && git add -A && git -c user.name=lab -c user.email=lab@example.com commit -qm lab").current_dir(p.path());
+    git.arg("-c")
+        .arg("git init -q && git add -A && git -c user.name=lab -c user.email=lab@example.com commit -qm lab")
+        .current_dir(p.path());
     let (status, out, err) = run_bounded(git, Duration::from_secs(60)).expect("git");
     assert_eq!(status, Some(0), "git init: {out}{err}");
 
@@ -77,5 +95,9 @@ fn kamal_and_tug_take_turns() {
     p.tug(&["rollback", "v2"]).ok();
     p.assert_serving("v2");
     let audit = p.tug(&["audit"]).ok();
-    assert!(audit.stdout.contains("Booted app version v1") && audit.stdout.contains("Booted app version v2"), "one audit log for both tools: {}", audit.stdout);
+    assert!(
+        audit.stdout.contains("Booted app version v1") && audit.stdout.contains("Booted app version v2"),
+        "one audit log for both tools: {}",
+        audit.stdout
+    );
 }

@@ -19,7 +19,11 @@ fn prune_keeps_retained_containers() {
     for name in &p.lab.server_names {
         let all = p.containers(name, true);
         let app: Vec<&String> = all.iter().filter(|c| c.starts_with("zen_miner-web-lab-")).collect();
-        assert_eq!(app, ["zen_miner-web-lab-v2", "zen_miner-web-lab-v3", "zen_miner-web-lab-v4", "zen_miner-web-lab-v5"], "{name}: {all:?}");
+        assert_eq!(
+            app,
+            ["zen_miner-web-lab-v2", "zen_miner-web-lab-v3", "zen_miner-web-lab-v4", "zen_miner-web-lab-v5"],
+            "{name}: {all:?}"
+        );
         let images = p.ssh(name, "docker image ls --filter label=service=zen_miner --format '{{.Tag}}'");
         let mut tags: Vec<&str> = images.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
         tags.sort();

@@ -19,7 +19,10 @@ fn remove_leaves_servers_clean() {
         let images = p.ssh(name, "docker image ls --format '{{.Repository}}:{{.Tag}}'");
         assert!(!images.contains("zen_miner") && !images.contains("tug-proxy"), "{name} still has images: {images}");
         let files = p.ssh(name, "ls -A .kamal/apps .kamal/proxy 2>&1; ls -A .kamal");
-        assert!(!files.contains("zen_miner-lab\n") && files.contains("No such file") , "{name}: app and proxy directories are gone: {files}");
+        assert!(
+            !files.contains("zen_miner-lab\n") && files.contains("No such file"),
+            "{name}: app and proxy directories are gone: {files}"
+        );
         assert!(!p.ssh(name, "ls -A .kamal").contains("lock-"), "{name}: no lock left");
         assert!(get(ip, "/version").is_err(), "{name}: nothing answers on port 80 any more");
     }

@@ -77,7 +77,8 @@ fn served_ids(server: &str) -> BTreeSet<i64> {
     let mut ids = BTreeSet::new();
     let mut after = 0;
     loop {
-        let (status, body) = get(server, &format!("/entries?after={after}&limit=10000")).unwrap_or_else(|e| panic!("{server}: GET /entries: {e}"));
+        let (status, body) = get(server, &format!("/entries?after={after}&limit=10000"))
+            .unwrap_or_else(|e| panic!("{server}: GET /entries: {e}"));
         assert_eq!(status, 200, "{server}: GET /entries: {body}");
         let page: Vec<i64> = body.lines().map(|l| l.trim().parse().expect("id")).collect();
         let Some(&last) = page.last() else { return ids };
@@ -89,8 +90,12 @@ fn served_ids(server: &str) -> BTreeSet<i64> {
 /// The backup file a `tug db backup` run made (its name in the backup directory).
 fn made_backup(run: &Run) -> String {
     let all = run.all();
-    let line = all.lines().find(|l| l.contains("backup /") && l.contains("integrity ok")).unwrap_or_else(|| panic!("no backup line in:\n{all}"));
-    let path = line.split_whitespace().find(|w| w.starts_with('/') && w.ends_with(".sqlite3.zst")).expect("backup path");
+    let line = all
+        .lines()
+        .find(|l| l.contains("backup /") && l.contains("integrity ok"))
+        .unwrap_or_else(|| panic!("no backup line in:\n{all}"));
+    let path =
+        line.split_whitespace().find(|w| w.starts_with('/') && w.ends_with(".sqlite3.zst")).expect("backup path");
     path.rsplit('/').next().expect("name").to_string()
 }
 
@@ -116,8 +121,13 @@ fn spawn_tug(p: &Project, args: &[&str]) -> std::process::Child {
 /// The commands of the runbook's restore procedure (the first `sh` block under its heading).
 fn runbook_restore_procedure() -> Vec<String> {
     let text = std::fs::read_to_string(repo_root().join("docs/RUNBOOK.md")).expect("docs/RUNBOOK.md");
-    let section = text.split("### Restore procedure").nth(1).expect("docs/RUNBOOK.md has a `### Restore procedure` section");
-    let block = section.split("```sh").nth(1).and_then(|b| b.split("```").next()).expect("a ```sh block in the restore procedure");
+    let section =
+        text.split("### Restore procedure").nth(1).expect("docs/RUNBOOK.md has a `### Restore procedure` section");
+    let block = section
+        .split("```sh")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a ```sh block in the restore procedure");
     block.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
 }
 
@@ -145,8 +155,19 @@ fn sqlite_backups_under_writes() {
     let out = setup.all();
     assert!(out.contains(&format!("Sending the tug-db image {TOOL_IMAGE} to {ip1} over SSH")), "{out}");
     assert!(out.contains("No SQLite database in the app's volumes yet; no backup needed"), "{out}");
-    let local_id = String::from_utf8(Command::new("docker").args(["image", "inspect", TOOL_IMAGE, "--format", "{{.Id}}"]).output().expect("docker").stdout).expect("utf8");
-    assert_eq!(p.ssh(&s1, &format!("docker image inspect {TOOL_IMAGE} --format '{{{{.Id}}}}'")).trim(), local_id.trim(), "{s1} holds this machine's tug-db image");
+    let local_id = String::from_utf8(
+        Command::new("docker")
+            .args(["image", "inspect", TOOL_IMAGE, "--format", "{{.Id}}"])
+            .output()
+            .expect("docker")
+            .stdout,
+    )
+    .expect("utf8");
+    assert_eq!(
+        p.ssh(&s1, &format!("docker image inspect {TOOL_IMAGE} --format '{{{{.Id}}}}'")).trim(),
+        local_id.trim(),
+        "{s1} holds this machine's tug-db image"
+    );
     let volume = p.ssh(&s1, "docker volume inspect zen_miner_storage --format '{{.Mountpoint}}'").trim().to_string();
     let db_file = format!("{volume}/production.sqlite3");
     let backups = format!("{volume}/backups");
@@ -163,8 +184,18 @@ fn sqlite_backups_under_writes() {
     let before_b1: BTreeSet<i64> = acked.iter().filter(|(_, t)| *t < began).map(|(id, _)| *id).collect();
     let after_b1: BTreeSet<i64> = acked.iter().filter(|(_, t)| *t > ended).map(|(id, _)| *id).collect();
     let during = acked.len() - before_b1.len() - after_b1.len();
-    eprintln!("backup under writes: {:.1}s for `tug db backup`; {} rows before, {during} during, {} after", b1_run.seconds, before_b1.len(), after_b1.len());
-    assert!(before_b1.len() > 50 && !after_b1.is_empty(), "the writer kept writing: {} before, {} after", before_b1.len(), after_b1.len());
+    eprintln!(
+        "backup under writes: {:.1}s for `tug db backup`; {} rows before, {during} during, {} after",
+        b1_run.seconds,
+        before_b1.len(),
+        after_b1.len()
+    );
+    assert!(
+        before_b1.len() > 50 && !after_b1.is_empty(),
+        "the writer kept writing: {} before, {} after",
+        before_b1.len(),
+        after_b1.len()
+    );
     assert!(p.tug(&["db", "verify", &b1]).ok().all().contains("integrity ok"));
 
     // Download: verified here, the same bytes as on the server.
@@ -172,22 +203,40 @@ fn sqlite_backups_under_writes() {
     assert!(dl.all().contains("verified (sha256"), "{}", dl.all());
     let local = p.path().join("downloaded").join(&b1);
     let server_sha = p.ssh(&s1, &format!("sha256sum {backups}/{b1}"));
-    assert_eq!(local_sha256(&local), server_sha.split_whitespace().next().unwrap_or_default(), "the download is the server's file");
+    assert_eq!(
+        local_sha256(&local),
+        server_sha.split_whitespace().next().unwrap_or_default(),
+        "the download is the server's file"
+    );
     let report = tug_db::verify(&local).expect("the downloaded backup verifies here");
     let rows = report.tables.get("entries").copied().unwrap_or_default();
-    assert!(rows >= before_b1.len() as i64, "the backup holds {rows} entries, {} were acknowledged before it began", before_b1.len());
+    assert!(
+        rows >= before_b1.len() as i64,
+        "the backup holds {rows} entries, {} were acknowledged before it began",
+        before_b1.len()
+    );
 
     // A corrupted backup: caught by verify, refused by restore, the app untouched.
     let b2 = made_backup(&p.tug(&["db", "backup"]).ok());
     let size: u64 = p.ssh(&s1, &format!("stat -c %s {backups}/{b2}")).trim().parse().expect("size");
-    p.ssh(&s1, &format!("printf '\\377\\000\\377\\000' | dd of={backups}/{b2} bs=1 seek={} conv=notrunc status=none", size / 2));
+    p.ssh(
+        &s1,
+        &format!(
+            "printf '\\377\\000\\377\\000' | dd of={backups}/{b2} bs=1 seek={} conv=notrunc status=none",
+            size / 2
+        ),
+    );
     let verify = p.tug(&["db", "verify", &b2]).failed();
     assert_eq!(verify.error_lines().len(), 1, "{}", verify.all());
     assert!(verify.error_lines()[0].contains("SHA-256"), "{}", verify.all());
     let served_before = served_ids(&ip1);
     let refused = p.tug(&["db", "restore", &b2]).failed();
     assert_eq!(refused.error_lines().len(), 1, "{}", refused.all());
-    assert!(refused.error_lines()[0].contains("SHA-256") && !refused.all().contains("Stop the app"), "{}", refused.all());
+    assert!(
+        refused.error_lines()[0].contains("SHA-256") && !refused.all().contains("Stop the app"),
+        "{}",
+        refused.all()
+    );
     p.assert_serving("v1");
     assert_eq!(served_ids(&ip1), served_before, "a refused restore changes nothing");
 
@@ -195,7 +244,10 @@ fn sqlite_backups_under_writes() {
     let procedure = runbook_restore_procedure();
     assert!(procedure.iter().any(|c| c == "tug db restore FILE"), "the runbook restores: {procedure:?}");
     for line in &procedure {
-        let words = shell_words::split(line.strip_prefix("tug ").unwrap_or_else(|| panic!("runbook line is not a tug command: {line}"))).expect("words");
+        let words = shell_words::split(
+            line.strip_prefix("tug ").unwrap_or_else(|| panic!("runbook line is not a tug command: {line}")),
+        )
+        .expect("words");
         let args: Vec<String> = words.into_iter().map(|w| if w == "FILE" { b1.clone() } else { w }).collect();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let run = p.tug(&args).ok();
@@ -205,8 +257,16 @@ fn sqlite_backups_under_writes() {
     }
     assert!(p.path().join("backups").join(&b1).exists(), "the runbook's download is here");
     let served = served_ids(&ip1);
-    assert!(before_b1.is_subset(&served), "rows written before the backup are served again ({} missing)", before_b1.difference(&served).count());
-    assert!(served.is_disjoint(&after_b1), "rows written after the backup are gone ({} still served)", served.intersection(&after_b1).count());
+    assert!(
+        before_b1.is_subset(&served),
+        "rows written before the backup are served again ({} missing)",
+        before_b1.difference(&served).count()
+    );
+    assert!(
+        served.is_disjoint(&after_b1),
+        "rows written after the backup are gone ({} still served)",
+        served.intersection(&after_b1).count()
+    );
     assert_eq!(served.len() as i64, rows, "the app serves what the backup holds");
     assert_eq!(p.ssh(&s1, &format!("sqlite3 {db_file} 'PRAGMA integrity_check'")).trim(), "ok");
     p.assert_serving("v1");
@@ -229,13 +289,32 @@ fn sqlite_backups_under_writes() {
 
     // Copies to another server (x-tug.db.copy_to), through this machine, verified there.
     let (s2, ip2) = (p.lab.server_names[1].clone(), p.lab.servers[1].clone());
-    p.edit("config/deploy.lab.yml", "    keep: 3\n", &format!("    keep: 3\n    copy_to:\n      - {ip2}\n    copy_dir: {COPY_DIR}\n"));
+    p.edit(
+        "config/deploy.lab.yml",
+        "    keep: 3\n",
+        &format!("    keep: 3\n    copy_to:\n      - {ip2}\n    copy_dir: {COPY_DIR}\n"),
+    );
     let copied_run = p.tug(&["db", "backup"]).ok();
     let copied = made_backup(&copied_run);
-    assert!(copied_run.all().contains(&format!("received {COPY_DIR}/{copied} and verified it here")), "{}", copied_run.all());
-    let sha = |server: &str, path: &str| p.ssh(server, &format!("sha256sum {path}")).split_whitespace().next().unwrap_or_default().to_string();
-    assert_eq!(sha(&s2, &format!("{COPY_DIR}/{copied}")), sha(&s1, &format!("{backups}/{copied}")), "the copy on {s2} is the same bytes");
-    let verified = p.ssh(&s2, &format!("docker run --rm --network none -v {COPY_DIR}:{COPY_DIR} {TOOL_IMAGE} tug-db verify {COPY_DIR}/{copied}"));
+    assert!(
+        copied_run.all().contains(&format!("received {COPY_DIR}/{copied} and verified it here")),
+        "{}",
+        copied_run.all()
+    );
+    let sha = |server: &str, path: &str| {
+        p.ssh(server, &format!("sha256sum {path}")).split_whitespace().next().unwrap_or_default().to_string()
+    };
+    assert_eq!(
+        sha(&s2, &format!("{COPY_DIR}/{copied}")),
+        sha(&s1, &format!("{backups}/{copied}")),
+        "the copy on {s2} is the same bytes"
+    );
+    let verified = p.ssh(
+        &s2,
+        &format!(
+            "docker run --rm --network none -v {COPY_DIR}:{COPY_DIR} {TOOL_IMAGE} tug-db verify {COPY_DIR}/{copied}"
+        ),
+    );
     assert!(verified.contains("integrity ok"), "{verified}");
 
     // Restore the backup taken before a deploy.

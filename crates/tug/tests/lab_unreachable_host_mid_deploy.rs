@@ -23,26 +23,41 @@ fn unreachable_host_mid_deploy() {
     p.hook("pre-app-boot", &format!("#!/bin/sh\nexec docker pause {victim} >/dev/null\n"));
     let failed = p.tug(&["deploy", "--version", "v2", "-v"]).failed();
     assert!(guard.is_paused(), "the hook paused {victim}:\n{}", failed.all());
-    assert!(failed.seconds < 120.0, "a host that stops answering fails the deploy within the keepalive bound, not after {:.0}s", failed.seconds);
+    assert!(
+        failed.seconds < 120.0,
+        "a host that stops answering fails the deploy within the keepalive bound, not after {:.0}s",
+        failed.seconds
+    );
 
     let errors = failed.error_lines();
     assert_eq!(errors.len(), 1, "one error line expected:\n{}", failed.all());
     let line = errors[0];
     assert!(!line.contains('\n'));
-    assert!(line.contains(&victim_ip) && line.contains("unreachable over SSH"), "the line names the host and why: {line}");
+    assert!(
+        line.contains(&victim_ip) && line.contains("unreachable over SSH"),
+        "the line names the host and why: {line}"
+    );
     for ip in &p.lab.servers[..2] {
         assert!(line.contains(&format!("{ip} to v1")), "{ip} is switched back to v1: {line}");
     }
     // While the victim is still paused: the others already serve v1 again (switched back by the
     // failed run itself), and the lock on the primary is gone.
     let serving = p.serving();
-    assert_eq!(&serving[..2], &["v1".to_string(), "v1".to_string()], "the reachable servers are back on v1: {serving:?}");
+    assert_eq!(
+        &serving[..2],
+        &["v1".to_string(), "v1".to_string()],
+        "the reachable servers are back on v1: {serving:?}"
+    );
     let primary = &p.lab.server_names[0];
     let lock = p.ssh(primary, "test -e .kamal/lock-zen_miner-lab && echo held || echo free");
     assert_eq!(lock.trim(), "free", "the deploy lock is released");
     for name in &p.lab.server_names[..2] {
         let running = p.containers(name, false);
-        assert!(running.contains(&"zen_miner-web-lab-v1".to_string()) && !running.contains(&"zen_miner-web-lab-v2".to_string()), "{name} runs {running:?}");
+        assert!(
+            running.contains(&"zen_miner-web-lab-v1".to_string())
+                && !running.contains(&"zen_miner-web-lab-v2".to_string()),
+            "{name} runs {running:?}"
+        );
     }
 
     guard.unpause();

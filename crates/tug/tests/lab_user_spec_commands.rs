@@ -37,7 +37,11 @@ fn user_spec_commands() {
     assert!(!config.all().contains(&s3), "{s3} is not in the config yet:\n{}", config.stdout);
 
     let dry = p.tug(&["deploy", "--dry-run", "--version", "v1"]).ok();
-    for want in [format!("[{s1}]"), format!("[{s2}]"), "docker run --detach --restart unless-stopped --name zen_miner-web-lab-v1".to_string()] {
+    for want in [
+        format!("[{s1}]"),
+        format!("[{s2}]"),
+        "docker run --detach --restart unless-stopped --name zen_miner-web-lab-v1".to_string(),
+    ] {
         assert_line(&dry, &want);
     }
     assert!(!dry.all().contains(&p.lab.registry_password), "the dry run never shows the registry password");
@@ -49,13 +53,23 @@ fn user_spec_commands() {
     assert!(!login.all().contains(&p.lab.registry_password), "{}", login.all());
     let wrong = tempfile::NamedTempFile::new().expect("temp file");
     std::fs::write(wrong.path(), "not-the-password\n").expect("write");
-    let refused = p.tug_with(&["registry", "login"], &[("TUG_LAB_REGISTRY_PASSWORD_FILE", wrong.path().to_str().unwrap())]).failed();
+    let refused = p
+        .tug_with(&["registry", "login"], &[("TUG_LAB_REGISTRY_PASSWORD_FILE", wrong.path().to_str().unwrap())])
+        .failed();
     let errors = refused.error_lines();
-    assert!(!errors.is_empty() && errors.iter().any(|l| l.contains(&p.lab.registry)), "one error line naming the registry:\n{}", refused.all());
+    assert!(
+        !errors.is_empty() && errors.iter().any(|l| l.contains(&p.lab.registry)),
+        "one error line naming the registry:\n{}",
+        refused.all()
+    );
 
     let ssh = p.tug(&["server", "exec", "docker ps"]).ok();
     for ip in [&s1, &s2] {
-        assert!(ssh.stdout.lines().any(|l| l.starts_with(&format!("[{ip}]")) && l.contains("CONTAINER ID")), "`docker ps` on {ip}:\n{}", ssh.stdout);
+        assert!(
+            ssh.stdout.lines().any(|l| l.starts_with(&format!("[{ip}]")) && l.contains("CONTAINER ID")),
+            "`docker ps` on {ip}:\n{}",
+            ssh.stdout
+        );
     }
 
     // First-time setup, then regular deployments.
@@ -90,20 +104,30 @@ fn user_spec_commands() {
     // `backup` (the safe equivalent of the spec's `cp`): a verified backup on the primary.
     let backup = p.tug(&["backup"]).ok();
     let list = p.tug(&["db", "list"]).ok();
-    assert!(list.all().contains(".sqlite3"), "`db list` shows the backup just taken:\n{}\n{}", backup.all(), list.all());
+    assert!(
+        list.all().contains(".sqlite3"),
+        "`db list` shows the backup just taken:\n{}\n{}",
+        backup.all(),
+        list.all()
+    );
 
     // Debugging.
     let details = p.tug(&["app", "details"]).ok();
     assert_eq!(details.stdout.matches("zen_miner-web-lab-v2").count(), 2, "{}", details.stdout);
     let inspect = p.ssh(&p.lab.server_names[0], "docker inspect -f '{{.HostConfig.ReadonlyRootfs}} {{.Config.User}} {{.HostConfig.Memory}}' zen_miner-web-lab-v2");
-    assert_eq!(inspect.trim(), "true 1000:1000 536870912", "the app runs read-only, as UID 1000, within the spec's 512m");
+    assert_eq!(
+        inspect.trim(),
+        "true 1000:1000 536870912",
+        "the app runs read-only, as UID 1000, within the spec's 512m"
+    );
     // The spec types these as `bin/kamal …`: the example's wrapper runs Tug.
     let wrapper = p.path().join("bin/kamal");
     std::fs::create_dir_all(wrapper.parent().unwrap()).expect("bin/");
     std::fs::copy(lab_support::repo_root().join("examples/zen-miner/bin/kamal"), &wrapper).expect("copy bin/kamal");
     let mut cmd = p.command(&wrapper);
     cmd.args(["-d", "lab", "app", "details"]).env("TUG", env!("CARGO_BIN_EXE_tug"));
-    let (status, stdout, stderr) = lab_support::run_bounded(cmd, std::time::Duration::from_secs(60)).expect("bin/kamal");
+    let (status, stdout, stderr) =
+        lab_support::run_bounded(cmd, std::time::Duration::from_secs(60)).expect("bin/kamal");
     assert_eq!(status, Some(0), "bin/kamal -d lab app details: {stderr}");
     assert_eq!(stdout.matches("zen_miner-web-lab-v2").count(), 2, "bin/kamal runs tug: {stdout}");
     let proxy = p.tug(&["proxy", "details"]).ok();

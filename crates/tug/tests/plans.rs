@@ -148,13 +148,28 @@ plan_snapshot!(zen_app_boot, zen(), "app boot --dry-run --offline --version 999"
 plan_snapshot!(zen_proxy_reboot, zen(), "proxy reboot -y --dry-run --offline --version 999");
 plan_snapshot!(zen_lock_acquire, zen(), "lock acquire -m x --dry-run --offline --version 999");
 plan_snapshot!(zen_build_push, zen(), "build push --dry-run --offline --version 999");
-plan_snapshot!(accessories_boot_all, Project::fixture("accessories.yml"), "accessory boot all --dry-run --offline --version 999");
+plan_snapshot!(
+    accessories_boot_all,
+    Project::fixture("accessories.yml"),
+    "accessory boot all --dry-run --offline --version 999"
+);
 plan_snapshot!(accessories_setup, Project::fixture("accessories.yml"), "setup -P --dry-run --offline --version 999");
-plan_snapshot!(boot_limits_deploy, Project::fixture("boot_strategy.yml"), "deploy -P --dry-run --offline --version 999");
-plan_snapshot!(local_registry_deploy, Project::fixture("local_registry.yml"), "deploy --dry-run --offline --version 999");
+plan_snapshot!(
+    boot_limits_deploy,
+    Project::fixture("boot_strategy.yml"),
+    "deploy -P --dry-run --offline --version 999"
+);
+plan_snapshot!(
+    local_registry_deploy,
+    Project::fixture("local_registry.yml"),
+    "deploy --dry-run --offline --version 999"
+);
 plan_snapshot!(
     destination_deploy,
-    Project::new(&Path::new(FIXTURES).join("dest_overlay.yml"), Some(&Path::new(FIXTURES).join("dest_overlay.alpha.yml"))),
+    Project::new(
+        &Path::new(FIXTURES).join("dest_overlay.yml"),
+        Some(&Path::new(FIXTURES).join("dest_overlay.alpha.yml"))
+    ),
     "deploy -P -d alpha --dry-run --offline --version 999"
 );
 
@@ -169,16 +184,29 @@ fn zen_db() -> Project {
 plan_snapshot!(zen_db_backup, zen(), "db backup --dry-run --offline --version 999");
 plan_snapshot!(zen_db_backup_configured, zen_db(), "db backup --dry-run --offline --version 999");
 plan_snapshot!(zen_db_list, zen_db(), "db list --dry-run --offline --version 999");
-plan_snapshot!(zen_db_verify, zen_db(), "db verify production-20260101T000000Z-998.sqlite3.zst --dry-run --offline --version 999");
-plan_snapshot!(zen_db_restore, zen_db(), "db restore production-20260101T000000Z-998.sqlite3.zst --dry-run --offline --version 999");
+plan_snapshot!(
+    zen_db_verify,
+    zen_db(),
+    "db verify production-20260101T000000Z-998.sqlite3.zst --dry-run --offline --version 999"
+);
+plan_snapshot!(
+    zen_db_restore,
+    zen_db(),
+    "db restore production-20260101T000000Z-998.sqlite3.zst --dry-run --offline --version 999"
+);
 plan_snapshot!(zen_db_restore_before_deploy, zen(), "db restore --before-deploy 998 --dry-run --offline --version 999");
-plan_snapshot!(zen_db_download, zen_db(), "db download production-20260101T000000Z-998.sqlite3.zst --to backups --dry-run --offline --version 999");
+plan_snapshot!(
+    zen_db_download,
+    zen_db(),
+    "db download production-20260101T000000Z-998.sqlite3.zst --to backups --dry-run --offline --version 999"
+);
 plan_snapshot!(zen_deploy_skip_backup, zen_db(), "deploy --skip-backup --dry-run --offline --version 999");
 
 #[test]
 fn db_settings_are_checked() {
     let p = zen();
-    let config = std::fs::read_to_string(ZEN).expect("zen") + "\nx-tug:\n  db:\n    path: /elsewhere/production.sqlite3\n";
+    let config =
+        std::fs::read_to_string(ZEN).expect("zen") + "\nx-tug:\n  db:\n    path: /elsewhere/production.sqlite3\n";
     std::fs::write(p.dir.path().join("config/deploy.yml"), config).expect("write");
     let (code, _, err) = p.tug("db backup --dry-run --offline");
     assert_eq!(code, 2, "{err}");
@@ -209,7 +237,10 @@ fn unreachable_host_is_one_clear_line() {
     let p = zen();
     std::fs::write(
         p.dir.path().join("config/deploy.yml"),
-        std::fs::read_to_string(ZEN).expect("zen").replace("123.45.67.89", "127.0.0.1").replace("registry:", "ssh:\n  port: 1\nregistry:"),
+        std::fs::read_to_string(ZEN)
+            .expect("zen")
+            .replace("123.45.67.89", "127.0.0.1")
+            .replace("registry:", "ssh:\n  port: 1\nregistry:"),
     )
     .expect("write");
     let (code, _, err) = p.tug("app details --version 999");
@@ -241,8 +272,13 @@ fn build_setup_commands_plan_kamals_builder_steps() {
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(text.contains(expect), "{args:?}:\n{text}");
     }
-    let dev = assert_cmd::Command::cargo_bin("tug").expect("tug").current_dir(&example).env("VERSION", "v1")
-        .args(["build", "dev", "--dry-run", "--offline"]).output().expect("run");
+    let dev = assert_cmd::Command::cargo_bin("tug")
+        .expect("tug")
+        .current_dir(&example)
+        .env("VERSION", "v1")
+        .args(["build", "dev", "--dry-run", "--offline"])
+        .output()
+        .expect("run");
     assert!(String::from_utf8_lossy(&dev.stdout).contains(":v1-dirty"));
 }
 
@@ -250,13 +286,25 @@ fn build_setup_commands_plan_kamals_builder_steps() {
 fn proxy_boot_config_writes_kamals_legacy_files() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/zen-miner");
     let run = |args: &[&str]| {
-        let out = assert_cmd::Command::cargo_bin("tug").expect("tug").current_dir(&example).env("VERSION", "v1").env("NO_COLOR", "1")
-            .args(args).args(["--dry-run", "--offline"]).output().expect("run");
+        let out = assert_cmd::Command::cargo_bin("tug")
+            .expect("tug")
+            .current_dir(&example)
+            .env("VERSION", "v1")
+            .env("NO_COLOR", "1")
+            .args(args)
+            .args(["--dry-run", "--offline"])
+            .output()
+            .expect("run");
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
     };
     let set = run(&["proxy", "boot_config", "set", "--http-port", "8080"]);
-    assert!(set.contains("upload .kamal/proxy/options (mode 0644): \"--publish 8080:80 --publish 443:443 --log-opt max-size=10m\""), "{set}");
+    assert!(
+        set.contains(
+            "upload .kamal/proxy/options (mode 0644): \"--publish 8080:80 --publish 443:443 --log-opt max-size=10m\""
+        ),
+        "{set}"
+    );
     assert!(set.contains("rm .kamal/proxy/image_version") && set.contains("deprecated"), "{set}");
     let reset = run(&["proxy", "boot_config", "reset"]);
     assert!(reset.contains("rm .kamal/proxy/options") && reset.contains("rm .kamal/proxy/run_command"), "{reset}");

@@ -25,8 +25,20 @@ impl AppCommands<'_> {
         let asset_path = self.asset_path().unwrap_or_default();
         make_directory(&extracted)
             .and(docker(["container", "rm", &asset_container, "2> /dev/null"]).arg("|| true"))
-            .and(docker(["container".to_string(), "create".to_string(), "--name".to_string(), asset_container.clone(), self.image()]))
-            .and(docker(["container".to_string(), "cp".to_string(), "-L".to_string(), format!("{asset_container}:{asset_path}/."), extracted]))
+            .and(docker([
+                "container".to_string(),
+                "create".to_string(),
+                "--name".to_string(),
+                asset_container.clone(),
+                self.image(),
+            ]))
+            .and(docker([
+                "container".to_string(),
+                "cp".to_string(),
+                "-L".to_string(),
+                format!("{asset_container}:{asset_path}/."),
+                extracted,
+            ]))
             .and(docker(["container", "rm", &asset_container]))
     }
 
@@ -39,9 +51,11 @@ impl AppCommands<'_> {
         if let Some(old) = old_version.filter(|v| !v.trim().is_empty()) {
             let old_extracted = self.asset_extracted_directory(Some(old));
             let old_volume = self.asset_volume_directory(Some(old));
-            cmd = cmd
-                .then(copy_contents(&new_extracted, &old_volume, true))
-                .then(copy_contents(&old_extracted, &new_volume, true));
+            cmd = cmd.then(copy_contents(&new_extracted, &old_volume, true)).then(copy_contents(
+                &old_extracted,
+                &new_volume,
+                true,
+            ));
         }
         cmd
     }
@@ -54,10 +68,12 @@ impl AppCommands<'_> {
 
     fn find_and_remove_older_siblings(&self, path: &str) -> Command {
         let (dir, name) = parent_and_name(path);
-        Command::new(["find", dir, "-maxdepth 1", "-name"])
-            .via_env()
-            .arg(format!("'{}-*'", self.role.name))
-            .args(["!", "-name", name, "-exec rm -rf \"{}\" +"])
+        Command::new(["find", dir, "-maxdepth 1", "-name"]).via_env().arg(format!("'{}-*'", self.role.name)).args([
+            "!",
+            "-name",
+            name,
+            "-exec rm -rf \"{}\" +",
+        ])
     }
 
     fn image(&self) -> String {

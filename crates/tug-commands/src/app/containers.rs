@@ -36,7 +36,10 @@ impl AppCommands<'_> {
 
     /// The health log of the container of `version` (shown when a boot fails).
     pub fn container_health_log(&self, version: &str) -> Command {
-        container_id_for(&self.container_name(Some(version)), false)
-            .pipe(xargs(docker(["inspect", "--format", DOCKER_HEALTH_LOG_FORMAT])))
+        container_id_for(&self.container_name(Some(version)), false).pipe(xargs(docker([
+            "inspect",
+            "--format",
+            DOCKER_HEALTH_LOG_FORMAT,
+        ])))
     }
 }

@@ -14,7 +14,21 @@ impl AppCommands<'_> {
 
     /// Removes the error pages of every version but the current one.
     pub fn clean_up_error_pages(&self) -> Command {
-        Command::new(["find", &error_pages_directory(self.config), "-mindepth", "1", "-maxdepth", "1", "!", "-name", self.version, "-exec", "rm", "-rf", "{} +"])
-            .via_env()
+        Command::new([
+            "find",
+            &error_pages_directory(self.config),
+            "-mindepth",
+            "1",
+            "-maxdepth",
+            "1",
+            "!",
+            "-name",
+            self.version,
+            "-exec",
+            "rm",
+            "-rf",
+            "{} +",
+        ])
+        .via_env()
     }
 }

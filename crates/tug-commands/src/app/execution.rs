@@ -50,7 +50,12 @@ impl AppCommands<'_> {
         docker(["run"])
             .args(opts.interactive.flag())
             .arg(if opts.detach { "--detach" } else { "--rm" })
-            .args(["--name".to_string(), self.container_name_for_exec(&opts.random_hex), "--network".to_string(), NETWORK.to_string()])
+            .args([
+                "--name".to_string(),
+                self.container_name_for_exec(&opts.random_hex),
+                "--network".to_string(),
+                NETWORK.to_string(),
+            ])
             .args(self.env_args())
             .args(env_args(&opts.env))
             .args(self.logging_args())

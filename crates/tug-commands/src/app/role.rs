@@ -89,10 +89,7 @@ impl AppCommands<'_> {
 
     /// `stop_timeout` of the role, else of the root.
     pub fn stop_timeout(&self) -> Option<String> {
-        self.role
-            .setting("stop_timeout")
-            .or_else(|| self.config.root_key("stop_timeout"))
-            .map(Node::to_ruby_s)
+        self.role.setting("stop_timeout").or_else(|| self.config.root_key("stop_timeout")).map(Node::to_ruby_s)
     }
 
     /// `-t N`: the stop timeout, else the drain timeout for roles the proxy does not drain.

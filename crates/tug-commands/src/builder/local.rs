@@ -21,8 +21,14 @@ pub fn create(b: &BuilderCommands<'_>) -> Option<Command> {
         return None;
     }
     Some(
-        docker(["buildx".to_string(), "create".into(), "--name".into(), builder_name(b), format!("--driver={}", b.driver())])
-            .args(b.driver_options()),
+        docker([
+            "buildx".to_string(),
+            "create".into(),
+            "--name".into(),
+            builder_name(b),
+            format!("--driver={}", b.driver()),
+        ])
+        .args(b.driver_options()),
     )
 }
 

@@ -16,8 +16,13 @@ fn pack_setting(b: &BuilderCommands<'_>, key: &str) -> Option<String> {
 
 /// `pack builder inspect <builder>`.
 pub fn info(b: &BuilderCommands<'_>) -> Command {
-    Command::new(["pack".to_string(), "builder".into(), "inspect".into(), pack_setting(b, "builder").unwrap_or_default()])
-        .via_env()
+    Command::new([
+        "pack".to_string(),
+        "builder".into(),
+        "inspect".into(),
+        pack_setting(b, "builder").unwrap_or_default(),
+    ])
+    .via_env()
 }
 
 /// `pack build … && docker push <version tag> && docker push <latest tag>` (pushes only for

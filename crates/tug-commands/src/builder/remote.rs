@@ -51,14 +51,20 @@ pub fn create(b: &BuilderCommands<'_>) -> Command {
 
 /// `docker context rm <ctx> ; docker buildx rm <name>`.
 pub fn remove(b: &BuilderCommands<'_>) -> Command {
-    docker(["context".to_string(), "rm".into(), context_name(b)])
-        .then(docker(["buildx".to_string(), "rm".into(), b.builder_name()]))
+    docker(["context".to_string(), "rm".into(), context_name(b)]).then(docker([
+        "buildx".to_string(),
+        "rm".into(),
+        b.builder_name(),
+    ]))
 }
 
 /// The builder uses the context and the context points at the remote, or fail.
 pub fn inspect_builder(b: &BuilderCommands<'_>) -> Command {
-    let inspect_buildx = docker(["buildx".to_string(), "inspect".into(), b.builder_name()])
-        .pipe(Command::new(["grep".to_string(), "-q".into(), format!("Endpoint:.*{}", context_name(b))]));
+    let inspect_buildx = docker(["buildx".to_string(), "inspect".into(), b.builder_name()]).pipe(Command::new([
+        "grep".to_string(),
+        "-q".into(),
+        format!("Endpoint:.*{}", context_name(b)),
+    ]));
     let inspect_context = docker([
         "context".to_string(),
         "inspect".into(),

@@ -113,7 +113,11 @@ impl ProxyRun {
     /// The `docker run` options after the config volume: the apps-config volume, publish,
     /// logging, `--expose` for metrics and `options`.
     pub fn docker_options_args(&self) -> Vec<String> {
-        let mut out = vec![format!("--volume $PWD/{}:{}", layout::proxy_apps_directory(), layout::PROXY_APPS_CONTAINER_DIRECTORY)];
+        let mut out = vec![format!(
+            "--volume $PWD/{}:{}",
+            layout::proxy_apps_directory(),
+            layout::PROXY_APPS_CONTAINER_DIRECTORY
+        )];
         if self.publish() {
             out.push(publish_args(&self.http_port(), &self.https_port(), self.bind_ips().as_deref()));
         }
@@ -151,7 +155,9 @@ pub fn publish_args(http_port: &str, https_port: &str, bind_ips: Option<&[String
     ips.iter()
         .map(|ip| {
             let prefix = ip.as_ref().map(|ip| format!("{ip}:")).unwrap_or_default();
-            format!("--publish {prefix}{http_port}:{DEFAULT_HTTP_PORT} --publish {prefix}{https_port}:{DEFAULT_HTTPS_PORT}")
+            format!(
+                "--publish {prefix}{http_port}:{DEFAULT_HTTP_PORT} --publish {prefix}{https_port}:{DEFAULT_HTTPS_PORT}"
+            )
         })
         .collect::<Vec<_>>()
         .join(" ")

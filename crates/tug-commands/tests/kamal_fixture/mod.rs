@@ -46,7 +46,8 @@ impl Yaml {
         std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
         std::fs::write(dir.path().join("config/deploy.yml"), self.text()).expect("write deploy.yml");
         if let Some(d) = &self.destination {
-            std::fs::write(dir.path().join(format!("config/deploy.{d}.yml")), "x-destination: true\n").expect("write destination file");
+            std::fs::write(dir.path().join(format!("config/deploy.{d}.yml")), "x-destination: true\n")
+                .expect("write destination file");
         }
         let mut opts = LoadOptions::new(dir.path());
         opts.destination = self.destination.clone();

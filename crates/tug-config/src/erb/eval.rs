@@ -115,11 +115,7 @@ impl Eval<'_> {
                 let name = self.env_key(key)?;
                 Value::Bool((self.env.var)(&name).is_some())
             }
-            Kind::EnvFetch {
-                key,
-                default,
-                block,
-            } => {
+            Kind::EnvFetch { key, default, block } => {
                 let name = self.env_key(key)?;
                 // Ruby evaluates an argument before the call, but a block only when needed; a
                 // block wins over a default argument.
@@ -155,25 +151,13 @@ impl Eval<'_> {
                 let left = self.eval(l)?;
                 if left.truthy() { left } else { self.eval(r)? }
             }
-            Kind::Eq {
-                left,
-                right,
-                negate,
-            } => {
+            Kind::Eq { left, right, negate } => {
                 let l = self.eval(left)?;
                 let r = self.eval(right)?;
                 Value::Bool((l == r) != *negate)
             }
-            Kind::Cond {
-                cond,
-                then,
-                otherwise,
-            } => {
-                let branch = if self.eval(cond)?.truthy() {
-                    then
-                } else {
-                    otherwise
-                };
+            Kind::Cond { cond, then, otherwise } => {
+                let branch = if self.eval(cond)?.truthy() { then } else { otherwise };
                 match branch {
                     Some(b) => self.eval(b)?,
                     None => Value::Nil,
@@ -226,15 +210,9 @@ impl Eval<'_> {
             (Method::IsNil, v) => Value::Bool(v == Value::Nil),
             (Method::Present, v) => Value::Bool(!blank(&v)),
             (Method::Blank, v) => Value::Bool(blank(&v)),
-            (Method::Strip, Value::Str(s)) => {
-                Value::Str(s.trim_matches(is_strip_space).to_string())
-            }
-            (Method::Lstrip, Value::Str(s)) => {
-                Value::Str(s.trim_start_matches(is_strip_space).to_string())
-            }
-            (Method::Rstrip, Value::Str(s)) => {
-                Value::Str(s.trim_end_matches(is_strip_space).to_string())
-            }
+            (Method::Strip, Value::Str(s)) => Value::Str(s.trim_matches(is_strip_space).to_string()),
+            (Method::Lstrip, Value::Str(s)) => Value::Str(s.trim_start_matches(is_strip_space).to_string()),
+            (Method::Rstrip, Value::Str(s)) => Value::Str(s.trim_end_matches(is_strip_space).to_string()),
             (Method::Chomp, Value::Str(s)) => Value::Str(chomp(&s).to_string()),
             (Method::Downcase, Value::Str(s)) => Value::Str(s.to_lowercase()),
             (Method::Upcase, Value::Str(s)) => Value::Str(s.to_uppercase()),
@@ -275,8 +253,5 @@ pub(super) fn is_strip_space(c: char) -> bool {
 
 /// Ruby's `String#chomp` without arguments: drops one `\r\n`, `\n` or `\r` at the end.
 pub(super) fn chomp(s: &str) -> &str {
-    s.strip_suffix("\r\n")
-        .or_else(|| s.strip_suffix('\n'))
-        .or_else(|| s.strip_suffix('\r'))
-        .unwrap_or(s)
+    s.strip_suffix("\r\n").or_else(|| s.strip_suffix('\n')).or_else(|| s.strip_suffix('\r')).unwrap_or(s)
 }

@@ -118,17 +118,11 @@ pub(super) struct Unsupported {
 
 impl Unsupported {
     fn generic() -> Self {
-        Unsupported {
-            message: None,
-            help: None,
-        }
+        Unsupported { message: None, help: None }
     }
 
     fn specific(message: impl Into<String>, help: impl Into<String>) -> Self {
-        Unsupported {
-            message: Some(message.into()),
-            help: Some(help.into()),
-        }
+        Unsupported { message: Some(message.into()), help: Some(help.into()) }
     }
 }
 
@@ -144,21 +138,14 @@ pub(super) struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     pub(super) fn new(tag: &'a Tag, start: usize) -> Self {
-        Parser {
-            tag,
-            src: &tag.code,
-            pos: start,
-            depth: 0,
-        }
+        Parser { tag, src: &tag.code, pos: start, depth: 0 }
     }
 
     /// Turns a parse failure into an error about the whole tag's code.
     fn fail(&self, u: Unsupported) -> ErbError {
         let code = self.tag.code.trim_matches(is_ruby_space);
         ErbError {
-            message: u
-                .message
-                .unwrap_or_else(|| format!("unsupported ERB expression `{code}`")),
+            message: u.message.unwrap_or_else(|| format!("unsupported ERB expression `{code}`")),
             span: self.tag.code_span(),
             help: Some(u.help.unwrap_or_else(|| SUPPORTED_HELP.into())),
         }
@@ -185,10 +172,7 @@ impl<'a> Parser<'a> {
             p.skip_space();
             if p.at_end() {
                 let at = p.tag.code_span();
-                return Ok(Expr {
-                    kind: Kind::Nil,
-                    span: Span::new(at.start, 0),
-                });
+                return Ok(Expr { kind: Kind::Nil, span: Span::new(at.start, 0) });
             }
             let expr = p.modified()?;
             p.expect_end()?;
@@ -199,11 +183,7 @@ impl<'a> Parser<'a> {
 
     fn expect_end(&mut self) -> PResult<()> {
         self.skip_space();
-        if self.at_end() {
-            Ok(())
-        } else {
-            Err(Unsupported::generic())
-        }
+        if self.at_end() { Ok(()) } else { Err(Unsupported::generic()) }
     }
 
     // -- characters
@@ -273,16 +253,9 @@ impl<'a> Parser<'a> {
 
     fn peek_word(&self) -> Option<&'a str> {
         let rest = self.rest();
-        let len = rest
-            .bytes()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
-            .count();
+        let len = rest.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
         let first = rest.bytes().next()?;
-        if len == 0 || first.is_ascii_digit() {
-            None
-        } else {
-            rest.get(..len)
-        }
+        if len == 0 || first.is_ascii_digit() { None } else { rest.get(..len) }
     }
 
     fn enter(&mut self) -> PResult<()> {
@@ -302,10 +275,7 @@ impl<'a> Parser<'a> {
     }
 
     fn node(&self, kind: Kind, start: usize) -> Box<Expr> {
-        Box::new(Expr {
-            kind,
-            span: self.span_from(start),
-        })
+        Box::new(Expr { kind, span: self.span_from(start) })
     }
 
     // -- grammar, loosest binding first
@@ -335,14 +305,7 @@ impl<'a> Parser<'a> {
             let cond = self.ternary()?;
             let body = Some(Box::new(expr));
             let (then, otherwise) = if negate { (None, body) } else { (body, None) };
-            expr = *self.node(
-                Kind::Cond {
-                    cond: Box::new(cond),
-                    then,
-                    otherwise,
-                },
-                start,
-            );
+            expr = *self.node(Kind::Cond { cond: Box::new(cond), then, otherwise }, start);
         }
         self.depth = saved;
         Ok(expr)
@@ -374,11 +337,7 @@ impl<'a> Parser<'a> {
         let otherwise = self.ternary()?;
         self.depth = saved;
         Ok(*self.node(
-            Kind::Cond {
-                cond: Box::new(cond),
-                then: Some(Box::new(then)),
-                otherwise: Some(Box::new(otherwise)),
-            },
+            Kind::Cond { cond: Box::new(cond), then: Some(Box::new(then)), otherwise: Some(Box::new(otherwise)) },
             start,
         ))
     }
@@ -428,14 +387,7 @@ impl<'a> Parser<'a> {
         if self.next_op(&["==", "!="]).is_some() {
             return Err(Unsupported::generic());
         }
-        Ok(*self.node(
-            Kind::Eq {
-                left: Box::new(left),
-                right: Box::new(right),
-                negate,
-            },
-            start,
-        ))
+        Ok(*self.node(Kind::Eq { left: Box::new(left), right: Box::new(right), negate }, start))
     }
 
     fn unary(&mut self) -> PResult<Expr> {
@@ -473,10 +425,7 @@ impl<'a> Parser<'a> {
             let name = self.method_name()?;
             let method = Method::from_name(name).ok_or_else(|| {
                 Unsupported::specific(
-                    format!(
-                        "unsupported method `{name}` in ERB expression `{}`",
-                        self.code_trimmed()
-                    ),
+                    format!("unsupported method `{name}` in ERB expression `{}`", self.code_trimmed()),
                     "the methods Tug evaluates are `to_s`, `strip`, `lstrip`, `rstrip`, `chomp`, \
                      `downcase`, `upcase`, `nil?`, `empty?`, `present?` and `blank?`; move other \
                      logic into an environment variable",
@@ -495,14 +444,7 @@ impl<'a> Parser<'a> {
                 return Err(Unsupported::generic());
             }
             self.pos = save;
-            expr = *self.node(
-                Kind::Call {
-                    recv: Box::new(expr),
-                    method,
-                    safe,
-                },
-                start,
-            );
+            expr = *self.node(Kind::Call { recv: Box::new(expr), method, safe }, start);
         }
         self.depth = saved;
         Ok(expr)
@@ -515,11 +457,7 @@ impl<'a> Parser<'a> {
     /// A method name after `.`: an identifier with an optional `?` or `!`.
     fn method_name(&mut self) -> PResult<&'a str> {
         let start = self.pos;
-        let len = self
-            .rest()
-            .bytes()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
-            .count();
+        let len = self.rest().bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
         if len == 0 || self.rest().as_bytes()[0].is_ascii_digit() {
             return Err(Unsupported::generic());
         }
@@ -581,10 +519,7 @@ impl<'a> Parser<'a> {
                 }
                 self.depth = saved;
                 // The parentheses belong to the expression's span.
-                Ok(Expr {
-                    kind: inner.kind,
-                    span: self.span_from(start),
-                })
+                Ok(Expr { kind: inner.kind, span: self.span_from(start) })
             }
             '-' if self.peek_at(1).is_some_and(|c| c.is_ascii_digit()) => {
                 self.pos += 1;
@@ -643,11 +578,7 @@ impl<'a> Parser<'a> {
         if last_underscore || leading_zero || bad_tail || self.pos == digits_start {
             return Err(Unsupported::generic());
         }
-        let text = if negative && digits != "0" {
-            format!("-{digits}")
-        } else {
-            digits
-        };
+        let text = if negative && digits != "0" { format!("-{digits}") } else { digits };
         Ok(*self.node(Kind::Int(text), start))
     }
 
@@ -683,10 +614,7 @@ impl<'a> Parser<'a> {
                     }
                     let body = if self.eat("}") {
                         let at = self.span_from(self.pos);
-                        Expr {
-                            kind: Kind::Nil,
-                            span: at,
-                        }
+                        Expr { kind: Kind::Nil, span: at }
                     } else {
                         let body = self.modified()?;
                         self.skip_space();
@@ -721,11 +649,7 @@ impl<'a> Parser<'a> {
         let (Some(key), default) = (args.next(), args.next()) else {
             return Err(Unsupported::generic());
         };
-        let kind = Kind::EnvFetch {
-            key: Box::new(key),
-            default: default.map(Box::new),
-            block,
-        };
+        let kind = Kind::EnvFetch { key: Box::new(key), default: default.map(Box::new), block };
         Ok(*self.node(kind, start))
     }
 
@@ -739,9 +663,7 @@ impl<'a> Parser<'a> {
             }
             let rest = self.rest();
             let starts_arg = self.pos > save
-                && (rest.starts_with(['"', '\'', '`'])
-                    || rest.starts_with("%x")
-                    || self.peek_word() == Some("ENV"));
+                && (rest.starts_with(['"', '\'', '`']) || rest.starts_with("%x") || self.peek_word() == Some("ENV"));
             if !starts_arg {
                 self.pos = save;
                 return Ok((Vec::new(), false));

@@ -48,11 +48,7 @@ impl Tag {
     pub(super) fn code_span(&self) -> Span {
         let start = self.code.len() - self.code.trim_start_matches(is_ruby_space).len();
         let end = self.code.trim_end_matches(is_ruby_space).len();
-        if end <= start {
-            self.span
-        } else {
-            self.span_of(start, end)
-        }
+        if end <= start { self.span } else { self.span_of(start, end) }
     }
 }
 
@@ -119,12 +115,7 @@ pub(super) fn push_text(segments: &mut Vec<Segment>, start: usize, end: usize) {
 
 /// Reads one tag that opens at `open`, up to and including its `%>` (and the newline a `-%>`
 /// swallows).
-pub(super) fn scan_tag(
-    template: &str,
-    open: usize,
-    kind: TagKind,
-    open_len: usize,
-) -> Result<Tag, ErbError> {
+pub(super) fn scan_tag(template: &str, open: usize, kind: TagKind, open_len: usize) -> Result<Tag, ErbError> {
     let b = template.as_bytes();
     let content = open + open_len;
     let mut code = String::new();
@@ -163,11 +154,7 @@ pub(super) fn scan_tag(
         } else if rest.starts_with(b"<%") {
             // Ruby's scanner takes `<%=`, `<%#` and `<%-` as one token, so a `%>` right after
             // them does not close the tag.
-            j += if matches!(rest.get(2), Some(b'=' | b'#' | b'-')) {
-                3
-            } else {
-                2
-            };
+            j += if matches!(rest.get(2), Some(b'=' | b'#' | b'-')) { 3 } else { 2 };
         } else if rest.starts_with(b"%%>") {
             splice(&mut code, &mut map, &mut copied, j, 3, "%>");
             j += 3;
@@ -185,13 +172,7 @@ pub(super) fn scan_tag(
                     trimmed_newline = true;
                 }
             }
-            return Ok(Tag {
-                kind,
-                span: Span::new(open, end - open),
-                code,
-                map,
-                trimmed_newline,
-            });
+            return Ok(Tag { kind, span: Span::new(open, end - open), code, map, trimmed_newline });
         } else {
             j += 1;
         }

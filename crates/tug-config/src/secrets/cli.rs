@@ -35,19 +35,14 @@ pub fn fetch_with_env(
 ) -> Result<IndexMap<String, Sensitive<String>>, SecretsError> {
     let adapter = Adapter::lookup(adapter)?;
     let results = adapter.fetch(&Cx { runner, env }, account, from, names)?;
-    Ok(results
-        .into_iter()
-        .map(|(k, v)| (k, Sensitive::new(v)))
-        .collect())
+    Ok(results.into_iter().map(|(k, v)| (k, Sensitive::new(v))).collect())
 }
 
 /// The results of [`fetch`] as the compact JSON object Kamal prints (`{"a":"b"}`), which is
 /// what `extract` reads.
 pub fn to_json(results: &IndexMap<String, Sensitive<String>>) -> Sensitive<String> {
-    let map: serde_json::Map<String, Value> = results
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.expose().clone())))
-        .collect();
+    let map: serde_json::Map<String, Value> =
+        results.iter().map(|(k, v)| (k.clone(), Value::String(v.expose().clone()))).collect();
     Sensitive::new(Value::Object(map).to_string())
 }
 
@@ -61,22 +56,15 @@ pub fn to_inline_json(results: &IndexMap<String, Sensitive<String>>) -> Sensitiv
 /// `kamal secrets extract NAME SECRETS`: the value of key `NAME` in the JSON object `SECRETS`,
 /// else of the first key ending in `/NAME`; `Could not find secret NAME` otherwise.
 pub fn extract(name: &str, secrets_json: &str) -> Result<Sensitive<String>, SecretsError> {
-    let parsed: Value = serde_json::from_str(secrets_json)
-        .map_err(|e| SecretsError::BadSecretsJson(e.to_string()))?;
+    let parsed: Value = serde_json::from_str(secrets_json).map_err(|e| SecretsError::BadSecretsJson(e.to_string()))?;
     let Value::Object(map) = parsed else {
-        return Err(SecretsError::BadSecretsJson(
-            "found another JSON value".into(),
-        ));
+        return Err(SecretsError::BadSecretsJson("found another JSON value".into()));
     };
     let suffix = format!("/{name}");
     let value = map
         .get(name)
         .filter(|v| !v.is_null())
-        .or_else(|| {
-            map.iter()
-                .find(|(k, _)| k.ends_with(&suffix))
-                .map(|(_, v)| v)
-        })
+        .or_else(|| map.iter().find(|(k, _)| k.ends_with(&suffix)).map(|(_, v)| v))
         .filter(|v| !v.is_null())
         .ok_or_else(|| SecretsError::ExtractNotFound(name.to_string()))?;
     Ok(Sensitive::new(match value {
@@ -105,36 +93,25 @@ pub(crate) fn run_inline(
     env: &dyn Environment,
 ) -> Result<Sensitive<String>, SecretsError> {
     let (Some(group), Some(command)) = (words.first(), words.get(1)) else {
-        return Err(SecretsError::Usage(
-            "expected `kamal secrets fetch` or `kamal secrets extract`".into(),
-        ));
+        return Err(SecretsError::Usage("expected `kamal secrets fetch` or `kamal secrets extract`".into()));
     };
     if group != "secrets" {
-        return Err(SecretsError::Usage(format!(
-            "`{group}` is not a `kamal secrets` command"
-        )));
+        return Err(SecretsError::Usage(format!("`{group}` is not a `kamal secrets` command")));
     }
     let args = parse_args(command, &words[2..])?;
     match command.as_str() {
         "fetch" => {
-            let adapter = args.adapter.ok_or_else(|| {
-                SecretsError::Usage("No value provided for required options '--adapter'".into())
-            })?;
-            let results = fetch_with_env(
-                &adapter,
-                args.account.as_deref(),
-                args.from.as_deref(),
-                &args.positional,
-                runner,
-                env,
-            )?;
+            let adapter = args
+                .adapter
+                .ok_or_else(|| SecretsError::Usage("No value provided for required options '--adapter'".into()))?;
+            let results =
+                fetch_with_env(&adapter, args.account.as_deref(), args.from.as_deref(), &args.positional, runner, env)?;
             Ok(to_inline_json(&results))
         }
         "extract" => match args.positional.as_slice() {
             [name, json] => extract(name, json),
             _ => Err(SecretsError::Usage(
-                "`kamal secrets extract` takes a NAME and the SECRETS from `kamal secrets fetch`"
-                    .into(),
+                "`kamal secrets extract` takes a NAME and the SECRETS from `kamal secrets fetch`".into(),
             )),
         },
         other => Err(SecretsError::Usage(format!(
@@ -154,29 +131,10 @@ struct Args {
 /// Thor-style options: `--name VALUE`, `--name=VALUE`, `-a VALUE`, `-aVALUE`, anywhere among
 /// the arguments; `--` ends them. Kamal's global options are accepted and ignored.
 fn parse_args(command: &str, words: &[String]) -> Result<Args, SecretsError> {
-    const FLAGS: [&str; 10] = [
-        "--inline",
-        "--no-inline",
-        "-v",
-        "--verbose",
-        "-q",
-        "--quiet",
-        "-p",
-        "--primary",
-        "-H",
-        "--skip-hooks",
-    ];
-    const IGNORED_VALUES: [&str; 9] = [
-        "--version",
-        "-h",
-        "--hosts",
-        "-r",
-        "--roles",
-        "-c",
-        "--config-file",
-        "-d",
-        "--destination",
-    ];
+    const FLAGS: [&str; 10] =
+        ["--inline", "--no-inline", "-v", "--verbose", "-q", "--quiet", "-p", "--primary", "-H", "--skip-hooks"];
+    const IGNORED_VALUES: [&str; 9] =
+        ["--version", "-h", "--hosts", "-r", "--roles", "-c", "--config-file", "-d", "--destination"];
     let mut args = Args::default();
     let mut iter = words.iter();
     while let Some(word) = iter.next() {
@@ -193,32 +151,24 @@ fn parse_args(command: &str, words: &[String]) -> Result<Args, SecretsError> {
         }
         let (name, inline_value) = match word.split_once('=') {
             Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
-            _ if !word.starts_with("--") && word.len() > 2 => {
-                (word[..2].to_string(), Some(word[2..].to_string()))
-            }
+            _ if !word.starts_with("--") && word.len() > 2 => (word[..2].to_string(), Some(word[2..].to_string())),
             _ => (word.clone(), None),
         };
         let slot = match name.as_str() {
             "-a" | "--adapter" if command == "fetch" => Some(&mut args.adapter),
             "--account" if command == "fetch" => Some(&mut args.account),
             "--from" if command == "fetch" => Some(&mut args.from),
-            n if IGNORED_VALUES.contains(&n)
-                || n == "--lock-wait-timeout"
-                || n == "--lock-wait-interval" =>
-            {
-                None
-            }
+            n if IGNORED_VALUES.contains(&n) || n == "--lock-wait-timeout" || n == "--lock-wait-interval" => None,
             _ => {
-                return Err(SecretsError::Usage(format!(
-                    "unknown option `{word}` for `kamal secrets {command}`"
-                )));
+                return Err(SecretsError::Usage(format!("unknown option `{word}` for `kamal secrets {command}`")));
             }
         };
         let value = match inline_value {
             Some(v) => v,
-            None => iter.next().cloned().ok_or_else(|| {
-                SecretsError::Usage(format!("No value provided for option '{name}'"))
-            })?,
+            None => iter
+                .next()
+                .cloned()
+                .ok_or_else(|| SecretsError::Usage(format!("No value provided for option '{name}'")))?,
         };
         if let Some(slot) = slot {
             *slot = Some(value);
@@ -237,11 +187,7 @@ mod tests {
 
     #[test]
     fn parses_thor_style_options() {
-        let a = parse_args(
-            "fetch",
-            &words("-a test x --account=acc --from f y -q -d staging"),
-        )
-        .unwrap();
+        let a = parse_args("fetch", &words("-a test x --account=acc --from f y -q -d staging")).unwrap();
         assert_eq!(a.adapter.as_deref(), Some("test"));
         assert_eq!(a.account.as_deref(), Some("acc"));
         assert_eq!(a.from.as_deref(), Some("f"));

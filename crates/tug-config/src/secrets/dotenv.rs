@@ -48,11 +48,7 @@ pub struct Assignment {
 
 /// Converts `\r\n` and lone `\r` to `\n`, as dotenv does before anything else.
 pub fn normalize_newlines(text: &str) -> Cow<'_, str> {
-    if text.contains('\r') {
-        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
-    } else {
-        Cow::Borrowed(text)
-    }
+    if text.contains('\r') { Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n")) } else { Cow::Borrowed(text) }
 }
 
 /// Finds the assignments of a normalized text (see [`normalize_newlines`]), in order.
@@ -98,8 +94,7 @@ fn count_newlines(b: &[u8]) -> usize {
 }
 
 fn count_while(b: &[u8], from: usize, f: impl Fn(u8) -> bool) -> usize {
-    b.get(from..)
-        .map_or(0, |rest| rest.iter().take_while(|&&c| f(c)).count())
+    b.get(from..).map_or(0, |rest| rest.iter().take_while(|&&c| f(c)).count())
 }
 
 fn is_key_byte(c: u8) -> bool {
@@ -125,13 +120,7 @@ fn match_line(b: &[u8], start: usize) -> Option<Assignment> {
         }
         let key_end = key_start + key_len;
         if let Some((value, end)) = match_after_key(b, key_end) {
-            return Some(Assignment {
-                key: key_start..key_end,
-                export,
-                value,
-                matched: start..end,
-                line: 0,
-            });
+            return Some(Assignment { key: key_start..key_end, export, value, matched: start..end, line: 0 });
         }
     }
     None
@@ -200,10 +189,7 @@ fn quoted_closes(b: &[u8], from: usize, quote: u8) -> Vec<usize> {
             i += 1;
         }
     }
-    first
-        .into_iter()
-        .chain(fallbacks.into_iter().rev())
-        .collect()
+    first.into_iter().chain(fallbacks.into_iter().rev()).collect()
 }
 
 /// `\s* (?:#.*)? (?:$|\z)` at `t`; returns the end of the match.
@@ -282,8 +268,7 @@ impl Evaluator<'_> {
             None => stripped.to_string(),
         };
         if quote == Some(b'"') {
-            let legacy =
-                lookup(values, self.env, "DOTENV_LINEBREAK_MODE").as_deref() == Some("legacy");
+            let legacy = lookup(values, self.env, "DOTENV_LINEBREAK_MODE").as_deref() == Some("legacy");
             value = if legacy {
                 value.replace("\\n", "\n").replace("\\r", "\r")
             } else {
@@ -300,13 +285,7 @@ impl Evaluator<'_> {
         Ok(value)
     }
 
-    fn run_command(
-        &self,
-        file: &str,
-        line: usize,
-        written: &str,
-        command: &str,
-    ) -> Result<String, SecretsError> {
+    fn run_command(&self, file: &str, line: usize, written: &str, command: &str) -> Result<String, SecretsError> {
         if is_secrets_command(command) {
             let inline = || -> Result<String, SecretsError> {
                 let words = ruby::shellsplit(command).map_err(SecretsError::Usage)?;
@@ -358,15 +337,8 @@ fn is_secrets_command(command: &str) -> bool {
     count_while(b, i + 7, is_space) > 0
 }
 
-fn lookup(
-    values: &IndexMap<String, Sensitive<String>>,
-    env: &dyn Environment,
-    name: &str,
-) -> Option<String> {
-    values
-        .get(name)
-        .map(|v| v.expose().clone())
-        .or_else(|| env.var(name))
+fn lookup(values: &IndexMap<String, Sensitive<String>>, env: &dyn Environment, name: &str) -> Option<String> {
+    values.get(name).map(|v| v.expose().clone()).or_else(|| env.var(name))
 }
 
 /// dotenv's `gsub(/\\([^$])/, '\1')`: drops a backslash before anything but `$`.

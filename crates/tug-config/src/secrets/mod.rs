@@ -29,7 +29,6 @@ pub use adapters::Adapter;
 pub use cli::{extract, fetch, fetch_with_env, print, to_inline_json, to_json};
 pub use error::SecretsError;
 pub use runner::{
-    CommandRunner, Environment, Invocation, Output, ProcessEnv, ScriptedRunner, StderrMode,
-    SystemRunner,
+    CommandRunner, Environment, Invocation, Output, ProcessEnv, ScriptedRunner, StderrMode, SystemRunner,
 };
 pub use store::Secrets;

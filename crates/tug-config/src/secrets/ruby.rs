@@ -19,9 +19,7 @@ pub fn shellescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 2);
     for c in s.chars() {
         match c {
-            'A'..='Z' | 'a'..='z' | '0'..='9' | '_' | '-' | '.' | ',' | ':' | '+' | '/' | '@' => {
-                out.push(c)
-            }
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '_' | '-' | '.' | ',' | ':' | '+' | '/' | '@' => out.push(c),
             '\n' => out.push_str("'\n'"),
             _ => {
                 out.push('\\');
@@ -97,11 +95,7 @@ pub fn shellsplit(line: &str) -> Result<Vec<String>, String> {
                 }
             }
         } else {
-            let what = if c == 0 {
-                "Nul character"
-            } else {
-                "Unmatched quote"
-            };
+            let what = if c == 0 { "Nul character" } else { "Unmatched quote" };
             // Ruby shows the failed match: from its start through the bad character and one
             // following whitespace character.
             let mut end = i + 1;
@@ -109,11 +103,7 @@ pub fn shellsplit(line: &str) -> Result<Vec<String>, String> {
                 end += 1;
             }
             let matched = &line[start..end];
-            let shown = if start > 0 {
-                format!("...{matched}")
-            } else {
-                matched.to_string()
-            };
+            let shown = if start > 0 { format!("...{matched}") } else { matched.to_string() };
             return Err(format!("{what} at {start}: {shown}"));
         }
         // separator: whitespace or end of string ends the word
@@ -232,10 +222,7 @@ mod tests {
         assert_eq!(split(""), Vec::<String>::new());
         assert_eq!(split("a "), ["a"]);
         assert_eq!(split("''"), [""]);
-        assert_eq!(
-            shellsplit("a 'b").unwrap_err(),
-            "Unmatched quote at 2: ...'"
-        );
+        assert_eq!(shellsplit("a 'b").unwrap_err(), "Unmatched quote at 2: ...'");
         assert_eq!(shellsplit("\"b").unwrap_err(), "Unmatched quote at 0: \"");
     }
 

@@ -98,30 +98,18 @@ pub struct Output {
 impl Output {
     /// A successful exit printing `stdout`.
     pub fn ok(stdout: &str) -> Self {
-        Output {
-            success: true,
-            code: Some(0),
-            stdout: stdout.to_string(),
-        }
+        Output { success: true, code: Some(0), stdout: stdout.to_string() }
     }
 
     /// A failed exit (status 1) printing `stdout`.
     pub fn failed(stdout: &str) -> Self {
-        Output {
-            success: false,
-            code: Some(1),
-            stdout: stdout.to_string(),
-        }
+        Output { success: false, code: Some(1), stdout: stdout.to_string() }
     }
 }
 
 impl fmt::Debug for Output {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Output(success: {}, code: {:?}, stdout: [REDACTED])",
-            self.success, self.code
-        )
+        write!(f, "Output(success: {}, code: {:?}, stdout: [REDACTED])", self.success, self.code)
     }
 }
 
@@ -216,20 +204,13 @@ impl CommandRunner for ScriptedRunner {
         if self.missing.contains(&inv.program) {
             return Err(io::Error::new(io::ErrorKind::NotFound, "not found"));
         }
-        let mut replies = self
-            .replies
-            .lock()
-            .map_err(|_| io::Error::other("scripted runner poisoned"))?;
+        let mut replies = self.replies.lock().map_err(|_| io::Error::other("scripted runner poisoned"))?;
         let queue = replies
             .iter_mut()
             .find(|(k, _)| *k == line)
             .map(|(_, q)| q)
             .ok_or_else(|| io::Error::other(format!("no scripted reply for `{line}`")))?;
-        let reply = if queue.len() > 1 {
-            queue.pop_front()
-        } else {
-            queue.front().cloned()
-        };
+        let reply = if queue.len() > 1 { queue.pop_front() } else { queue.front().cloned() };
         reply.ok_or_else(|| io::Error::other(format!("no scripted reply for `{line}`")))
     }
 }

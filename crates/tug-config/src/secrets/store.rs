@@ -39,11 +39,7 @@ impl Secrets {
 
     /// The secrets under `root` (the project directory, where commands run) at `secrets_path`
     /// (relative to `root`, usually [`Secrets::DEFAULT_PATH`]) for `destination`.
-    pub fn new(
-        root: impl Into<PathBuf>,
-        secrets_path: impl Into<String>,
-        destination: Option<String>,
-    ) -> Self {
+    pub fn new(root: impl Into<PathBuf>, secrets_path: impl Into<String>, destination: Option<String>) -> Self {
         Secrets {
             root: root.into(),
             secrets_path: secrets_path.into(),
@@ -78,10 +74,7 @@ impl Secrets {
 
     /// The files of [`Secrets::filenames`] that exist (checked now; reads nothing).
     pub fn existing_files(&self) -> Vec<String> {
-        self.filenames()
-            .into_iter()
-            .filter(|f| self.path_of(f).exists())
-            .collect()
+        self.filenames().into_iter().filter(|f| self.path_of(f).exists()).collect()
     }
 
     /// Whether the files have been read already.
@@ -94,25 +87,17 @@ impl Secrets {
         let loaded = self.load()?;
         match loaded.values.get(key) {
             Some(v) => Ok(v.clone()),
-            None if loaded.files.is_empty() => Err(SecretsError::NoSecretFiles {
-                key: key.to_string(),
-                filenames: self.filenames(),
-            }),
-            None => Err(SecretsError::NotFound {
-                key: key.to_string(),
-                files: loaded.files.clone(),
-            }),
+            None if loaded.files.is_empty() => {
+                Err(SecretsError::NoSecretFiles { key: key.to_string(), filenames: self.filenames() })
+            }
+            None => Err(SecretsError::NotFound { key: key.to_string(), files: loaded.files.clone() }),
         }
     }
 
     /// Kamal's `key?`: whether `key` is set to a non-blank value. Errors only when the files
     /// cannot be evaluated.
     pub fn contains(&self, key: &str) -> Result<bool, SecretsError> {
-        Ok(self
-            .load()?
-            .values
-            .get(key)
-            .is_some_and(|v| !ruby::is_blank(v.expose())))
+        Ok(self.load()?.values.get(key).is_some_and(|v| !ruby::is_blank(v.expose())))
     }
 
     /// Every secret, in file order.
@@ -125,19 +110,12 @@ impl Secrets {
     }
 
     fn load(&self) -> Result<&Loaded, SecretsError> {
-        self.loaded
-            .get_or_init(|| self.read())
-            .as_ref()
-            .map_err(Clone::clone)
+        self.loaded.get_or_init(|| self.read()).as_ref().map_err(Clone::clone)
     }
 
     fn read(&self) -> Result<Loaded, SecretsError> {
         let files = self.existing_files();
-        let evaluator = Evaluator {
-            dir: &self.root,
-            runner: self.runner.as_ref(),
-            env: self.env.as_ref(),
-        };
+        let evaluator = Evaluator { dir: &self.root, runner: self.runner.as_ref(), env: self.env.as_ref() };
         let mut values = IndexMap::new();
         for file in &files {
             let path = self.path_of(file);
@@ -152,15 +130,11 @@ impl Secrets {
 }
 
 fn read_text(path: &Path, name: &str) -> Result<String, SecretsError> {
-    let bytes = std::fs::read(path).map_err(|e| SecretsError::Read {
-        path: name.to_string(),
-        reason: e.to_string(),
-    })?;
+    let bytes =
+        std::fs::read(path).map_err(|e| SecretsError::Read { path: name.to_string(), reason: e.to_string() })?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    String::from_utf8(bytes.to_vec()).map_err(|_| SecretsError::Read {
-        path: name.to_string(),
-        reason: "it is not valid UTF-8".into(),
-    })
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| SecretsError::Read { path: name.to_string(), reason: "it is not valid UTF-8".into() })
 }
 
 impl fmt::Debug for Secrets {

@@ -32,7 +32,13 @@ pub fn render(services: &BTreeMap<String, ServiceDescription>) -> String {
     let mut out = String::new();
     for (r, row) in rows.iter().enumerate() {
         for (i, cell) in row.iter().enumerate() {
-            let style = if r == 0 { "3;94" } else if i == 0 { "1;34" } else { "" };
+            let style = if r == 0 {
+                "3;94"
+            } else if i == 0 {
+                "1;34"
+            } else {
+                ""
+            };
             out.push_str(&format!("\x1b[{style}m{cell}\x1b[0m{}  ", " ".repeat(widths[i] - cell.len())));
         }
         out.push('\n');

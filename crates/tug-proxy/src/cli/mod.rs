@@ -131,22 +131,32 @@ fn cobra_message(e: &clap::Error) -> String {
             }
         }
         ErrorKind::InvalidSubcommand => {
-            format!("unknown command \"{}\" for \"kamal-proxy\"", context(e, ContextKind::InvalidSubcommand).unwrap_or_default())
+            format!(
+                "unknown command \"{}\" for \"kamal-proxy\"",
+                context(e, ContextKind::InvalidSubcommand).unwrap_or_default()
+            )
         }
         ErrorKind::ValueValidation | ErrorKind::InvalidValue => {
             let value = context(e, ContextKind::InvalidValue).unwrap_or_default();
-            let reason = e
-                .source()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| "invalid value".to_string());
+            let reason = e.source().map(ToString::to_string).unwrap_or_else(|| "invalid value".to_string());
             format!("invalid argument \"{value}\" for \"{flag}\" flag: {reason}")
         }
         ErrorKind::NoEquals => format!("flag needs an argument: {flag}"),
         ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => format!("flag needs an argument: {flag}"),
-        ErrorKind::TooManyValues => format!("accepts 1 arg(s), received more than 1 ({})", context(e, ContextKind::InvalidValue).unwrap_or_default()),
+        ErrorKind::TooManyValues => format!(
+            "accepts 1 arg(s), received more than 1 ({})",
+            context(e, ContextKind::InvalidValue).unwrap_or_default()
+        ),
         ErrorKind::MissingRequiredArgument => "accepts 1 arg(s), received 0".to_string(),
         ErrorKind::MissingSubcommand => "a subcommand is required".to_string(),
-        _ => e.render().to_string().lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string(),
+        _ => e
+            .render()
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or("invalid arguments")
+            .trim_start_matches("error: ")
+            .to_string(),
     }
 }
 

@@ -20,7 +20,8 @@ pub struct PauseArgs {
 
 /// Runs `pause`.
 pub async fn run(args: PauseArgs) -> Outcome {
-    let command = Command::Pause { service: args.service, drain_timeout: args.drain_timeout, pause_timeout: args.max_pause };
+    let command =
+        Command::Pause { service: args.service, drain_timeout: args.drain_timeout, pause_timeout: args.max_pause };
     match send(command).await {
         Ok(_) => Outcome::ok(String::new()),
         Err(e) => Outcome::error(e),

@@ -86,7 +86,11 @@ pub async fn run(args: RolloutArgs) -> Outcome {
             if a.percent.is_none() && a.list.is_none() {
                 return Outcome::error("at least one of the flags in the group [percent list] is required");
             }
-            Command::RolloutSet { service: a.service, percentage: a.percent.unwrap_or(0), allowlist: a.list.unwrap_or_default() }
+            Command::RolloutSet {
+                service: a.service,
+                percentage: a.percent.unwrap_or(0),
+                allowlist: a.list.unwrap_or_default(),
+            }
         }
         RolloutCommand::Stop(a) => Command::RolloutStop { service: a.service },
     };

@@ -94,7 +94,10 @@ pub fn server_config(args: &RunArgs) -> Result<(ServerConfig, bool), String> {
     }
     let data_dir = config::data_dir();
     if let Err(e) = std::fs::create_dir_all(&data_dir) {
-        crate::log::warn("Unable to create config directory", &[("path", data_dir.display().to_string().into()), ("error", e.to_string().into())]);
+        crate::log::warn(
+            "Unable to create config directory",
+            &[("path", data_dir.display().to_string().into()), ("error", e.to_string().into())],
+        );
     }
     Ok((
         ServerConfig {

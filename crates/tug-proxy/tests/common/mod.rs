@@ -55,10 +55,19 @@ fn query_param(req: &Request<Incoming>, key: &str) -> Option<String> {
     })
 }
 
-async fn backend_handle(name: String, healthy: Arc<AtomicBool>, hits: Arc<AtomicUsize>, mut req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn backend_handle(
+    name: String,
+    healthy: Arc<AtomicBool>,
+    hits: Arc<AtomicUsize>,
+    mut req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_string();
     if path == "/up" {
-        return Ok(if healthy.load(Ordering::SeqCst) { reply(StatusCode::OK, "up") } else { reply(StatusCode::SERVICE_UNAVAILABLE, "down") });
+        return Ok(if healthy.load(Ordering::SeqCst) {
+            reply(StatusCode::OK, "up")
+        } else {
+            reply(StatusCode::SERVICE_UNAVAILABLE, "down")
+        });
     }
     hits.fetch_add(1, Ordering::SeqCst);
     match path.as_str() {
@@ -232,8 +241,12 @@ impl Proxy {
             tug_proxy::cli::Commands::Deploy(d) => Command::Deploy(Box::new(tug_proxy::cli::deploy::build(*d)?)),
             tug_proxy::cli::Commands::Remove(a) => Command::Remove { service: a.service },
             tug_proxy::cli::Commands::Resume(a) => Command::Resume { service: a.service },
-            tug_proxy::cli::Commands::Pause(a) => Command::Pause { service: a.service, drain_timeout: a.drain_timeout, pause_timeout: a.max_pause },
-            tug_proxy::cli::Commands::Stop(a) => Command::Stop { service: a.service, drain_timeout: a.drain_timeout, message: a.message },
+            tug_proxy::cli::Commands::Pause(a) => {
+                Command::Pause { service: a.service, drain_timeout: a.drain_timeout, pause_timeout: a.max_pause }
+            }
+            tug_proxy::cli::Commands::Stop(a) => {
+                Command::Stop { service: a.service, drain_timeout: a.drain_timeout, message: a.message }
+            }
             tug_proxy::cli::Commands::List(_) => Command::List,
             _ => return Err("unsupported in harness".into()),
         };
@@ -259,15 +272,34 @@ pub fn client() -> TestClient {
 }
 
 /// A GET with a Host header; returns status, headers and body text.
-pub async fn get(client: &TestClient, addr: SocketAddr, host: &str, path: &str) -> (StatusCode, http::HeaderMap, String) {
-    request(client, addr, Request::get(format!("http://{addr}{path}")).header("host", host).body(Full::new(Bytes::new())).unwrap()).await
+pub async fn get(
+    client: &TestClient,
+    addr: SocketAddr,
+    host: &str,
+    path: &str,
+) -> (StatusCode, http::HeaderMap, String) {
+    request(
+        client,
+        addr,
+        Request::get(format!("http://{addr}{path}")).header("host", host).body(Full::new(Bytes::new())).unwrap(),
+    )
+    .await
 }
 
-pub async fn request(client: &TestClient, _addr: SocketAddr, req: Request<Full<Bytes>>) -> (StatusCode, http::HeaderMap, String) {
-    let resp = tokio::time::timeout(DEADLINE, client.request(req)).await.expect("request timed out").expect("request failed");
+pub async fn request(
+    client: &TestClient,
+    _addr: SocketAddr,
+    req: Request<Full<Bytes>>,
+) -> (StatusCode, http::HeaderMap, String) {
+    let resp =
+        tokio::time::timeout(DEADLINE, client.request(req)).await.expect("request timed out").expect("request failed");
     let status = resp.status();
     let headers = resp.headers().clone();
-    let body = tokio::time::timeout(DEADLINE, resp.into_body().collect()).await.expect("body timed out").map(|b| b.to_bytes()).unwrap_or_default();
+    let body = tokio::time::timeout(DEADLINE, resp.into_body().collect())
+        .await
+        .expect("body timed out")
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     (status, headers, String::from_utf8_lossy(&body).to_string())
 }
 

@@ -43,11 +43,7 @@ pub enum AccessoryCommand {
     #[command(name = "remove_image", alias = "remove-image", hide = true)]
     RemoveImage(Name),
     /// Remove an accessory's uploaded files and data directories
-    #[command(
-        name = "remove_service_directory",
-        alias = "remove-service-directory",
-        hide = true
-    )]
+    #[command(name = "remove_service_directory", alias = "remove-service-directory", hide = true)]
     RemoveServiceDirectory(Name),
     /// Restart accessories set up by Kamal 1.x in the `kamal` network
     Upgrade(UpgradeArgs),

@@ -18,23 +18,12 @@ use crate::error::Error;
 
 /// Global options that take a value, long form (kept in step with [`super::GlobalArgs`]; a
 /// unit test checks).
-pub const LONG_WITH_VALUE: &[&str] = &[
-    "version",
-    "hosts",
-    "roles",
-    "config-file",
-    "destination",
-    "lock-wait-timeout",
-    "lock-wait-interval",
-];
+pub const LONG_WITH_VALUE: &[&str] =
+    &["version", "hosts", "roles", "config-file", "destination", "lock-wait-timeout", "lock-wait-interval"];
 
 /// Global options that take a value, short form, with their long names.
-pub const SHORT_WITH_VALUE: &[(char, &str)] = &[
-    ('h', "hosts"),
-    ('r', "roles"),
-    ('c', "config-file"),
-    ('d', "destination"),
-];
+pub const SHORT_WITH_VALUE: &[(char, &str)] =
+    &[('h', "hosts"), ('r', "roles"), ('c', "config-file"), ('d', "destination")];
 
 /// Aliases may expand to aliases; this bounds the chain.
 const MAX_DEPTH: usize = 16;
@@ -87,39 +76,24 @@ where
             });
         }
         let (config_file, destination) = config_options(&argv);
-        let source = AliasSource {
-            name: word.clone(),
-            config_file,
-            destination,
-        };
+        let source = AliasSource { name: word.clone(), config_file, destination };
         let aliases = match load(&source) {
             Ok(aliases) => aliases,
             Err(error) => {
                 return match closest(&word, builtins.iter()) {
-                    Some(suggestion) => Err(Error::UnknownCommand {
-                        name: word,
-                        suggestion: Some(suggestion),
-                    }),
+                    Some(suggestion) => Err(Error::UnknownCommand { name: word, suggestion: Some(suggestion) }),
                     None => Err(error),
                 };
             }
         };
         let Some(expansion) = aliases.get(&word) else {
             let suggestion = closest(&word, builtins.iter().chain(aliases.keys()));
-            return Err(Error::UnknownCommand {
-                name: word,
-                suggestion,
-            });
+            return Err(Error::UnknownCommand { name: word, suggestion });
         };
-        let words = shell_words::split(expansion).map_err(|e| Error::Alias {
-            name: word.clone(),
-            problem: format!("is not a valid command line ({e})"),
-        })?;
+        let words = shell_words::split(expansion)
+            .map_err(|e| Error::Alias { name: word.clone(), problem: format!("is not a valid command line ({e})") })?;
         if words.is_empty() {
-            return Err(Error::Alias {
-                name: word,
-                problem: "is empty".to_string(),
-            });
+            return Err(Error::Alias { name: word, problem: "is empty".to_string() });
         }
         seen.push(word);
         let rest = argv.split_off(index + 1);
@@ -226,9 +200,7 @@ mod tests {
     use clap::CommandFactory;
 
     fn argv(line: &str) -> Vec<String> {
-        std::iter::once("tug".to_string())
-            .chain(shell_words::split(line).expect("test argv"))
-            .collect()
+        std::iter::once("tug".to_string()).chain(shell_words::split(line).expect("test argv")).collect()
     }
 
     fn builtins() -> Vec<String> {
@@ -261,13 +233,7 @@ mod tests {
 
     #[test]
     fn builtins_are_left_alone_without_loading() {
-        for line in [
-            "deploy -P",
-            "app exec -i --reuse 'bin/rails console'",
-            "-h 1.1.1.1 app details",
-            "dep",
-            "",
-        ] {
+        for line in ["deploy -P", "app exec -i --reuse 'bin/rails console'", "-h 1.1.1.1 app details", "dep", ""] {
             let got = resolve(&argv(line), &builtins(), |_| panic!("loaded for {line:?}"));
             assert_eq!(got.expect("builtin"), argv(line), "{line}");
         }
@@ -276,10 +242,7 @@ mod tests {
     #[test]
     fn alias_expands_in_place() {
         assert_eq!(expand("info").expect("alias"), argv("details"));
-        assert_eq!(
-            expand("primary_details").expect("alias"),
-            argv("details -p")
-        );
+        assert_eq!(expand("primary_details").expect("alias"), argv("details -p"));
     }
 
     #[test]
@@ -307,16 +270,8 @@ mod tests {
         for (line, file, dest) in [
             ("console", "config/deploy.yml", None),
             ("-c other.yml console", "other.yml", None),
-            (
-                "console -c other.yml -d staging",
-                "other.yml",
-                Some("staging"),
-            ),
-            (
-                "--config-file=a.yml -dprod console --destination=qa",
-                "a.yml",
-                Some("qa"),
-            ),
+            ("console -c other.yml -d staging", "other.yml", Some("staging")),
+            ("--config-file=a.yml -dprod console --destination=qa", "a.yml", Some("qa")),
             ("-vc a.yml console", "a.yml", None),
         ] {
             let mut asked = Vec::new();
@@ -340,23 +295,14 @@ mod tests {
         assert_eq!(got.expect("chain"), argv("details -p -q -v"));
 
         let err = expand("loop_a").expect_err("loop");
-        assert_eq!(
-            err.to_string(),
-            "alias `loop_a` expands to itself (`loop_a` → `loop_b` → `loop_a`)"
-        );
+        assert_eq!(err.to_string(), "alias `loop_a` expands to itself (`loop_a` → `loop_b` → `loop_a`)");
     }
 
     #[test]
     fn bad_aliases_are_reported() {
-        assert_eq!(
-            expand("blank").expect_err("blank").to_string(),
-            "alias `blank` is empty"
-        );
+        assert_eq!(expand("blank").expect_err("blank").to_string(), "alias `blank` is empty");
         assert!(
-            expand("broken")
-                .expect_err("broken")
-                .to_string()
-                .starts_with("alias `broken` is not a valid command line")
+            expand("broken").expect_err("broken").to_string().starts_with("alias `broken` is not a valid command line")
         );
     }
 
@@ -384,9 +330,7 @@ mod tests {
     #[test]
     fn loader_failure_on_a_typo_still_suggests() {
         let failing = |_: &AliasSource| -> Result<IndexMap<String, String>, Error> {
-            Err(Error::Missing {
-                message: "no loader".to_string(),
-            })
+            Err(Error::Missing { message: "no loader".to_string() })
         };
         match resolve(&argv("deplyo"), &builtins(), failing) {
             Err(Error::UnknownCommand { suggestion, .. }) => {
@@ -423,10 +367,7 @@ mod tests {
         let cmd = crate::cli::Cli::command();
         let mut longs = Vec::new();
         let mut shorts = Vec::new();
-        for arg in cmd
-            .get_arguments()
-            .filter(|a| a.get_action().takes_values())
-        {
+        for arg in cmd.get_arguments().filter(|a| a.get_action().takes_values()) {
             longs.extend(arg.get_long().map(str::to_string));
             if let (Some(short), Some(long)) = (arg.get_short(), arg.get_long()) {
                 shorts.push((short, long.to_string()));
@@ -434,13 +375,10 @@ mod tests {
         }
         longs.sort();
         shorts.sort();
-        let mut expected_longs: Vec<String> =
-            LONG_WITH_VALUE.iter().map(|s| s.to_string()).collect();
+        let mut expected_longs: Vec<String> = LONG_WITH_VALUE.iter().map(|s| s.to_string()).collect();
         expected_longs.sort();
-        let mut expected_shorts: Vec<(char, String)> = SHORT_WITH_VALUE
-            .iter()
-            .map(|(c, l)| (*c, l.to_string()))
-            .collect();
+        let mut expected_shorts: Vec<(char, String)> =
+            SHORT_WITH_VALUE.iter().map(|(c, l)| (*c, l.to_string())).collect();
         expected_shorts.sort();
         assert_eq!(longs, expected_longs);
         assert_eq!(shorts, expected_shorts);

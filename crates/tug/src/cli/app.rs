@@ -44,11 +44,7 @@ pub enum AppCommand {
     #[command(name = "remove_images", alias = "remove-images", hide = true)]
     RemoveImages,
     /// Remove the app directories
-    #[command(
-        name = "remove_app_directories",
-        alias = "remove-app-directories",
-        hide = true
-    )]
+    #[command(name = "remove_app_directories", alias = "remove-app-directories", hide = true)]
     RemoveAppDirectories,
 }
 
@@ -143,10 +139,7 @@ mod tests {
 
     #[test]
     fn env_pair_splits_at_the_first_colon() {
-        assert_eq!(
-            parse_env_pair("URL:http://x:1"),
-            Ok(("URL".to_string(), "http://x:1".to_string()))
-        );
+        assert_eq!(parse_env_pair("URL:http://x:1"), Ok(("URL".to_string(), "http://x:1".to_string())));
         assert!(parse_env_pair("NOCOLON").is_err());
         assert!(parse_env_pair(":v").is_err());
     }

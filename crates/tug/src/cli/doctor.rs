@@ -33,7 +33,13 @@ struct SystemWorld {
 }
 
 impl World for SystemWorld {
-    fn run(&self, target: &Target, command: &Command, env: &[(String, String)], timeout: Duration) -> Result<Output, ExecError> {
+    fn run(
+        &self,
+        target: &Target,
+        command: &Command,
+        env: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<Output, ExecError> {
         let mut options = RunOptions::with_timeout(timeout);
         options.env = env.to_vec();
         self.ssh.run(target, command, &options)
@@ -49,7 +55,8 @@ impl World for SystemWorld {
         // The system resolver cannot be interrupted; a lookup that outlives the limit is left
         // to finish in the background.
         std::thread::spawn(move || {
-            let answer = query.to_socket_addrs().map(|a| a.map(|s| s.ip()).collect::<Vec<_>>()).map_err(|e| e.to_string());
+            let answer =
+                query.to_socket_addrs().map(|a| a.map(|s| s.ip()).collect::<Vec<_>>()).map_err(|e| e.to_string());
             let _ = tx.send(answer);
         });
         match rx.recv_timeout(RESOLVE_TIMEOUT) {
@@ -64,7 +71,9 @@ impl World for SystemWorld {
 
 fn credential(secrets: &Secrets, c: Option<&Credential>) -> Result<(Sensitive<String>, bool), String> {
     match c {
-        Some(c @ Credential::Secret(name)) => c.resolve(secrets).map(|v| (v, true)).map_err(|e| format!("secret `{name}`: {e}")),
+        Some(c @ Credential::Secret(name)) => {
+            c.resolve(secrets).map(|v| (v, true)).map_err(|e| format!("secret `{name}`: {e}"))
+        }
         Some(c) => c.resolve(secrets).map(|v| (v, false)).map_err(|e| e.to_string()),
         None => Ok((Sensitive::new(String::new()), false)),
     }
@@ -129,8 +138,10 @@ pub fn run(global: &GlobalArgs, mut env: Environment) -> Result<ExitStatus, Erro
     opts.destination = global.destination.clone();
     opts.version = global.app_version.clone();
     let config = tug_config::load(&opts).map_err(Error::Config)?;
-    let specifics = Specifics::new(&config, global.hosts.as_deref(), global.roles.as_deref(), global.primary)
-        .map_err(|e| Error::InvalidArgument { message: e.0, help: Some("`tug config` lists the hosts and roles".into()) })?;
+    let specifics =
+        Specifics::new(&config, global.hosts.as_deref(), global.roles.as_deref(), global.primary).map_err(|e| {
+            Error::InvalidArgument { message: e.0, help: Some("`tug config` lists the hosts and roles".into()) }
+        })?;
     let mut ssh_options = crate::ssh_options::ssh_options(&config);
     ssh_options.connect_timeout = CALL_TIMEOUT;
     let world = SystemWorld { ssh: SshRunner::new(ssh_options) };

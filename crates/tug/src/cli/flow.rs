@@ -112,7 +112,13 @@ impl Environment {
 pub fn handles(command: &Command) -> bool {
     !matches!(
         command,
-        Command::Version | Command::Config(_) | Command::Docs(_) | Command::Init(_) | Command::Secrets(_) | Command::Doctor | Command::Upgrade(_)
+        Command::Version
+            | Command::Config(_)
+            | Command::Docs(_)
+            | Command::Init(_)
+            | Command::Secrets(_)
+            | Command::Doctor
+            | Command::Upgrade(_)
     ) && !matches!(command, Command::Proxy(ProxyCommand::Upgrade(_)) | Command::Accessory(AccessoryCommand::Upgrade(_)))
 }
 
@@ -136,20 +142,31 @@ fn names(invocation: &Invocation) -> (String, Option<String>) {
 
 fn log_options(args: &LogArgs) -> LogOptions {
     let lines = args.lines.or(if args.since.is_some() || args.grep.is_some() { None } else { Some(100) });
-    LogOptions { timestamps: !args.skip_timestamps, since: args.since.clone(), lines, grep: args.grep.clone(), grep_options: None }
+    LogOptions {
+        timestamps: !args.skip_timestamps,
+        since: args.since.clone(),
+        lines,
+        grep: args.grep.clone(),
+        grep_options: None,
+    }
 }
 
 /// Runs a server-side command for real, or as a plan with `--dry-run`.
 pub fn execute(invocation: &Invocation, mut env: Environment) -> Result<ExitStatus, Error> {
     let global = &invocation.cli.global;
     let config = load(global, &env.root)?;
-    let specifics = Specifics::new(&config, global.hosts.as_deref(), global.roles.as_deref(), global.primary)
-        .map_err(|e| Error::InvalidArgument { message: e.0, help: Some("`tug config` lists the hosts and roles".into()) })?;
+    let specifics =
+        Specifics::new(&config, global.hosts.as_deref(), global.roles.as_deref(), global.primary).map_err(|e| {
+            Error::InvalidArgument { message: e.0, help: Some("`tug config` lists the hosts and roles".into()) }
+        })?;
     let command = &invocation.cli.command;
     let plan_mode = global.dry_run;
     if !plan_mode && global.offline {
         return Err(Error::InvalidArgument {
-            message: format!("`tug {}` needs the servers, and --offline forbids contacting them", invocation.command_line()),
+            message: format!(
+                "`tug {}` needs the servers, and --offline forbids contacting them",
+                invocation.command_line()
+            ),
             help: Some("add --dry-run to see the plan without contacting any server".into()),
         });
     }
@@ -160,7 +177,13 @@ pub fn execute(invocation: &Invocation, mut env: Environment) -> Result<ExitStat
         let _ = writeln!(env.err, "Aborted");
         return Ok(ExitStatus::Failure);
     }
-    let verbosity = if global.quiet { Verbosity::Quiet } else if global.verbose { Verbosity::Verbose } else { Verbosity::Normal };
+    let verbosity = if global.quiet {
+        Verbosity::Quiet
+    } else if global.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
     let sink: Box<dyn EventSink> = if global.json {
         Box::new(JsonRenderer::new(render::stream(env.out)))
     } else {
@@ -170,8 +193,11 @@ pub fn execute(invocation: &Invocation, mut env: Environment) -> Result<ExitStat
     let ssh = SshRunner::new(ssh_options(&config));
     let queries: Option<&dyn Runner> = if global.offline { None } else { Some(&ssh) };
     let plan = Plan::new(queries);
-    let (runner, mode, secret_access): (&dyn Runner, Mode, SecretAccess) =
-        if plan_mode { (&plan.recorder, plan.mode(), SecretAccess::Redacted) } else { (&ssh, Mode::Run, SecretAccess::Read(&secrets)) };
+    let (runner, mode, secret_access): (&dyn Runner, Mode, SecretAccess) = if plan_mode {
+        (&plan.recorder, plan.mode(), SecretAccess::Redacted)
+    } else {
+        (&ssh, Mode::Run, SecretAccess::Read(&secrets))
+    };
     let ctx = Context::new(ContextParts {
         config: &config,
         specifics,
@@ -211,7 +237,9 @@ fn load(global: &GlobalArgs, root: &std::path::Path) -> Result<tug_config::Confi
 fn confirmation(command: &Command) -> Option<&'static str> {
     match command {
         Command::Remove(a) if !a.confirmed => Some("This will remove all containers and images. Are you sure?"),
-        Command::Proxy(ProxyCommand::Reboot(a)) if !a.confirmed => Some("This will cause a brief outage on each host. Are you sure?"),
+        Command::Proxy(ProxyCommand::Reboot(a)) if !a.confirmed => {
+            Some("This will cause a brief outage on each host. Are you sure?")
+        }
         Command::Accessory(AccessoryCommand::Remove(a)) if !a.confirmed => {
             Some("This will remove all containers, images and data directories for the accessory. Are you sure?")
         }
@@ -230,7 +258,11 @@ fn hand_over(ctx: &Context, command: &tug_commands::Command) -> FlowResult<()> {
         .arg(command.to_shell())
         .status()
         .map_err(|e| flows::FlowError::msg(format!("could not start ssh: {e}")))?;
-    if status.success() { Ok(()) } else { Err(flows::FlowError::msg(format!("`{}` exited with {status}", command.to_redacted()))) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(flows::FlowError::msg(format!("`{}` exited with {status}", command.to_redacted())))
+    }
 }
 
 fn stdin_mode() -> Interactive {
@@ -239,7 +271,11 @@ fn stdin_mode() -> Interactive {
 
 fn dispatch(ctx: &Context, command: &Command, global: &GlobalArgs) -> FlowResult<()> {
     use flows::{accessory, app, audit, build, deploy, lock, proxy, prune, registry, server};
-    let deploy_options = |a: &super::deploy::DeployArgs| DeployOptions { skip_push: a.skip_push, no_cache: a.no_cache, skip_backup: a.skip_backup };
+    let deploy_options = |a: &super::deploy::DeployArgs| DeployOptions {
+        skip_push: a.skip_push,
+        no_cache: a.no_cache,
+        skip_backup: a.skip_backup,
+    };
     match command {
         Command::Setup(a) => deploy::setup(ctx, &deploy_options(a)),
         Command::Deploy(a) => deploy::deploy(ctx, &deploy_options(a), false),
@@ -273,11 +309,16 @@ fn dispatch(ctx: &Context, command: &Command, global: &GlobalArgs) -> FlowResult
                 let mut o = log_options(&a.logs);
                 o.grep_options = a.grep.grep_options.clone();
                 if a.logs.follow {
-                    o.lines = a.logs.lines.or(if a.logs.since.is_some() || a.logs.grep.is_some() { None } else { Some(10) });
+                    o.lines =
+                        a.logs.lines.or(if a.logs.since.is_some() || a.logs.grep.is_some() { None } else { Some(10) });
                     let primary = ctx.specifics.primary_host.clone().unwrap_or_default();
                     let role = ctx.specifics.roles_on(&primary).into_iter().next().unwrap_or_default();
                     let r = app::boot::role(ctx, &role)?;
-                    let cmd = tug_commands::app::AppCommands::new(ctx.config, r, &primary, "").follow_logs(&primary, a.container_id.as_deref(), &o);
+                    let cmd = tug_commands::app::AppCommands::new(ctx.config, r, &primary, "").follow_logs(
+                        &primary,
+                        a.container_id.as_deref(),
+                        &o,
+                    );
                     hand_over(ctx, &cmd)
                 } else {
                     app::logs(ctx, a.container_id.as_deref(), &o)
@@ -285,7 +326,9 @@ fn dispatch(ctx: &Context, command: &Command, global: &GlobalArgs) -> FlowResult
             }
             AppCommand::Exec(a) => {
                 if a.cmd.is_empty() {
-                    return Err(flows::FlowError::Invalid("No command provided. You must specify a command to execute.".into()));
+                    return Err(flows::FlowError::Invalid(
+                        "No command provided. You must specify a command to execute.".into(),
+                    ));
                 }
                 let options = ExecOptions { detach: a.detach, env: a.env.clone(), ..ExecOptions::default() };
                 if a.interactive {
@@ -309,7 +352,12 @@ fn dispatch(ctx: &Context, command: &Command, global: &GlobalArgs) -> FlowResult
             ProxyCommand::Logs(a) => {
                 if a.follow {
                     let primary = ctx.specifics.primary_host.clone().unwrap_or_default();
-                    let cmd = tug_commands::proxy::ProxyCommands::new(ctx.config, &primary).follow_logs(&primary, !a.skip_timestamps, a.grep.as_deref(), None);
+                    let cmd = tug_commands::proxy::ProxyCommands::new(ctx.config, &primary).follow_logs(
+                        &primary,
+                        !a.skip_timestamps,
+                        a.grep.as_deref(),
+                        None,
+                    );
                     hand_over(ctx, &cmd)
                 } else {
                     proxy::logs(ctx, &log_options(a))
@@ -367,12 +415,18 @@ fn dispatch(ctx: &Context, command: &Command, global: &GlobalArgs) -> FlowResult
         },
         Command::Build(c) => match c {
             BuildCommand::Deliver => build::deliver(ctx, &PushOptions::default()),
-            BuildCommand::Push(a) => build::push(ctx, &PushOptions { export_action: a.output.clone(), no_cache: a.no_cache, ..PushOptions::default() }),
+            BuildCommand::Push(a) => build::push(
+                ctx,
+                &PushOptions { export_action: a.output.clone(), no_cache: a.no_cache, ..PushOptions::default() },
+            ),
             BuildCommand::Pull => build::pull(ctx),
             BuildCommand::Create => build::create(ctx),
             BuildCommand::Remove => build::remove(ctx),
             BuildCommand::Details => build::details(ctx),
-            BuildCommand::Dev(a) => build::dev(ctx, &PushOptions { export_action: a.output.clone(), no_cache: a.no_cache, ..PushOptions::default() }),
+            BuildCommand::Dev(a) => build::dev(
+                ctx,
+                &PushOptions { export_action: a.output.clone(), no_cache: a.no_cache, ..PushOptions::default() },
+            ),
         },
         Command::Lock(c) => match c {
             LockCommand::Status => lock::status(ctx),
@@ -395,7 +449,11 @@ fn dispatch(ctx: &Context, command: &Command, global: &GlobalArgs) -> FlowResult
             ServerCommand::Exec(a) => {
                 if a.interactive {
                     let primary = ctx.specifics.primary_host.clone().unwrap_or_default();
-                    let cmd = tug_commands::ssh::run_over_ssh(&ctx.config.ssh, &primary, &tug_commands::Command::new([a.cmd.join(" ")]));
+                    let cmd = tug_commands::ssh::run_over_ssh(
+                        &ctx.config.ssh,
+                        &primary,
+                        &tug_commands::Command::new([a.cmd.join(" ")]),
+                    );
                     hand_over(ctx, &cmd)
                 } else {
                     server::exec(ctx, &a.cmd)

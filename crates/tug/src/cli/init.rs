@@ -22,7 +22,8 @@ pub struct InitArgs {
 /// Not built yet: it arrives with project scaffolding.
 pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<ExitStatus, Error> {
     let _ = global;
-    let root = std::env::current_dir().map_err(|source| Error::Io { action: "read the current directory".into(), source })?;
+    let root =
+        std::env::current_dir().map_err(|source| Error::Io { action: "read the current directory".into(), source })?;
     for line in write_files(&root)? {
         println!("{line}");
     }

@@ -36,11 +36,7 @@ pub enum ProxyCommand {
     #[command(name = "remove_image", alias = "remove-image", hide = true)]
     RemoveImage,
     /// Remove kamal-proxy's directory
-    #[command(
-        name = "remove_proxy_directory",
-        alias = "remove-proxy-directory",
-        hide = true
-    )]
+    #[command(name = "remove_proxy_directory", alias = "remove-proxy-directory", hide = true)]
     RemoveProxyDirectory,
 }
 

@@ -63,7 +63,8 @@ pub fn run(global: &GlobalArgs, command: &SecretsCommand) -> Result<ExitStatus, 
     use tug_config::secrets::{self, SystemRunner};
     match command {
         SecretsCommand::Fetch(a) => {
-            let results = secrets::fetch(&a.adapter, a.account.as_deref(), a.from.as_deref(), &a.secrets, &SystemRunner)?;
+            let results =
+                secrets::fetch(&a.adapter, a.account.as_deref(), a.from.as_deref(), &a.secrets, &SystemRunner)?;
             let json = if a.inline { secrets::to_inline_json(&results) } else { secrets::to_json(&results) };
             println!("{}", json.expose());
         }

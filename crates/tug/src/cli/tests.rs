@@ -7,22 +7,17 @@ use super::server::ServerCommand;
 use super::*;
 
 fn parse_line(line: &str) -> Invocation {
-    let argv: Vec<String> = std::iter::once("tug".to_string())
-        .chain(shell_words::split(line).expect("test argv"))
-        .collect();
+    let argv: Vec<String> =
+        std::iter::once("tug".to_string()).chain(shell_words::split(line).expect("test argv")).collect();
     match parse(&argv) {
         Ok(invocation) => invocation,
-        Err(e) => panic!(
-            "{line}: {}",
-            crate::diagnostics::render(&e, crate::diagnostics::Style::PLAIN)
-        ),
+        Err(e) => panic!("{line}: {}", crate::diagnostics::render(&e, crate::diagnostics::Style::PLAIN)),
     }
 }
 
 fn parse_err(line: &str) -> String {
-    let argv: Vec<String> = std::iter::once("tug".to_string())
-        .chain(shell_words::split(line).expect("test argv"))
-        .collect();
+    let argv: Vec<String> =
+        std::iter::once("tug".to_string()).chain(shell_words::split(line).expect("test argv")).collect();
     match parse(&argv) {
         Ok(invocation) => panic!("{line} parsed: {invocation:?}"),
         Err(e) => crate::diagnostics::render(&e, crate::diagnostics::Style::PLAIN),
@@ -49,10 +44,7 @@ fn h_is_hosts() {
 fn globals_have_kamal_defaults() {
     let g = parse_line("deploy").cli.global;
     assert_eq!(g.config_file, PathBuf::from("config/deploy.yml"));
-    assert_eq!(
-        (g.lock_wait, g.lock_wait_timeout, g.lock_wait_interval),
-        (false, 900, 15)
-    );
+    assert_eq!((g.lock_wait, g.lock_wait_timeout, g.lock_wait_interval), (false, 900, 15));
     assert!(!g.skip_hooks && !g.primary && !g.verbose && !g.quiet);
     assert_eq!(g.app_version, None);
 }
@@ -71,10 +63,7 @@ fn capital_h_skips_hooks_and_underscores_are_accepted() {
         Command::Deploy(args) => assert!(args.skip_push),
         other => panic!("{other:?}"),
     }
-    match parse_line("app maintenance --message Hello --drain_timeout 10")
-        .cli
-        .command
-    {
+    match parse_line("app maintenance --message Hello --drain_timeout 10").cli.command {
         Command::App(AppCommand::Maintenance(m)) => {
             assert_eq!(m.drain_timeout, Some(10));
             assert_eq!(m.message.as_deref(), Some("Hello"));
@@ -154,10 +143,7 @@ fn exec_incompatible_options_are_rejected() {
 
 #[test]
 fn accessory_exec_takes_name_then_command() {
-    match parse_line("accessory exec mysql --reuse 'mysql -v'")
-        .cli
-        .command
-    {
+    match parse_line("accessory exec mysql --reuse 'mysql -v'").cli.command {
         Command::Accessory(AccessoryCommand::Exec(args)) => {
             assert_eq!(args.name, "mysql");
             assert!(args.reuse);
@@ -169,12 +155,7 @@ fn accessory_exec_takes_name_then_command() {
 
 #[test]
 fn logs_options() {
-    match parse_line(
-        "app logs --follow --grep hey --grep-options '-C 2' -n 10 -T --container-id ID123",
-    )
-    .cli
-    .command
-    {
+    match parse_line("app logs --follow --grep hey --grep-options '-C 2' -n 10 -T --container-id ID123").cli.command {
         Command::App(AppCommand::Logs(l)) => {
             assert!(l.logs.follow && l.logs.skip_timestamps);
             assert_eq!(l.logs.grep.as_deref(), Some("hey"));
@@ -203,10 +184,7 @@ fn proxy_boot_config_as_in_kamal_tests() {
     match inv.cli.command {
         Command::Proxy(ProxyCommand::BootConfig(b)) => {
             assert_eq!(b.action, BootConfigAction::Set);
-            assert_eq!(
-                b.docker_options,
-                ["label=foo=bar", "add_host=thishost:thathost"]
-            );
+            assert_eq!(b.docker_options, ["label=foo=bar", "add_host=thishost:thathost"]);
             assert_eq!(b.registry.as_deref(), Some("myreg"));
             assert_eq!(b.image_version.as_deref(), Some("0.9.9"));
             assert_eq!(b.metrics_port, Some(9000));
@@ -218,10 +196,7 @@ fn proxy_boot_config_as_in_kamal_tests() {
         }
         other => panic!("{other:?}"),
     }
-    match parse_line("proxy boot_config set --publish false")
-        .cli
-        .command
-    {
+    match parse_line("proxy boot_config set --publish false").cli.command {
         Command::Proxy(ProxyCommand::BootConfig(b)) => assert!(!b.publish()),
         other => panic!("{other:?}"),
     }
@@ -236,10 +211,7 @@ fn proxy_boot_config_as_in_kamal_tests() {
 
 #[test]
 fn dashed_names_and_unique_prefixes_resolve() {
-    assert_eq!(
-        parse_line("app stale-containers --stop").path,
-        ["app", "stale_containers"]
-    );
+    assert_eq!(parse_line("app stale-containers --stop").path, ["app", "stale_containers"]);
     assert_eq!(parse_line("dep -P").path, ["deploy"]);
     assert_eq!(parse_line("acc boot all").path, ["accessory", "boot"]);
     let err = parse_err("d");
@@ -278,10 +250,7 @@ fn lock_acquire_needs_a_message() {
 
 #[test]
 fn secrets_fetch_as_in_kamal_tests() {
-    match parse_line("secrets fetch foo bar baz --account myaccount --adapter test")
-        .cli
-        .command
-    {
+    match parse_line("secrets fetch foo bar baz --account myaccount --adapter test").cli.command {
         Command::Secrets(secrets::SecretsCommand::Fetch(f)) => {
             assert_eq!(f.secrets, ["foo", "bar", "baz"]);
             assert_eq!(f.account.as_deref(), Some("myaccount"));

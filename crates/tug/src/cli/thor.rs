@@ -22,10 +22,7 @@ pub fn command_words_last(argv: &[String], root: &Command) -> Vec<String> {
     let Some((at, exec)) = exec_command(argv, &root) else {
         return argv.to_vec();
     };
-    let options: Vec<&Arg> = exec
-        .get_arguments()
-        .filter(|a| !a.is_positional())
-        .collect();
+    let options: Vec<&Arg> = exec.get_arguments().filter(|a| !a.is_positional()).collect();
     let mut moved = Vec::new();
     let mut words = Vec::new();
     let mut rest = argv[at + 1..].iter();
@@ -59,23 +56,20 @@ fn exec_command<'a>(argv: &[String], root: &'a Command) -> Option<(usize, &'a Co
     let group = find(root, &argv[first])?;
     let second = word_index_from(argv, first + 1)?;
     let sub = find(group, &argv[second])?;
-    sub.get_arguments()
-        .any(|a| a.is_positional() && a.get_id() == CMD)
-        .then_some((second, sub))
+    sub.get_arguments().any(|a| a.is_positional() && a.get_id() == CMD).then_some((second, sub))
 }
 
 /// A subcommand by name, alias or unique prefix (as clap resolves it with
 /// `infer_subcommands`).
 fn find<'a>(parent: &'a Command, word: &str) -> Option<&'a Command> {
-    if let Some(exact) = parent
-        .get_subcommands()
-        .find(|s| s.get_name() == word || s.get_all_aliases().any(|a| a == word))
+    if let Some(exact) =
+        parent.get_subcommands().find(|s| s.get_name() == word || s.get_all_aliases().any(|a| a == word))
     {
         return Some(exact);
     }
-    let mut prefixed = parent.get_subcommands().filter(|s| {
-        s.get_name().starts_with(word) || s.get_all_aliases().any(|a| a.starts_with(word))
-    });
+    let mut prefixed = parent
+        .get_subcommands()
+        .filter(|s| s.get_name().starts_with(word) || s.get_all_aliases().any(|a| a.starts_with(word)));
     match (prefixed.next(), prefixed.next()) {
         (Some(only), None) if !word.is_empty() => Some(only),
         _ => None,
@@ -91,9 +85,7 @@ fn option_arity(token: &str, options: &[&Arg]) -> Option<bool> {
             None => (long, false),
         };
         let arg = options.iter().find(|a| {
-            a.get_long() == Some(name)
-                || a.get_all_aliases()
-                    .is_some_and(|aliases| aliases.contains(&name))
+            a.get_long() == Some(name) || a.get_all_aliases().is_some_and(|aliases| aliases.contains(&name))
         })?;
         return Some(!inline && takes_value(arg));
     }
@@ -108,9 +100,7 @@ fn option_arity(token: &str, options: &[&Arg]) -> Option<bool> {
 }
 
 fn takes_value(arg: &Arg) -> bool {
-    let needs_value = arg
-        .get_num_args()
-        .is_none_or(|range| range.min_values() > 0);
+    let needs_value = arg.get_num_args().is_none_or(|range| range.min_values() > 0);
     matches!(arg.get_action(), ArgAction::Set | ArgAction::Append) && needs_value
 }
 
@@ -119,9 +109,8 @@ mod tests {
     use super::*;
 
     fn reorder(line: &str) -> String {
-        let argv: Vec<String> = std::iter::once("tug".to_string())
-            .chain(shell_words::split(line).expect("test argv"))
-            .collect();
+        let argv: Vec<String> =
+            std::iter::once("tug".to_string()).chain(shell_words::split(line).expect("test argv")).collect();
         shell_words::join(&command_words_last(&argv, &crate::cli::command())[1..])
     }
 
@@ -131,10 +120,7 @@ mod tests {
             reorder("app exec --reuse -p -r console bin/console -r workers"),
             "app exec --reuse -p -r console -r workers -- bin/console"
         );
-        assert_eq!(
-            reorder("server exec date -j --raw"),
-            "server exec --raw -- date -j"
-        );
+        assert_eq!(reorder("server exec date -j --raw"), "server exec --raw -- date -j");
         assert_eq!(
             reorder("-v accessory exec mysql --reuse 'mysql -v'"),
             "-v accessory exec --reuse -- mysql 'mysql -v'"
@@ -148,13 +134,7 @@ mod tests {
 
     #[test]
     fn other_commands_are_untouched() {
-        for line in [
-            "app logs -n 10",
-            "deploy -P",
-            "app exec",
-            "app exec -i",
-            "exec foo -x",
-        ] {
+        for line in ["app logs -n 10", "deploy -P", "app exec", "app exec -i", "exec foo -x"] {
             assert_eq!(reorder(line), line);
         }
     }

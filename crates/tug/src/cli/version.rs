@@ -4,11 +4,7 @@ use crate::error::{Error, ExitStatus};
 
 /// The line `tug version` prints.
 pub fn line() -> String {
-    format!(
-        "tug {} (Kamal {} compatible)",
-        crate::TUG_VERSION,
-        tug_config::KAMAL_COMPAT_VERSION
-    )
+    format!("tug {} (Kamal {} compatible)", crate::TUG_VERSION, tug_config::KAMAL_COMPAT_VERSION)
 }
 
 /// Prints the version line on stdout.

@@ -60,8 +60,10 @@ pub fn boot(ctx: &Context, name: &str) -> FlowResult<()> {
 fn boot_one(ctx: &Context, name: &str) -> FlowResult<()> {
     let a = accessory(ctx, name)?;
     let all = hosts(ctx, &a);
-    let existing = ctx.on_hosts(&all, |h| Ok((h.to_string(), ctx.query(&host(h), &a.info(true, true), "accessory container")?)))?;
-    let booted: Vec<String> = existing.iter().filter(|(_, f)| f.present() == Some(true)).map(|(h, _)| h.clone()).collect();
+    let existing =
+        ctx.on_hosts(&all, |h| Ok((h.to_string(), ctx.query(&host(h), &a.info(true, true), "accessory container")?)))?;
+    let booted: Vec<String> =
+        existing.iter().filter(|(_, f)| f.present() == Some(true)).map(|(h, _)| h.clone()).collect();
     if !booted.is_empty() {
         let mut sorted = booted.clone();
         sorted.sort();
@@ -80,7 +82,15 @@ fn boot_one(ctx: &Context, name: &str) -> FlowResult<()> {
                 vars.push((var, ctx.secret(&secret)?));
             }
             let file = EnvFile::new(vars);
-            ctx.upload(h, &Upload { remote_path: a.secrets_path(), mode: ENV_FILE_MODE, content: file.expose().as_bytes().to_vec(), sensitive: true })?;
+            ctx.upload(
+                h,
+                &Upload {
+                    remote_path: a.secrets_path(),
+                    mode: ENV_FILE_MODE,
+                    content: file.expose().as_bytes().to_vec(),
+                    sensitive: true,
+                },
+            )?;
             ctx.execute(&host(h), &a.run(Some(h)))?;
             if a.running_proxy() {
                 let target = ctx.query(&host(h), &a.container_id(true), "accessory container id")?;
@@ -103,9 +113,10 @@ pub fn upload(ctx: &Context, name: &str) -> FlowResult<()> {
         ctx.on_hosts(&hosts(ctx, &a), |h| {
             for f in &files {
                 let path = ctx.config.root.join(&f.local);
-                let content = std::fs::read(&path)
-                    .map_err(|_| FlowError::Invalid(format!("Missing file: {}", f.local)))?;
-                let (content, sensitive) = if f.is_template() { (render_template(ctx, &a, &content)?, true) } else { (content, false) };
+                let content =
+                    std::fs::read(&path).map_err(|_| FlowError::Invalid(format!("Missing file: {}", f.local)))?;
+                let (content, sensitive) =
+                    if f.is_template() { (render_template(ctx, &a, &content)?, true) } else { (content, false) };
                 ctx.execute(&host(h), &f.make_directory())?;
                 let mode = u32::from_str_radix(&f.mode, 8).unwrap_or(0o755);
                 ctx.upload(h, &Upload { remote_path: f.host_path.clone(), mode, content, sensitive })?;
@@ -151,7 +162,11 @@ pub fn directories(ctx: &Context, name: &str) -> FlowResult<()> {
     })
 }
 
-fn each_host(ctx: &Context, name: &str, work: impl Fn(&AccessoryCommands, &str) -> FlowResult<()> + Sync) -> FlowResult<()> {
+fn each_host(
+    ctx: &Context,
+    name: &str,
+    work: impl Fn(&AccessoryCommands, &str) -> FlowResult<()> + Sync,
+) -> FlowResult<()> {
     lock::with_lock(ctx, || {
         let a = accessory(ctx, name)?;
         ctx.on_hosts(&hosts(ctx, &a), |h| work(&a, h))?;
@@ -256,7 +271,11 @@ pub fn exec(ctx: &Context, name: &str, command: &[String], reuse: bool) -> FlowR
     let a = accessory(ctx, name)?;
     let cmd = command.join(" ");
     let words = vec![cmd.clone()];
-    ctx.phase(if reuse { "Launching command from existing container..." } else { "Launching command from new container..." });
+    ctx.phase(if reuse {
+        "Launching command from existing container..."
+    } else {
+        "Launching command from new container..."
+    });
     ctx.on_hosts(&hosts(ctx, &a), |h| {
         if !reuse {
             registry::login_on(ctx, h, a.registry())?;

@@ -18,7 +18,13 @@ pub fn record(ctx: &Context, h: &str, line: &str, role: Option<&str>) -> FlowRes
 /// Appends an audit line on `h` while `step` runs there (both to the end; in plans the line
 /// comes first, as in Kamal, which writes it before the step). The line does not depend on the
 /// step, and one round trip less per audited step adds up over a deploy.
-pub fn record_while<T: Send>(ctx: &Context, h: &str, line: &str, role: Option<&str>, step: impl FnOnce() -> FlowResult<T> + Send) -> FlowResult<T> {
+pub fn record_while<T: Send>(
+    ctx: &Context,
+    h: &str,
+    line: &str,
+    role: Option<&str>,
+    step: impl FnOnce() -> FlowResult<T> + Send,
+) -> FlowResult<T> {
     ctx.together(|| record(ctx, h, line, role), step).map(|((), v)| v)
 }
 

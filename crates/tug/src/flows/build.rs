@@ -53,13 +53,22 @@ fn clone(ctx: &Context, b: &BuilderCommands, version: &str) -> FlowResult<String
     let git_root = ctx.query(&Target::Local, &root_query, "git root")?.text().to_string();
     let pwd = ctx.config.root.display().to_string();
     let relative = pwd.strip_prefix(&git_root).unwrap_or("").trim_start_matches('/').to_string();
-    let basename = if git_root.starts_with('<') { "<repository>".to_string() } else { git_root.rsplit('/').next().unwrap_or("repo").to_string() };
+    let basename = if git_root.starts_with('<') {
+        "<repository>".to_string()
+    } else {
+        git_root.rsplit('/').next().unwrap_or("repo").to_string()
+    };
     let clone_dir = clone_directory(&ctx.inputs.tmp_dir, &ctx.config.service, &directory_hash(&pwd));
     let mut build_dir = format!("{clone_dir}/{basename}");
     if !relative.is_empty() {
         build_dir = format!("{build_dir}/{relative}");
     }
-    let dirs = CloneDirs { git_root, clone_directory: clone_dir.clone(), build_directory: build_dir.clone(), revision: version.to_string() };
+    let dirs = CloneDirs {
+        git_root,
+        clone_directory: clone_dir.clone(),
+        build_directory: build_dir.clone(),
+        revision: version.to_string(),
+    };
     ctx.phase(format!("Cloning repo into build directory `{build_dir}`..."));
     ctx.execute(&Target::Local, &Command::new(["mkdir", "-p", &clone_dir]).via_env())?;
     let out = ctx.execute_lenient(&Target::Local, &b.clone(&dirs))?;
@@ -78,7 +87,9 @@ fn clone(ctx: &Context, b: &BuilderCommands, version: &str) -> FlowResult<String
     }
     let revision = ctx.query(&Target::Local, &b.clone_revision(&dirs), "clone revision")?;
     if let Some(r) = revision.known().filter(|r| *r != version) {
-        return Err(FlowError::msg(format!("Clone in {build_dir} is not on the correct revision, expected `{version}` but got `{r}`")));
+        return Err(FlowError::msg(format!(
+            "Clone in {build_dir} is not on the correct revision, expected `{version}` but got `{r}`"
+        )));
     }
     Ok(build_dir)
 }
@@ -105,7 +116,8 @@ pub fn push(ctx: &Context, options: &PushOptions) -> FlowResult<()> {
         ctx.execute(&Target::Local, &login)?;
     }
     hooks::run(ctx, "pre-build", false, &[])?;
-    let build_dir = if ctx.config.builder.has_context() { ctx.root().display().to_string() } else { clone(ctx, &b, &version)? };
+    let build_dir =
+        if ctx.config.builder.has_context() { ctx.root().display().to_string() } else { clone(ctx, &b, &version)? };
     let mut run_options = RunOptions::with_timeout(std::time::Duration::from_secs(3600));
     run_options.cwd = Some(build_dir.clone().into());
     run_options.env = b.push_env().into_iter().collect();
@@ -117,15 +129,20 @@ pub fn push(ctx: &Context, options: &PushOptions) -> FlowResult<()> {
     let buildx_steps = || -> FlowResult<()> {
         if let Some(inspect) = b.inspect_builder() {
             let fits = ctx.check(&Target::Local, &inspect, "builder")?;
-            ctx.when(Some(LOCAL), &format!("the builder `{}` is missing or does not fit", b.builder_name()), fits.map(|f| !f), || {
-                if let Some(remove) = b.remove() {
-                    ctx.execute_lenient(&Target::Local, &remove)?;
-                }
-                if let Some(create) = b.create() {
-                    ctx.execute(&Target::Local, &create)?;
-                }
-                Ok(())
-            })?;
+            ctx.when(
+                Some(LOCAL),
+                &format!("the builder `{}` is missing or does not fit", b.builder_name()),
+                fits.map(|f| !f),
+                || {
+                    if let Some(remove) = b.remove() {
+                        ctx.execute_lenient(&Target::Local, &remove)?;
+                    }
+                    if let Some(create) = b.create() {
+                        ctx.execute(&Target::Local, &create)?;
+                    }
+                    Ok(())
+                },
+            )?;
         }
         ctx.execute_with(&Target::Local, &b.push(options), &run_options)?;
         Ok(())
@@ -133,7 +150,10 @@ pub fn push(ctx: &Context, options: &PushOptions) -> FlowResult<()> {
     let classic = || -> FlowResult<()> {
         let unsupported = b.classic_unsupported();
         if !unsupported.is_empty() {
-            ctx.warn(None, format!("docker buildx is missing; the classic `docker build` ignores {}", unsupported.join(", ")));
+            ctx.warn(
+                None,
+                format!("docker buildx is missing; the classic `docker build` ignores {}", unsupported.join(", ")),
+            );
         }
         ctx.execute_with(&Target::Local, &b.classic_push(options), &run_options)?;
         Ok(())
@@ -156,7 +176,9 @@ pub fn pull(ctx: &Context) -> FlowResult<()> {
         ctx.warn(None, "each host would reach the local registry through a remote SSH port forward");
     }
     let pull_here = |h: &str| -> FlowResult<()> {
-        audit::record_while(ctx, h, &format!("Pulled image with version {version}"), None, || ctx.execute_lenient(&host(h), &b.clean()))?;
+        audit::record_while(ctx, h, &format!("Pulled image with version {version}"), None, || {
+            ctx.execute_lenient(&host(h), &b.clean())
+        })?;
         ctx.execute(&host(h), &b.pull())?;
         ctx.execute(&host(h), &b.validate_image())?;
         Ok(())
@@ -168,7 +190,11 @@ pub fn pull(ctx: &Context) -> FlowResult<()> {
         if !ctx.config.registry.is_local() {
             registry::login_on(ctx, h, None)?;
         }
-        let mirror = if hosts.len() > 1 { ctx.query_lenient(&host(h), &b.first_mirror(), "first mirror")? } else { Fact::Known(String::new()) };
+        let mirror = if hosts.len() > 1 {
+            ctx.query_lenient(&host(h), &b.first_mirror(), "first mirror")?
+        } else {
+            Fact::Known(String::new())
+        };
         match mirror.known().map(str::trim).filter(|m| !m.is_empty() && !m.contains("error")) {
             Some(m) => Ok(Some((h.to_string(), m.to_string()))),
             None => pull_here(h).map(|()| None),
@@ -186,7 +212,11 @@ pub fn pull(ctx: &Context) -> FlowResult<()> {
             first.push(h.clone());
         }
     }
-    ctx.phase(format!("Pulling image on {} to seed the mirror{}...", first.join(", "), if first.len() > 1 { "s" } else { "" }));
+    ctx.phase(format!(
+        "Pulling image on {} to seed the mirror{}...",
+        first.join(", "),
+        if first.len() > 1 { "s" } else { "" }
+    ));
     ctx.on_hosts(&first, |h| pull_here(h))?;
     let rest: Vec<String> = mirrored.into_iter().map(|(h, _)| h).filter(|h| !first.contains(h)).collect();
     if !rest.is_empty() {
@@ -231,7 +261,10 @@ pub fn remove(ctx: &Context) -> FlowResult<()> {
 pub fn details(ctx: &Context) -> FlowResult<()> {
     let version = ctx.version()?;
     let b = builder(ctx, &version)?;
-    ctx.emit(crate::events::Event::Output { target: LOCAL.to_string(), text: format!("Builder: {}", b.builder_name()) });
+    ctx.emit(crate::events::Event::Output {
+        target: LOCAL.to_string(),
+        text: format!("Builder: {}", b.builder_name()),
+    });
     let info = ctx.query(&Target::Local, &b.info(), "builder details")?;
     if let Some(text) = info.known() {
         ctx.emit(crate::events::Event::Output { target: LOCAL.to_string(), text: text.to_string() });

@@ -92,7 +92,11 @@ pub fn settings(config: &tug_config::Config) -> FlowResult<Settings> {
     if let (Some(p), Some(n)) = (&path, db.and_then(|d| d.get("path")))
         && !p.starts_with('/')
     {
-        return Err(setting_error("path", n, "must be an absolute path inside the app's container (e.g. /rails/storage/production.sqlite3)"));
+        return Err(setting_error(
+            "path",
+            n,
+            "must be an absolute path inside the app's container (e.g. /rails/storage/production.sqlite3)",
+        ));
     }
     let keep = match db.and_then(|d| d.get("keep")).filter(|n| !n.is_null()) {
         None => DEFAULT_KEEP,
@@ -114,7 +118,9 @@ pub fn settings(config: &tug_config::Config) -> FlowResult<Settings> {
     };
     let copy_dir = text("copy_dir")?.unwrap_or_else(|| format!("/var/backups/{}", config.service));
     if !copy_dir.starts_with('/') {
-        return Err(FlowError::Invalid(format!("x-tug.db.copy_dir ({copy_dir}) must be an absolute path on the servers that get copies")));
+        return Err(FlowError::Invalid(format!(
+            "x-tug.db.copy_dir ({copy_dir}) must be an absolute path on the servers that get copies"
+        )));
     }
     Ok(Settings {
         path,
@@ -221,7 +227,8 @@ pub fn locate(ctx: &Context) -> FlowResult<Option<Place>> {
     if vols.is_empty() {
         if s.configured {
             return Err(FlowError::Invalid(
-                "x-tug.db is set but the app has no `volumes:`; the database must live on a volume to survive deploys".into(),
+                "x-tug.db is set but the app has no `volumes:`; the database must live on a volume to survive deploys"
+                    .into(),
             ));
         }
         return Ok(None);
@@ -255,7 +262,9 @@ pub fn locate(ctx: &Context) -> FlowResult<Option<Place>> {
             // A plan runs the tool only where its image already is (else the plan delivers it,
             // and the answer is a placeholder).
             let about = "SQLite database in the app's volumes";
-            let found = if ctx.is_plan() && ctx.check(&host(&h), &image_delivery::image_id(&place.image), "tug-db image")? != Some(true) {
+            let found = if ctx.is_plan()
+                && ctx.check(&host(&h), &image_delivery::image_id(&place.image), "tug-db image")? != Some(true)
+            {
                 Fact::Unknown(format!("<{about}>"))
             } else {
                 ctx.query(&host(&h), &place.tool(&args), about)?
@@ -273,7 +282,14 @@ pub fn locate(ctx: &Context) -> FlowResult<Option<Place>> {
                         return Ok(None);
                     };
                     if dbs.len() > 1 {
-                        ctx.warn(Some(&h), format!("found {} SQLite databases ({}); backing up {first} (set x-tug.db.path to choose)", dbs.len(), dbs.join(", ")));
+                        ctx.warn(
+                            Some(&h),
+                            format!(
+                                "found {} SQLite databases ({}); backing up {first} (set x-tug.db.path to choose)",
+                                dbs.len(),
+                                dbs.join(", ")
+                            ),
+                        );
                     }
                     first
                 }
@@ -288,7 +304,11 @@ pub fn locate(ctx: &Context) -> FlowResult<Option<Place>> {
 
 /// The tool's image, for [`image_delivery`].
 fn tool_image(image: &str) -> image_delivery::Wanted<'_> {
-    image_delivery::Wanted { image, what: "tug-db image", build_hint: "build it with `crates/tug-db/image/build`, or set x-tug.db.image" }
+    image_delivery::Wanted {
+        image,
+        what: "tug-db image",
+        build_hint: "build it with `crates/tug-db/image/build`, or set x-tug.db.image",
+    }
 }
 
 /// The database, with the tool's image on its host (sent there when it cannot be pulled).
@@ -304,7 +324,8 @@ fn require(ctx: &Context) -> FlowResult<Place> {
 
 /// Shows the human lines of a tool's output (not its summary line).
 fn show(ctx: &Context, h: &str, stdout: &str) -> Option<Value> {
-    let text: Vec<&str> = stdout.lines().filter(|l| !l.starts_with(tug_db::SUMMARY_PREFIX) && !l.trim().is_empty()).collect();
+    let text: Vec<&str> =
+        stdout.lines().filter(|l| !l.starts_with(tug_db::SUMMARY_PREFIX) && !l.trim().is_empty()).collect();
     if !text.is_empty() && !ctx.is_plan() {
         ctx.emit(Event::Output { target: h.to_string(), text: text.join("\n") });
     }
@@ -316,9 +337,24 @@ fn run_tool(ctx: &Context, place: &Place, args: &[&str]) -> FlowResult<Option<Va
     Ok(show(ctx, &place.host, &out.stdout))
 }
 
-fn take_backup(ctx: &Context, place: &Place, reason: &str, version: Option<&str>, if_exists: bool) -> FlowResult<Option<Value>> {
+fn take_backup(
+    ctx: &Context,
+    place: &Place,
+    reason: &str,
+    version: Option<&str>,
+    if_exists: bool,
+) -> FlowResult<Option<Value>> {
     let keep = place.keep.to_string();
-    let mut args = vec!["backup", place.path.as_str(), "--dir", place.backups.as_str(), "--keep", keep.as_str(), "--reason", reason];
+    let mut args = vec![
+        "backup",
+        place.path.as_str(),
+        "--dir",
+        place.backups.as_str(),
+        "--keep",
+        keep.as_str(),
+        "--reason",
+        reason,
+    ];
     if let Some(v) = version.filter(|v| !v.is_empty()) {
         args.extend(["--version", v]);
     }
@@ -352,7 +388,8 @@ fn copy_off(ctx: &Context, place: &Place, file: &str) -> FlowResult<()> {
             .arg(escape_shell_value(&place.image))
             .arg("tug-db")
             .args(["receive", "--dir", dir, "--keep", &keep].iter().map(|a| escape_shell_value(a)));
-        let out = ctx.stream(target, &ssh_from(ctx, &place.host, &place.tool(&["send", file])), &receive, TOOL_TIMEOUT)?;
+        let out =
+            ctx.stream(target, &ssh_from(ctx, &place.host, &place.tool(&["send", file])), &receive, TOOL_TIMEOUT)?;
         show(ctx, target, &out.stdout);
     }
     Ok(())
@@ -417,9 +454,14 @@ pub fn verify(ctx: &Context, file: &str) -> FlowResult<()> {
 
 /// The newest backup taken before deploying `version`, by listing the host's backups.
 fn before_deploy_backup(ctx: &Context, place: &Place, version: &str) -> FlowResult<String> {
-    let out = ctx.query(&host(&place.host), &place.tool(&["list", "--dir", &place.backups, "--json"]), &format!("backup taken before deploying {version}"))?;
+    let out = ctx.query(
+        &host(&place.host),
+        &place.tool(&["list", "--dir", &place.backups, "--json"]),
+        &format!("backup taken before deploying {version}"),
+    )?;
     let Fact::Known(text) = out else { return Ok(out.text().to_string()) };
-    let listing: Value = serde_json::from_str(text.trim()).map_err(|e| FlowError::msg(format!("unreadable backup listing from {}: {e}", place.host)))?;
+    let listing: Value = serde_json::from_str(text.trim())
+        .map_err(|e| FlowError::msg(format!("unreadable backup listing from {}: {e}", place.host)))?;
     let stem = place.stem();
     listing
         .get("backups")
@@ -428,11 +470,20 @@ fn before_deploy_backup(ctx: &Context, place: &Place, version: &str) -> FlowResu
         .flatten()
         .find(|b| b["reason"] == "pre-deploy" && b["version"] == version && b["stem"] == stem.as_str())
         .and_then(|b| b["path"].as_str().map(str::to_string))
-        .ok_or_else(|| FlowError::Invalid(format!("no backup of {} taken before deploying {version} on {} (`tug db list` shows them)", place.path, place.host)))
+        .ok_or_else(|| {
+            FlowError::Invalid(format!(
+                "no backup of {} taken before deploying {version} on {} (`tug db list` shows them)",
+                place.path, place.host
+            ))
+        })
 }
 
 fn report_counts(ctx: &Context, h: &str, summary: &Value) {
-    let (Some(after), before) = (summary.get("after").and_then(Value::as_object), summary.get("before").and_then(Value::as_object)) else { return };
+    let (Some(after), before) =
+        (summary.get("after").and_then(Value::as_object), summary.get("before").and_then(Value::as_object))
+    else {
+        return;
+    };
     let mut lines = vec!["rows per table: before → after".to_string()];
     for (table, n) in after {
         let was = before.and_then(|b| b.get(table)).map_or("-".to_string(), |v| v.to_string());
@@ -456,7 +507,11 @@ pub fn restore(ctx: &Context, file: Option<&str>, before_deploy_version: Option<
         let backup = match (file, before_deploy_version) {
             (Some(f), _) => place.backup_path(f),
             (None, Some(v)) => before_deploy_backup(ctx, &place, v)?,
-            (None, None) => return Err(FlowError::Invalid("name a backup (see `tug db list`) or pass --before-deploy VERSION".into())),
+            (None, None) => {
+                return Err(FlowError::Invalid(
+                    "name a backup (see `tug db list`) or pass --before-deploy VERSION".into(),
+                ));
+            }
         };
         ctx.phase(format!("Verify {backup} on {h}..."));
         let checked = ctx.query(&host(&h), &place.tool(&["verify", &backup]), "verify")?;
@@ -466,7 +521,11 @@ pub fn restore(ctx: &Context, file: Option<&str>, before_deploy_version: Option<
         // Start again the version that runs now, whatever git says.
         let role_name = ctx.specifics.roles_on(&h).into_iter().next().unwrap_or_else(|| ctx.config.primary_role_name());
         let role = app::boot::role(ctx, &role_name)?;
-        let running = ctx.query_lenient(&host(&h), &tug_commands::app::AppCommands::new(ctx.config, role, &h, "").current_running_version(), "running version")?;
+        let running = ctx.query_lenient(
+            &host(&h),
+            &tug_commands::app::AppCommands::new(ctx.config, role, &h, "").current_running_version(),
+            "running version",
+        )?;
         let previous = ctx.set_version(Some(running.text().to_string()));
         ctx.phase("Stop the app (its writers) before the swap...");
         app::stop(ctx)?;
@@ -490,7 +549,13 @@ pub fn restore(ctx: &Context, file: Option<&str>, before_deploy_version: Option<
 /// control socket (its path changes with every run).
 fn ssh_from(ctx: &Context, h: &str, remote: &Command) -> Command {
     let args = crate::ssh_options::ssh_options(ctx.config).standalone_args();
-    let word = |a: &String| if a.chars().all(|c| c.is_ascii_alphanumeric() || "-_=./:@,+".contains(c)) { a.clone() } else { single_quote(a) };
+    let word = |a: &String| {
+        if a.chars().all(|c| c.is_ascii_alphanumeric() || "-_=./:@,+".contains(c)) {
+            a.clone()
+        } else {
+            single_quote(a)
+        }
+    };
     Command::new(["ssh"])
         .args(args.iter().map(word))
         .args([single_quote(h), "--".to_string()])
@@ -509,17 +574,23 @@ pub fn download(ctx: &Context, file: &str, to: &Path) -> FlowResult<()> {
     let place = require(ctx)?;
     let h = place.host.clone();
     let remote = place.backup_path(file);
-    let name = Path::new(&remote).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| file.to_string());
+    let name =
+        Path::new(&remote).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| file.to_string());
     let dir = if to.is_absolute() { to.to_path_buf() } else { ctx.root().join(to) };
     let staging = dir.join(format!(".tug-download-{name}"));
     ctx.phase(format!("Download {remote} from {h} into {}...", dir.display()));
     if !ctx.is_plan() {
-        std::fs::create_dir_all(&staging).map_err(|e| FlowError::msg(format!("cannot create {}: {e}", staging.display())))?;
+        std::fs::create_dir_all(&staging)
+            .map_err(|e| FlowError::msg(format!("cannot create {}: {e}", staging.display())))?;
     }
     let local_data = staging.join(&name);
     let local_manifest = tug_db::Manifest::path_for(&local_data);
     for (r, l) in [(remote.clone(), &local_data), (format!("{remote}.json"), &local_manifest)] {
-        ctx.execute_with(&Target::Local, &ssh_to_file(ctx, &h, &place.tool(&["cat", &r]), l), &RunOptions::with_timeout(TOOL_TIMEOUT))?;
+        ctx.execute_with(
+            &Target::Local,
+            &ssh_to_file(ctx, &h, &place.tool(&["cat", &r]), l),
+            &RunOptions::with_timeout(TOOL_TIMEOUT),
+        )?;
     }
     ctx.phase(format!("Verify {name} on this machine..."));
     if ctx.is_plan() {
@@ -537,13 +608,19 @@ pub fn download(ctx: &Context, file: &str, to: &Path) -> FlowResult<()> {
     };
     let final_data: PathBuf = dir.join(&name);
     let final_manifest = tug_db::Manifest::path_for(&final_data);
-    let moved = std::fs::rename(&local_manifest, &final_manifest).and_then(|()| std::fs::rename(&local_data, &final_data));
+    let moved =
+        std::fs::rename(&local_manifest, &final_manifest).and_then(|()| std::fs::rename(&local_data, &final_data));
     cleanup();
     moved.map_err(|e| FlowError::msg(format!("cannot move the download into {}: {e}", dir.display())))?;
     let tables: Vec<String> = report.tables.iter().map(|(t, n)| format!("{t}={n}")).collect();
     ctx.emit(Event::Output {
         target: LOCAL.to_string(),
-        text: format!("{} verified (sha256 {}, integrity ok, {})", final_data.display(), report.manifest.sha256, tables.join(", ")),
+        text: format!(
+            "{} verified (sha256 {}, integrity ok, {})",
+            final_data.display(),
+            report.manifest.sha256,
+            tables.join(", ")
+        ),
     });
     Ok(())
 }

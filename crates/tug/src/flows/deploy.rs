@@ -137,7 +137,11 @@ pub fn rollback(ctx: &Context, version: &str) -> FlowResult<()> {
             let mut all = Some(true);
             for r in ctx.specifics.roles_on(h) {
                 let a = AppCommands::new(ctx.config, role(ctx, &r)?, h, version);
-                let id = ctx.query_lenient(&host(h), &a.container_id_for_version(version, false), "container of the version")?;
+                let id = ctx.query_lenient(
+                    &host(h),
+                    &a.container_id_for_version(version, false),
+                    "container of the version",
+                )?;
                 all = match (all, id.present()) {
                     (Some(true), Some(p)) => Some(p),
                     (Some(false), _) | (_, Some(false)) => Some(false),
@@ -151,10 +155,16 @@ pub fn rollback(ctx: &Context, version: &str) -> FlowResult<()> {
             ctx.warn(None, format!("The app version '{version}' is not available as a container (use 'tug app containers' for available versions)"));
             Ok(())
         };
-        let booted = ctx.branch(None, &format!("a container for version {version} exists on every app host and role"), available, || {
-            hooks::run(ctx, "pre-deploy", true, &[])?;
-            boot::boot_version(ctx, version)
-        }, Some(&missing))?;
+        let booted = ctx.branch(
+            None,
+            &format!("a container for version {version} exists on every app host and role"),
+            available,
+            || {
+                hooks::run(ctx, "pre-deploy", true, &[])?;
+                boot::boot_version(ctx, version)
+            },
+            Some(&missing),
+        )?;
         Ok(booted.is_some())
     })?;
     let runtime = finished(ctx);
@@ -172,7 +182,11 @@ pub fn rollback_candidates(ctx: &Context) -> FlowResult<()> {
         let all = ctx.query_lenient(&host(h), &a.list_versions(&["--all"], &[]), "versions")?;
         let current = ctx.query_lenient(&host(h), &a.current_running_version(), "running version")?;
         if let (Some(all), Some(cur)) = (all.known(), current.known()) {
-            let others: Vec<&str> = all.lines().map(str::trim).filter(|v| !v.is_empty() && *v != cur.trim() && !v.contains("_replaced_")).collect();
+            let others: Vec<&str> = all
+                .lines()
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && *v != cur.trim() && !v.contains("_replaced_"))
+                .collect();
             let text = if others.is_empty() {
                 format!("{r}: none (running {})", if cur.is_empty() { "nothing" } else { cur })
             } else {

@@ -67,7 +67,13 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(check: &'static str, target: Option<&str>, status: Status, found: impl Into<String>, fix: Option<String>) -> Check {
+    fn new(
+        check: &'static str,
+        target: Option<&str>,
+        status: Status,
+        found: impl Into<String>,
+        fix: Option<String>,
+    ) -> Check {
         Check { check, target: target.map(str::to_string), status, found: found.into(), fix }
     }
     fn pass(check: &'static str, target: Option<&str>, found: impl Into<String>) -> Check {
@@ -88,7 +94,13 @@ impl Check {
 pub trait World: Sync {
     /// Runs a command on a host (over SSH) or locally, within `timeout`, with extra
     /// environment for local commands.
-    fn run(&self, target: &Target, command: &Command, env: &[(String, String)], timeout: Duration) -> Result<Output, ExecError>;
+    fn run(
+        &self,
+        target: &Target,
+        command: &Command,
+        env: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<Output, ExecError>;
     /// The deploying machine's clock, in Unix seconds.
     fn now(&self) -> i64;
     /// Resolves a host name with the system resolver (bounded in time).
@@ -145,7 +157,8 @@ pub fn run(config: &Config, world: &dyn World, options: &Options) -> Vec<Check> 
     let (registry_line, host_lines, name_lines) = std::thread::scope(|s| {
         let registry_job = s.spawn(|| registry(config, world, options));
         let names_job = s.spawn(|| names(config, world, options));
-        let hosts = tug_exec::fanout::for_each_host(&options.hosts, options.fanout, |h| host(config, world, options, h));
+        let hosts =
+            tug_exec::fanout::for_each_host(&options.hosts, options.fanout, |h| host(config, world, options, h));
         (
             registry_job.join().unwrap_or_else(|_| Check::skip("registry", None, "the check crashed")),
             hosts,
@@ -188,7 +201,11 @@ fn files(config: &Config, options: &Options) -> Vec<Check> {
     if let Some(mode) = x.ssl_mode
         && !advice.iter().any(|a| a.topic == "cloudflare")
     {
-        out.push(Check::pass("cloudflare", None, format!("Cloudflare's {} mode matches the proxy's TLS settings", mode.label())));
+        out.push(Check::pass(
+            "cloudflare",
+            None,
+            format!("Cloudflare's {} mode matches the proxy's TLS settings", mode.label()),
+        ));
     }
     if !advice.iter().any(|a| a.topic == "sqlite") {
         for role in &config.roles {
@@ -196,7 +213,11 @@ fn files(config: &Config, options: &Options) -> Vec<Check> {
                 out.push(Check::pass(
                     "sqlite",
                     None,
-                    format!("the SQLite volume `{volume}` of role `{}` is on one server ({})", role.name, role.hosts().join(", ")),
+                    format!(
+                        "the SQLite volume `{volume}` of role `{}` is on one server ({})",
+                        role.name,
+                        role.hosts().join(", ")
+                    ),
                 ));
             }
         }
@@ -208,7 +229,11 @@ fn registry(config: &Config, world: &dyn World, options: &Options) -> Check {
     let registry = &config.registry;
     let server = registry.server.clone().unwrap_or_else(|| "Docker Hub".into());
     if registry.is_local() {
-        return Check::pass("registry", None, format!("{server} is a local registry, reached through SSH tunnels: no login needed"));
+        return Check::pass(
+            "registry",
+            None,
+            format!("{server} is a local registry, reached through SSH tunnels: no login needed"),
+        );
     }
     let creds = match &options.credentials {
         Ok(c) => c,
@@ -245,15 +270,30 @@ fn registry(config: &Config, world: &dyn World, options: &Options) -> Check {
         t
     };
     match world.run(&Target::Local, &cmd, &env, options.timeout.max(Duration::from_secs(20))) {
-        Ok(out) if out.success() => Check::pass("registry", None, format!("`docker login` to {server} as {user} succeeded")),
+        Ok(out) if out.success() => {
+            Check::pass("registry", None, format!("`docker login` to {server} as {user} succeeded"))
+        }
         Ok(out) => {
             let said = scrub(out.tail(1));
             let lower = said.to_ascii_lowercase();
             if out.status == Some(127) || lower.contains("not found") && lower.contains("docker") {
-                Check::fail("registry", None, "docker is not installed on this machine", "install Docker here: `tug build` needs it to build and push images")
+                Check::fail(
+                    "registry",
+                    None,
+                    "docker is not installed on this machine",
+                    "install Docker here: `tug build` needs it to build and push images",
+                )
             } else if lower.contains("cannot connect to the docker daemon") {
-                Check::fail("registry", None, format!("Docker is not running on this machine: {said}"), "start Docker Desktop or the docker service, then run `tug doctor` again")
-            } else if lower.contains("unauthorized") || lower.contains("incorrect username or password") || lower.contains("denied") {
+                Check::fail(
+                    "registry",
+                    None,
+                    format!("Docker is not running on this machine: {said}"),
+                    "start Docker Desktop or the docker service, then run `tug doctor` again",
+                )
+            } else if lower.contains("unauthorized")
+                || lower.contains("incorrect username or password")
+                || lower.contains("denied")
+            {
                 Check::fail(
                     "registry",
                     None,
@@ -261,12 +301,27 @@ fn registry(config: &Config, world: &dyn World, options: &Options) -> Check {
                     "check `registry.username` and the token in KAMAL_REGISTRY_PASSWORD (Docker Hub: a personal access token with Read & Write, not the account password)",
                 )
             } else if lower.contains("no such host") || lower.contains("dial tcp") || lower.contains("timeout") {
-                Check::fail("registry", None, format!("cannot reach {server} from this machine: {said}"), "check this machine's network and DNS (and `registry.server`)")
+                Check::fail(
+                    "registry",
+                    None,
+                    format!("cannot reach {server} from this machine: {said}"),
+                    "check this machine's network and DNS (and `registry.server`)",
+                )
             } else {
-                Check::fail("registry", None, format!("`docker login` to {server} failed: {said}"), "run `docker login` here to see why (network, proxy, registry address)")
+                Check::fail(
+                    "registry",
+                    None,
+                    format!("`docker login` to {server} failed: {said}"),
+                    "run `docker login` here to see why (network, proxy, registry address)",
+                )
             }
         }
-        Err(e) => Check::fail("registry", None, format!("`docker login` to {server} could not run: {}", scrub(e.to_string())), "check that Docker is installed and the registry is reachable from here"),
+        Err(e) => Check::fail(
+            "registry",
+            None,
+            format!("`docker login` to {server} could not run: {}", scrub(e.to_string())),
+            "check that Docker is installed and the registry is reachable from here",
+        ),
     }
 }
 
@@ -288,7 +343,16 @@ fn host(config: &Config, world: &dyn World, options: &Options, h: &str) -> Vec<C
             return out;
         }
         Err(e) => {
-            out.push(Check::fail("ssh", t, e.to_string(), format!("check that `ssh {}@{h} docker version` answers within {}s", config.ssh.user(), options.timeout.as_secs())));
+            out.push(Check::fail(
+                "ssh",
+                t,
+                e.to_string(),
+                format!(
+                    "check that `ssh {}@{h} docker version` answers within {}s",
+                    config.ssh.user(),
+                    options.timeout.as_secs()
+                ),
+            ));
             out.push(Check::skip("docker", t, "no SSH connection (also ports, disk, clock)"));
             return out;
         }
@@ -311,20 +375,48 @@ fn docker_line(h: &str, o: &Output) -> Check {
         let v = o.stdout.trim().to_string();
         let major = v.split('.').next().and_then(|m| m.parse::<u32>().ok()).unwrap_or(0);
         if major > 0 && major < 24 {
-            return Check::warn("docker", t, format!("Docker {v} is older than 24"), "upgrade Docker on the host (Tug and kamal-proxy are tested with Docker 24 and newer)");
+            return Check::warn(
+                "docker",
+                t,
+                format!("Docker {v} is older than 24"),
+                "upgrade Docker on the host (Tug and kamal-proxy are tested with Docker 24 and newer)",
+            );
         }
         return Check::pass("docker", t, format!("Docker {v} is running"));
     }
     let said = o.tail(1);
     let lower = said.to_ascii_lowercase();
-    if o.status == Some(127) || lower.contains("command not found") || lower.contains("not found") && !lower.contains("daemon") {
-        Check::fail("docker", t, "Docker is not installed", "`tug server bootstrap` installs it (`tug setup` does too), or install docker.io/docker-ce yourself")
+    if o.status == Some(127)
+        || lower.contains("command not found")
+        || lower.contains("not found") && !lower.contains("daemon")
+    {
+        Check::fail(
+            "docker",
+            t,
+            "Docker is not installed",
+            "`tug server bootstrap` installs it (`tug setup` does too), or install docker.io/docker-ce yourself",
+        )
     } else if lower.contains("permission denied") {
-        Check::fail("docker", t, format!("the SSH user may not use Docker: {said}"), "add the user to the `docker` group (`sudo usermod -aG docker USER`), or deploy as root")
+        Check::fail(
+            "docker",
+            t,
+            format!("the SSH user may not use Docker: {said}"),
+            "add the user to the `docker` group (`sudo usermod -aG docker USER`), or deploy as root",
+        )
     } else if lower.contains("cannot connect to the docker daemon") || lower.contains("is the docker daemon running") {
-        Check::fail("docker", t, "the Docker daemon is not running", "start it on the host: `sudo systemctl enable --now docker`")
+        Check::fail(
+            "docker",
+            t,
+            "the Docker daemon is not running",
+            "start it on the host: `sudo systemctl enable --now docker`",
+        )
     } else {
-        Check::fail("docker", t, format!("`docker version` failed: {said}"), "run `docker version` on the host to see why")
+        Check::fail(
+            "docker",
+            t,
+            format!("`docker version` failed: {said}"),
+            "run `docker version` on the host to see why",
+        )
     }
 }
 
@@ -355,7 +447,8 @@ fn listener(line: &str, port: &str) -> Option<Option<String>> {
         .or_else(|| {
             tokens.iter().find_map(|t| {
                 let (pid, program) = t.split_once('/')?;
-                (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())).then(|| program.trim_end_matches(':').to_string())
+                (!pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| program.trim_end_matches(':').to_string())
             })
         });
     Some(owner)
@@ -370,7 +463,8 @@ fn ports(config: &Config, world: &dyn World, options: &Options, h: &str) -> Opti
     if run.as_ref().is_some_and(|r| !r.publish()) {
         return Some(Check::pass("ports", t, "`proxy.run.publish` is false: the proxy publishes no ports"));
     }
-    let wanted = run.as_ref().map_or_else(|| vec!["80".to_string(), "443".to_string()], |r| vec![r.http_port(), r.https_port()]);
+    let wanted =
+        run.as_ref().map_or_else(|| vec!["80".to_string(), "443".to_string()], |r| vec![r.http_port(), r.https_port()]);
     let cmd = Command::new([
         "docker ps --filter 'name=^kamal-proxy$' --format '{{.Names}}'; echo tug-listeners;",
         "{ ss -ltnp 2>/dev/null || netstat -ltnp 2>/dev/null || echo tug-no-ss; }",
@@ -382,7 +476,11 @@ fn ports(config: &Config, world: &dyn World, options: &Options, h: &str) -> Opti
     let (proxy, listeners) = out.stdout.split_once("tug-listeners").unwrap_or(("", &out.stdout));
     let proxy_running = proxy.lines().any(|l| l.trim() == "kamal-proxy");
     if listeners.contains("tug-no-ss") {
-        let found = if proxy_running { "kamal-proxy is running; listeners not checked (neither `ss` nor `netstat` on the host)" } else { "neither `ss` nor `netstat` on the host: ports not checked" };
+        let found = if proxy_running {
+            "kamal-proxy is running; listeners not checked (neither `ss` nor `netstat` on the host)"
+        } else {
+            "neither `ss` nor `netstat` on the host: ports not checked"
+        };
         return Some(Check::warn("ports", t, found, "install iproute2 (`ss`) on the host to let doctor check ports"));
     }
     let ports_text = wanted.join(" and ");
@@ -408,7 +506,11 @@ fn ports(config: &Config, world: &dyn World, options: &Options, h: &str) -> Opti
         Check::fail(
             "ports",
             t,
-            format!("port {} taken{}", taken.join(", port "), if proxy_running { " (kamal-proxy is running too)" } else { "" }),
+            format!(
+                "port {} taken{}",
+                taken.join(", port "),
+                if proxy_running { " (kamal-proxy is running too)" } else { "" }
+            ),
             "stop what holds it (e.g. `tug server exec 'systemctl disable --now nginx'`, or `docker ps` on the host for a container), or move the proxy with `proxy.run.http_port`/`https_port`",
         )
     })
@@ -435,7 +537,8 @@ fn gib(bytes: u64) -> String {
 
 fn disk(config: &Config, world: &dyn World, options: &Options, h: &str) -> Check {
     let t = Some(h);
-    let mut cmd = Command::new(["df -Pk \"$(docker info --format '{{.DockerRootDir}}' 2>/dev/null || echo /var/lib/docker)\""]);
+    let mut cmd =
+        Command::new(["df -Pk \"$(docker info --format '{{.DockerRootDir}}' 2>/dev/null || echo /var/lib/docker)\""]);
     for p in bind_paths(config, h) {
         cmd = cmd.arg(single_quote(&p));
     }
@@ -447,7 +550,9 @@ fn disk(config: &Config, world: &dyn World, options: &Options, h: &str) -> Check
     let mut worst: Option<(u64, u64, String)> = None;
     for line in out.stdout.lines().skip(1) {
         let f: Vec<&str> = line.split_whitespace().collect();
-        let (Some(total), Some(avail), Some(mount)) = (f.get(1).and_then(|x| x.parse::<u64>().ok()), f.get(3).and_then(|x| x.parse::<u64>().ok()), f.get(5)) else {
+        let (Some(total), Some(avail), Some(mount)) =
+            (f.get(1).and_then(|x| x.parse::<u64>().ok()), f.get(3).and_then(|x| x.parse::<u64>().ok()), f.get(5))
+        else {
             continue;
         };
         let (total, avail) = (total * 1024, avail * 1024);
@@ -456,7 +561,12 @@ fn disk(config: &Config, world: &dyn World, options: &Options, h: &str) -> Check
         }
     }
     let Some((avail, total, mount)) = worst else {
-        return Check::warn("disk", t, format!("could not read free space (`df` said: {})", out.tail(1)), "check free space on the host with `df -h`");
+        return Check::warn(
+            "disk",
+            t,
+            format!("could not read free space (`df` said: {})", out.tail(1)),
+            "check free space on the host with `df -h`",
+        );
     };
     let found = format!("{} free of {} on {mount} (Docker's images and volumes)", gib(avail), gib(total));
     let fix = "free space: `tug prune all` removes old images and containers; grow the disk for the database volume";
@@ -490,7 +600,12 @@ fn clock(world: &dyn World, options: &Options, h: &str) -> Check {
         s => format!("{} s behind this machine", -s),
     };
     if skew.abs() > SKEW_WARN + slack {
-        Check::warn("clock", t, found, "turn on time sync on the host (`timedatectl set-ntp true`, or chrony); skewed clocks break TLS, registry tokens and log order")
+        Check::warn(
+            "clock",
+            t,
+            found,
+            "turn on time sync on the host (`timedatectl set-ntp true`, or chrony); skewed clocks break TLS, registry tokens and log order",
+        )
     } else {
         Check::pass("clock", t, found)
     }
@@ -520,7 +635,8 @@ fn names(config: &Config, world: &dyn World, options: &Options) -> Vec<Check> {
     let mut out = Vec::new();
     for name in proxy_names(config) {
         let n = Some(name.as_str());
-        let role_proxy = config.roles.iter().filter_map(|r| r.proxy.as_ref()).find(|p| p.hosts().iter().any(|h| h.trim() == name));
+        let role_proxy =
+            config.roles.iter().filter_map(|r| r.proxy.as_ref()).find(|p| p.hosts().iter().any(|h| h.trim() == name));
         let ssl = role_proxy.is_some_and(tug_config::proxy::Proxy::ssl);
         let custom = role_proxy.is_some_and(tug_config::proxy::Proxy::custom_ssl_certificate);
         let ips = match world.resolve(&name) {
@@ -567,7 +683,11 @@ fn names(config: &Config, world: &dyn World, options: &Options) -> Vec<Check> {
             )
         });
         if !ssl && !cloudflare {
-            out.push(Check::skip("tls", n, format!("`proxy.ssl` is false and {name} is not behind Cloudflare: nothing serves HTTPS for it")));
+            out.push(Check::skip(
+                "tls",
+                n,
+                format!("`proxy.ssl` is false and {name} is not behind Cloudflare: nothing serves HTTPS for it"),
+            ));
             continue;
         }
         out.push(tls(world, options, &name));
@@ -601,8 +721,18 @@ fn tls(world: &dyn World, options: &Options, name: &str) -> Check {
             let code: u16 = out.stdout.trim().parse().unwrap_or(0);
             match code {
                 200..=399 => Check::pass("tls", n, format!("{url} answers {code} with a valid certificate")),
-                521 => Check::fail("tls", n, format!("{url}: Cloudflare error 521, the origin refused the connection"), "deploy the app (`tug setup`) and let Cloudflare reach ports 80/443 of every server"),
-                522 | 523 => Check::fail("tls", n, format!("{url}: Cloudflare error {code}, it cannot reach your servers"), "check the DNS record's address and that the firewall lets Cloudflare's ranges in on 80/443"),
+                521 => Check::fail(
+                    "tls",
+                    n,
+                    format!("{url}: Cloudflare error 521, the origin refused the connection"),
+                    "deploy the app (`tug setup`) and let Cloudflare reach ports 80/443 of every server",
+                ),
+                522 | 523 => Check::fail(
+                    "tls",
+                    n,
+                    format!("{url}: Cloudflare error {code}, it cannot reach your servers"),
+                    "check the DNS record's address and that the firewall lets Cloudflare's ranges in on 80/443",
+                ),
                 525 => Check::fail(
                     "tls",
                     n,
@@ -612,18 +742,52 @@ fn tls(world: &dyn World, options: &Options, name: &str) -> Check {
                 526 => Check::fail(
                     "tls",
                     n,
-                    format!("{url}: Cloudflare error 526, the certificate on your servers is not valid for Full (strict)"),
-                    format!("use a Cloudflare Origin CA certificate that covers {name} (or a public one), as `proxy.ssl.certificate_pem`/`private_key_pem`"),
+                    format!(
+                        "{url}: Cloudflare error 526, the certificate on your servers is not valid for Full (strict)"
+                    ),
+                    format!(
+                        "use a Cloudflare Origin CA certificate that covers {name} (or a public one), as `proxy.ssl.certificate_pem`/`private_key_pem`"
+                    ),
                 ),
-                0 => Check::warn("tls", n, format!("{url}: the handshake worked but no status came back"), "run `curl -I` on it to see more"),
-                _ => Check::warn("tls", n, format!("{url}: valid certificate, but it answers {code}"), "check the app: `tug app details`, `tug app logs`, `tug proxy logs`"),
+                0 => Check::warn(
+                    "tls",
+                    n,
+                    format!("{url}: the handshake worked but no status came back"),
+                    "run `curl -I` on it to see more",
+                ),
+                _ => Check::warn(
+                    "tls",
+                    n,
+                    format!("{url}: valid certificate, but it answers {code}"),
+                    "check the app: `tug app details`, `tug app logs`, `tug proxy logs`",
+                ),
             }
         }
         Some(6) => Check::skip("tls", n, format!("no network path: {said}")),
-        Some(7) => Check::fail("tls", n, format!("cannot connect to {name}:443: {said}"), "deploy (`tug setup`), and open port 443 in the firewall"),
-        Some(28) => Check::fail("tls", n, format!("{url} did not answer within {secs}s"), "check the firewall and that the proxy runs (`tug proxy details`)"),
-        Some(35) => Check::fail("tls", n, format!("the TLS handshake with {name} failed: {said}"), "the proxy has no certificate for this name: set `proxy.ssl` (docs/cloudflare.md)"),
-        Some(51) | Some(60) => Check::fail("tls", n, format!("the certificate of {name} is not valid: {said}"), "serve a certificate for this name: Let's Encrypt (`ssl: true`) or, behind Cloudflare, an Origin CA certificate with Full (strict)"),
+        Some(7) => Check::fail(
+            "tls",
+            n,
+            format!("cannot connect to {name}:443: {said}"),
+            "deploy (`tug setup`), and open port 443 in the firewall",
+        ),
+        Some(28) => Check::fail(
+            "tls",
+            n,
+            format!("{url} did not answer within {secs}s"),
+            "check the firewall and that the proxy runs (`tug proxy details`)",
+        ),
+        Some(35) => Check::fail(
+            "tls",
+            n,
+            format!("the TLS handshake with {name} failed: {said}"),
+            "the proxy has no certificate for this name: set `proxy.ssl` (docs/cloudflare.md)",
+        ),
+        Some(51) | Some(60) => Check::fail(
+            "tls",
+            n,
+            format!("the certificate of {name} is not valid: {said}"),
+            "serve a certificate for this name: Let's Encrypt (`ssl: true`) or, behind Cloudflare, an Origin CA certificate with Full (strict)",
+        ),
         Some(127) => Check::skip("tls", n, "curl is not installed on this machine"),
         _ => Check::warn("tls", n, format!("{url}: {said}"), "run `curl -I` on it to see more"),
     }
@@ -640,7 +804,8 @@ mod tests {
         assert_eq!(listener(ss, "443"), None);
         let v6 = "LISTEN 0 511 [::]:443 [::]:* users:((\"nginx\",pid=1,fd=7))";
         assert_eq!(listener(v6, "443"), Some(Some("nginx".into())));
-        let netstat = "tcp        0      0 0.0.0.0:80              0.0.0.0:*               LISTEN      1234/nginx: master";
+        let netstat =
+            "tcp        0      0 0.0.0.0:80              0.0.0.0:*               LISTEN      1234/nginx: master";
         assert_eq!(listener(netstat, "80"), Some(Some("nginx".into())));
         assert_eq!(listener("LISTEN 0 128 127.0.0.1:8080 0.0.0.0:*", "80"), None);
         assert_eq!(listener("State Recv-Q Send-Q Local Address:Port Peer Address:Port Process", "80"), None);

@@ -19,7 +19,13 @@ const DELIVERY_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// `docker image inspect IMAGE --format '{{.Id}}'`: the image's id (fails when missing).
 pub fn image_id(image: &str) -> Command {
-    docker(["image".to_string(), "inspect".to_string(), escape_shell_value(image), "--format".into(), "'{{.Id}}'".into()])
+    docker([
+        "image".to_string(),
+        "inspect".to_string(),
+        escape_shell_value(image),
+        "--format".into(),
+        "'{{.Id}}'".into(),
+    ])
 }
 
 /// What an image needs to be delivered: what to call it in messages, and how to build it here.
@@ -49,15 +55,17 @@ pub fn ensure(ctx: &Context, h: &str, wanted: &Wanted<'_>) -> FlowResult<Deliver
     if present == Some(true) {
         return Ok(Delivery::Present);
     }
-    let pulled = ctx.when(Some(h), &format!("the {} {image} is not on the host", wanted.what), present.map(|p| !p), || {
-        let out = ctx.execute_lenient(&host(h), &docker(["pull".to_string(), escape_shell_value(image)]))?;
-        Ok(out.success().then_some(()).ok_or(out.tail(1)))
-    })?;
+    let pulled =
+        ctx.when(Some(h), &format!("the {} {image} is not on the host", wanted.what), present.map(|p| !p), || {
+            let out = ctx.execute_lenient(&host(h), &docker(["pull".to_string(), escape_shell_value(image)]))?;
+            Ok(out.success().then_some(()).ok_or(out.tail(1)))
+        })?;
     let Some(Err(pull_error)) = pulled else { return Ok(Delivery::Present) };
     if ctx.is_plan() {
         return Ok(Delivery::Present);
     }
-    let local = tug_exec::LocalRunner.run(&tug_exec::Target::Local, &image_id(image), &tug_exec::RunOptions::default())?;
+    let local =
+        tug_exec::LocalRunner.run(&tug_exec::Target::Local, &image_id(image), &tug_exec::RunOptions::default())?;
     if !local.success() {
         return Ok(Delivery::Unavailable(format!(
             "{h}: the {} `{image}` is not on the host and could not be pulled ({pull_error}); it is not on this machine either, so it cannot be sent over SSH ({})",

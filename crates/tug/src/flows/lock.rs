@@ -20,7 +20,10 @@ enum Acquire {
 }
 
 fn primary(ctx: &Context) -> FlowResult<String> {
-    ctx.specifics.primary_host.clone().ok_or_else(|| FlowError::Invalid("no primary host to hold the deploy lock".into()))
+    ctx.specifics
+        .primary_host
+        .clone()
+        .ok_or_else(|| FlowError::Invalid("no primary host to hold the deploy lock".into()))
 }
 
 /// Runs `body` holding the lock (taking it unless this run, or a parent through `KAMAL_LOCK`,
@@ -56,7 +59,10 @@ fn execute_acquire(ctx: &Context, message: &str) -> FlowResult<Acquire> {
     if ctx.is_plan() {
         let status = ctx.query_lenient(&host(&p), &lock.status(), "lock status")?;
         if let Some(s) = status.known().filter(|s| !s.trim().is_empty()) {
-            ctx.warn(Some(&p), format!("the deploy lock is held now, a real run would stop here: {}", s.replace('\n', " / ")));
+            ctx.warn(
+                Some(&p),
+                format!("the deploy lock is held now, a real run would stop here: {}", s.replace('\n', " / ")),
+            );
         }
     }
     let details = LockDetails {
@@ -71,7 +77,12 @@ fn execute_acquire(ctx: &Context, message: &str) -> FlowResult<Acquire> {
     } else if out.stderr.contains("cannot create directory") || out.stderr.contains("File exists") {
         Ok(Acquire::Held)
     } else {
-        Err(FlowError::CommandFailed { target: p, command: lock.acquire(&details).to_redacted(), status: out.status, tail: out.tail(3) })
+        Err(FlowError::CommandFailed {
+            target: p,
+            command: lock.acquire(&details).to_redacted(),
+            status: out.status,
+            tail: out.tail(3),
+        })
     }
 }
 
@@ -121,7 +132,9 @@ fn acquire_with_wait(ctx: &Context) -> FlowResult<()> {
             ctx.phase("Deploy lock is held by:");
             ctx.emit(Event::Output { target: primary(ctx)?, text: status.clone() });
             if !status.contains(AUTOMATIC_MESSAGE) {
-                return Err(FlowError::msg("Deploy lock held manually, not waiting. Run 'tug lock help' for more information"));
+                return Err(FlowError::msg(
+                    "Deploy lock held manually, not waiting. Run 'tug lock help' for more information",
+                ));
             }
             shown = true;
         }
@@ -156,7 +169,12 @@ fn execute_release(ctx: &Context) -> FlowResult<bool> {
     } else if out.stderr.contains("No such file or directory") {
         Ok(false)
     } else {
-        Err(FlowError::CommandFailed { target: p, command: lock.release().to_redacted(), status: out.status, tail: out.tail(3) })
+        Err(FlowError::CommandFailed {
+            target: p,
+            command: lock.release().to_redacted(),
+            status: out.status,
+            tail: out.tail(3),
+        })
     }
 }
 

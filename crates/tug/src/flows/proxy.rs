@@ -14,7 +14,8 @@ use crate::flows::{audit, hooks, image_delivery, lock, registry};
 
 /// Whether `version` is older than `other` (`v0.8.7` < `v0.9.2`), comparing numbers.
 pub fn older_version(version: &str, other: &str) -> bool {
-    let parts = |v: &str| -> Vec<u64> { v.trim_start_matches('v').split('.').map(|p| p.trim().parse().unwrap_or(0)).collect() };
+    let parts =
+        |v: &str| -> Vec<u64> { v.trim_start_matches('v').split('.').map(|p| p.trim().parse().unwrap_or(0)).collect() };
     parts(version) < parts(other)
 }
 
@@ -22,7 +23,12 @@ pub fn older_version(version: &str, other: &str) -> bool {
 pub fn create_network(ctx: &Context, h: &str) -> FlowResult<()> {
     let out = ctx.execute_lenient(&host(h), &Docker.create_network())?;
     if !out.success() && !out.stderr.contains("already exists") {
-        return Err(FlowError::CommandFailed { target: h.into(), command: Docker.create_network().to_redacted(), status: out.status, tail: out.tail(2) });
+        return Err(FlowError::CommandFailed {
+            target: h.into(),
+            command: Docker.create_network().to_redacted(),
+            status: out.status,
+            tail: out.tail(2),
+        });
     }
     Ok(())
 }
@@ -78,7 +84,15 @@ pub fn ensure_image(ctx: &Context, h: &str, proxy: &ProxyCommands) -> FlowResult
             _ => return Ok(()),
         },
     };
-    image_delivery::require(ctx, h, &image_delivery::Wanted { image: &image, what: "proxy image", build_hint: "for tug-proxy: `crates/tug-proxy/image/build`" })
+    image_delivery::require(
+        ctx,
+        h,
+        &image_delivery::Wanted {
+            image: &image,
+            what: "proxy image",
+            build_hint: "for tug-proxy: `crates/tug-proxy/image/build`",
+        },
+    )
 }
 
 /// `proxy reboot [--rolling]`: a new kamal-proxy container, host group by host group.
@@ -166,7 +180,10 @@ pub fn remove(ctx: &Context, force: bool) -> FlowResult<()> {
     lock::with_lock(ctx, || {
         let count = ServerCommands::new(ctx.config).app_directory_count();
         let counts = ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| ctx.query(&host(h), &count, "number of apps"))?;
-        let others = counts.iter().map(|c| c.decide(|t| t.trim().parse::<u64>().unwrap_or(0) > 0)).try_fold(false, |acc, o| o.map(|o| acc || o));
+        let others = counts
+            .iter()
+            .map(|c| c.decide(|t| t.trim().parse::<u64>().unwrap_or(0) > 0))
+            .try_fold(false, |acc, o| o.map(|o| acc || o));
         let allowed = match others {
             Some(true) if force => {
                 ctx.phase("Forcing, so removing the proxy, even though other apps are installed");

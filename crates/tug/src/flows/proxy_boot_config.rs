@@ -11,7 +11,8 @@ use crate::events::Event;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
 
-const DEPRECATED: &str = "The proxy boot_config command is deprecated - set the config in the deploy YAML at proxy/run instead";
+const DEPRECATED: &str =
+    "The proxy boot_config command is deprecated - set the config in the deploy YAML at proxy/run instead";
 
 /// `proxy boot_config set`: uploads each file whose setting differs from the default, removes
 /// the others.
@@ -29,7 +30,10 @@ pub fn set(ctx: &Context, options: &BootConfigSet) -> FlowResult<()> {
         ];
         for (content, path, reset) in parts {
             match content {
-                Some(text) => ctx.upload(h, &Upload { remote_path: path, mode: 0o644, content: text.clone().into_bytes(), sensitive: false })?,
+                Some(text) => ctx.upload(
+                    h,
+                    &Upload { remote_path: path, mode: 0o644, content: text.clone().into_bytes(), sensitive: false },
+                )?,
                 None => {
                     ctx.execute_lenient(&host(h), &reset)?;
                 }
@@ -58,7 +62,9 @@ pub fn reset(ctx: &Context) -> FlowResult<()> {
     ctx.warn(None, DEPRECATED);
     ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
         let proxy = ProxyCommands::new(ctx.config, h);
-        for reset in [proxy.reset_boot_options(), proxy.reset_image(), proxy.reset_image_version(), proxy.reset_run_command()] {
+        for reset in
+            [proxy.reset_boot_options(), proxy.reset_image(), proxy.reset_image_version(), proxy.reset_run_command()]
+        {
             ctx.execute_lenient(&host(h), &reset)?;
         }
         Ok(())

@@ -52,7 +52,9 @@ pub fn setup(ctx: &Context, skip_local: bool, skip_remote: bool, refuse_local: b
     let commands = RegistryCommands::new(&ctx.config.registry);
     if commands.is_local() {
         if refuse_local {
-            return Err(FlowError::Invalid("Cannot use login command with a local registry. Use `tug registry setup` instead.".into()));
+            return Err(FlowError::Invalid(
+                "Cannot use login command with a local registry. Use `tug registry setup` instead.".into(),
+            ));
         }
         if let (false, Some(cmd)) = (skip_local, commands.setup()) {
             ctx.execute(&Target::Local, &cmd)?;
@@ -73,7 +75,9 @@ pub fn remove(ctx: &Context, skip_local: bool, skip_remote: bool, refuse_local: 
     let commands = RegistryCommands::new(&ctx.config.registry);
     if commands.is_local() {
         if refuse_local {
-            return Err(FlowError::Invalid("Cannot use logout command with a local registry. Use `tug registry remove` instead.".into()));
+            return Err(FlowError::Invalid(
+                "Cannot use logout command with a local registry. Use `tug registry remove` instead.".into(),
+            ));
         }
         if !skip_local {
             ctx.execute_lenient(&Target::Local, &commands.remove())?;

@@ -22,7 +22,11 @@ pub fn bootstrap(ctx: &Context) -> FlowResult<()> {
                 let install = || -> FlowResult<()> {
                     ctx.execute(&t, &Docker.install())?;
                     let root = ctx.check(&t, &Docker.root(), "root")?;
-                    let in_group = if root == Some(true) { Some(true) } else { ctx.check(&t, &Docker.in_docker_group(), "in docker group")? };
+                    let in_group = if root == Some(true) {
+                        Some(true)
+                    } else {
+                        ctx.check(&t, &Docker.in_docker_group(), "in docker group")?
+                    };
                     let needs_group = match (root, in_group) {
                         (Some(true), _) | (_, Some(true)) => Some(false),
                         (Some(false), Some(false)) => Some(true),

@@ -107,7 +107,12 @@ impl Context<'_> {
     /// Ends a wait announced with [`Event::Wait`] (real runs only).
     pub fn waited(&self, target: Option<&str>, what: &str, started: Instant, ok: bool) {
         if self.mode() == Mode::Run {
-            self.emit(Event::Waited { target: target.map(str::to_string), what: what.to_string(), millis: started.elapsed().as_millis(), ok });
+            self.emit(Event::Waited {
+                target: target.map(str::to_string),
+                what: what.to_string(),
+                millis: started.elapsed().as_millis(),
+                ok,
+            });
         }
     }
 
@@ -212,16 +217,31 @@ impl Context<'_> {
 
     /// Runs `local` here with its output fed to `remote` on `h` (an image streamed with
     /// `docker save | ssh docker load`); a non-zero exit on either side fails the flow.
-    pub fn stream(&self, h: &str, local: &Command, remote: &Command, timeout: std::time::Duration) -> FlowResult<Output> {
+    pub fn stream(
+        &self,
+        h: &str,
+        local: &Command,
+        remote: &Command,
+        timeout: std::time::Duration,
+    ) -> FlowResult<Output> {
         let shown = format!("{} | ssh {h} {}", local.to_redacted(), remote.to_redacted());
         self.emit(Event::Run { target: LOCAL.to_string(), command: shown.clone() });
         let started = Instant::now();
         let out = self.runner().stream(h, local, remote, timeout)?;
         if self.mode() == Mode::Run {
-            self.emit(Event::Finished { target: LOCAL.to_string(), status: out.status, millis: started.elapsed().as_millis() });
+            self.emit(Event::Finished {
+                target: LOCAL.to_string(),
+                status: out.status,
+                millis: started.elapsed().as_millis(),
+            });
         }
         if !out.success() {
-            return Err(FlowError::CommandFailed { target: h.to_string(), command: shown, status: out.status, tail: out.tail(3) });
+            return Err(FlowError::CommandFailed {
+                target: h.to_string(),
+                command: shown,
+                status: out.status,
+                tail: out.tail(3),
+            });
         }
         Ok(out)
     }
@@ -276,7 +296,13 @@ impl Context<'_> {
     }
 
     /// Runs `then` only when `decided` is true (or unknown: shown under `if condition:`).
-    pub fn when<T>(&self, target: Option<&str>, condition: &str, decided: Option<bool>, then: impl FnOnce() -> FlowResult<T>) -> FlowResult<Option<T>> {
+    pub fn when<T>(
+        &self,
+        target: Option<&str>,
+        condition: &str,
+        decided: Option<bool>,
+        then: impl FnOnce() -> FlowResult<T>,
+    ) -> FlowResult<Option<T>> {
         self.branch(target, condition, decided, then, None)
     }
 
@@ -302,12 +328,20 @@ impl Context<'_> {
     /// Runs `work` on every host (bounded by `sshkit.max_concurrent_starts`; one at a time in
     /// plans, so they read in order). Runs the `pre-connect` hook first, once. Every host's
     /// error is kept; the first is returned.
-    pub fn on_hosts<T: Send>(&self, hosts: &[String], work: impl Fn(&str) -> FlowResult<T> + Sync) -> FlowResult<Vec<T>> {
+    pub fn on_hosts<T: Send>(
+        &self,
+        hosts: &[String],
+        work: impl Fn(&str) -> FlowResult<T> + Sync,
+    ) -> FlowResult<Vec<T>> {
         if hosts.is_empty() {
             return Ok(Vec::new());
         }
         crate::flows::hooks::pre_connect(self)?;
-        let limit = if self.is_plan() { 1 } else { usize::try_from(self.config.sshkit.max_concurrent_starts()).unwrap_or(30).max(1) };
+        let limit = if self.is_plan() {
+            1
+        } else {
+            usize::try_from(self.config.sshkit.max_concurrent_starts()).unwrap_or(30).max(1)
+        };
         let results = tug_exec::fanout::for_each_host(hosts, limit, work);
         let mut ok = Vec::new();
         let mut errors = Vec::new();
@@ -322,7 +356,11 @@ impl Context<'_> {
             1 => Err(errors.remove(0)),
             n => {
                 let first = errors.remove(0);
-                Err(FlowError::Message(format!("{first} (and failures on {} more host{})", n - 1, if n > 2 { "s" } else { "" })))
+                Err(FlowError::Message(format!(
+                    "{first} (and failures on {} more host{})",
+                    n - 1,
+                    if n > 2 { "s" } else { "" }
+                )))
             }
         }
     }
@@ -335,7 +373,12 @@ impl Context<'_> {
 
     /// Kamal's `on_roles`: for every selected role on `hosts`; with `parallel`, one thread per
     /// role, else hosts in parallel with each host's roles in turn.
-    pub fn on_roles(&self, hosts: &[String], parallel: bool, work: impl Fn(&str, &str) -> FlowResult<()> + Sync) -> FlowResult<()> {
+    pub fn on_roles(
+        &self,
+        hosts: &[String],
+        parallel: bool,
+        work: impl Fn(&str, &str) -> FlowResult<()> + Sync,
+    ) -> FlowResult<()> {
         if parallel && !self.is_plan() {
             let results: Vec<FlowResult<()>> = std::thread::scope(|s| {
                 let handles: Vec<_> = self
@@ -343,7 +386,8 @@ impl Context<'_> {
                     .roles
                     .iter()
                     .filter_map(|role| {
-                        let role_hosts: Vec<String> = self.specifics.role_hosts(role).into_iter().filter(|h| hosts.contains(h)).collect();
+                        let role_hosts: Vec<String> =
+                            self.specifics.role_hosts(role).into_iter().filter(|h| hosts.contains(h)).collect();
                         if role_hosts.is_empty() {
                             return None;
                         }
@@ -351,13 +395,17 @@ impl Context<'_> {
                         Some(s.spawn(move || self.on_hosts(&role_hosts, |h| work(h, role)).map(|_| ())))
                     })
                     .collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(FlowError::msg("a role's thread panicked")))).collect()
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err(FlowError::msg("a role's thread panicked"))))
+                    .collect()
             });
             return results.into_iter().collect::<FlowResult<Vec<()>>>().map(|_| ());
         }
         if parallel {
             for role in &self.specifics.roles {
-                let role_hosts: Vec<String> = self.specifics.role_hosts(role).into_iter().filter(|h| hosts.contains(h)).collect();
+                let role_hosts: Vec<String> =
+                    self.specifics.role_hosts(role).into_iter().filter(|h| hosts.contains(h)).collect();
                 self.on_hosts(&role_hosts, |h| work(h, role))?;
             }
             return Ok(());

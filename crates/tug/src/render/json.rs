@@ -39,14 +39,19 @@ pub fn to_json(event: &Event) -> Value {
             "content": content.clone().unwrap_or_else(|| "[REDACTED]".into()), "bytes": bytes
         }),
         Event::Hook { name, command, env } => {
-            let env: serde_json::Map<String, Value> = env.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+            let env: serde_json::Map<String, Value> =
+                env.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
             json!({"event": "hook", "name": name, "command": command, "env": env})
         }
         Event::Branch { target, condition } => json!({"event": "if", "target": target, "condition": condition}),
         Event::BranchElse { target } => json!({"event": "else", "target": target}),
         Event::BranchEnd { target } => json!({"event": "end_if", "target": target}),
-        Event::Wait { target, what, seconds } => json!({"event": "wait", "target": target, "what": what, "seconds": seconds}),
-        Event::Waited { target, what, millis, ok } => json!({"event": "waited", "target": target, "what": what, "millis": millis, "ok": ok}),
+        Event::Wait { target, what, seconds } => {
+            json!({"event": "wait", "target": target, "what": what, "seconds": seconds})
+        }
+        Event::Waited { target, what, millis, ok } => {
+            json!({"event": "waited", "target": target, "what": what, "millis": millis, "ok": ok})
+        }
         Event::Output { target, text } => json!({"event": "output", "target": target, "text": text}),
         Event::Warning { target, message } => json!({"event": "warning", "target": target, "message": message}),
         Event::Done { seconds } => json!({"event": "done", "seconds": seconds}),
@@ -57,7 +62,8 @@ pub fn to_json(event: &Event) -> Value {
 /// "seconds"}], "hosts": [{"target", "commands", "seconds"}]}`.
 pub fn summary_json(s: &Summary) -> Value {
     let stages: Vec<Value> = s.stages.iter().map(|(stage, secs)| json!({"stage": stage, "seconds": secs})).collect();
-    let hosts: Vec<Value> = s.hosts.iter().map(|(t, n, secs)| json!({"target": t, "commands": n, "seconds": secs})).collect();
+    let hosts: Vec<Value> =
+        s.hosts.iter().map(|(t, n, secs)| json!({"target": t, "commands": n, "seconds": secs})).collect();
     json!({"event": "summary", "seconds": s.seconds, "stages": stages, "hosts": hosts})
 }
 

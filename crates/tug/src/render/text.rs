@@ -90,7 +90,11 @@ impl EventSink for TextRenderer {
                 );
             }
             Event::PlanEnd { queries } => {
-                let q = if queries == 0 { "no queries were made".to_string() } else { format!("{queries} read-only queries were made") };
+                let q = if queries == 0 {
+                    "no queries were made".to_string()
+                } else {
+                    format!("{queries} read-only queries were made")
+                };
                 write_line(&self.out, &format!("End of plan: nothing was changed; {q}"));
             }
             Event::Phase { message } => {
@@ -104,7 +108,10 @@ impl EventSink for TextRenderer {
             Event::Finished { target, status, millis } => {
                 if !self.plan && self.verbosity == Verbosity::Verbose {
                     let s = status.map_or("killed".to_string(), |c| c.to_string());
-                    write_line(&self.err, &format!("  [{target}] finished in {:.1}s with exit status {s}", millis as f64 / 1000.0));
+                    write_line(
+                        &self.err,
+                        &format!("  [{target}] finished in {:.1}s with exit status {s}", millis as f64 / 1000.0),
+                    );
                 }
             }
             Event::Query { target, command, answer } => {
@@ -146,7 +153,8 @@ impl EventSink for TextRenderer {
             Event::BranchEnd { target } => self.shift(&Self::branch_key(&target), -1),
             Event::Wait { target, what, seconds } => {
                 let key = target.unwrap_or_else(|| LOCAL.to_string());
-                let line = if seconds == 0 { format!("wait: {what}") } else { format!("wait: {what} (up to {seconds}s)") };
+                let line =
+                    if seconds == 0 { format!("wait: {what}") } else { format!("wait: {what} (up to {seconds}s)") };
                 if self.plan {
                     self.step(&key, &line);
                 } else if self.verbosity != Verbosity::Quiet {
@@ -187,7 +195,10 @@ impl EventSink for TextRenderer {
                         write_line(&self.err, &format!("  {:>7}  {stage}", secs(*s)));
                     }
                     for (host, n, s) in &summary.hosts {
-                        write_line(&self.err, &format!("  [{host}] {n} command{} in {} in all", if *n == 1 { "" } else { "s" }, secs(*s)));
+                        write_line(
+                            &self.err,
+                            &format!("  [{host}] {n} command{} in {} in all", if *n == 1 { "" } else { "s" }, secs(*s)),
+                        );
                     }
                 }
             }

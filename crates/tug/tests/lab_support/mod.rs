@@ -59,13 +59,27 @@ impl Run {
 
     /// Panics with the whole output unless the run succeeded.
     pub fn ok(self) -> Run {
-        assert!(self.success(), "`tug {}` failed ({:?}) after {:.1}s\n--- stdout\n{}\n--- stderr\n{}", self.args, self.status, self.seconds, self.stdout, self.stderr);
+        assert!(
+            self.success(),
+            "`tug {}` failed ({:?}) after {:.1}s\n--- stdout\n{}\n--- stderr\n{}",
+            self.args,
+            self.status,
+            self.seconds,
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
     /// Panics with the whole output if the run succeeded.
     pub fn failed(self) -> Run {
-        assert!(!self.success(), "`tug {}` succeeded but should have failed\n--- stdout\n{}\n--- stderr\n{}", self.args, self.stdout, self.stderr);
+        assert!(
+            !self.success(),
+            "`tug {}` succeeded but should have failed\n--- stdout\n{}\n--- stderr\n{}",
+            self.args,
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
@@ -93,7 +107,12 @@ pub struct Project {
 pub const LAB_USE_LOCK: &str = "/run/lock/tug-lab-use.lock";
 
 fn lock_servers() -> std::fs::File {
-    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(LAB_USE_LOCK).unwrap_or_else(|e| panic!("{LAB_USE_LOCK}: {e}"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(LAB_USE_LOCK)
+        .unwrap_or_else(|e| panic!("{LAB_USE_LOCK}: {e}"));
     file.lock().unwrap_or_else(|e| panic!("lock {LAB_USE_LOCK}: {e}"));
     file
 }
@@ -154,7 +173,10 @@ impl Project {
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut cmd = Command::new(program);
         cmd.current_dir(self.path()).stdin(Stdio::null());
-        cmd.env("NO_COLOR", "1").env("DOCKER_CONFIG", &self.lab.docker_config).env_remove("KAMAL_LOCK").env_remove("VERSION");
+        cmd.env("NO_COLOR", "1")
+            .env("DOCKER_CONFIG", &self.lab.docker_config)
+            .env_remove("KAMAL_LOCK")
+            .env_remove("VERSION");
         for (k, v) in &self.lab.vars {
             cmd.env(k, v);
         }
@@ -170,7 +192,8 @@ impl Project {
         let shown = args.join(" ");
         let started = Instant::now();
         let out = run_bounded(cmd, TUG_TIMEOUT).unwrap_or_else(|e| panic!("`tug {shown}`: {e}"));
-        let run = Run { args: shown, status: out.0, stdout: out.1, stderr: out.2, seconds: started.elapsed().as_secs_f64() };
+        let run =
+            Run { args: shown, status: out.0, stdout: out.1, stderr: out.2, seconds: started.elapsed().as_secs_f64() };
         eprintln!("tug -d lab {} -> {:?} in {:.1}s", run.args, run.status, run.seconds);
         run
     }
@@ -192,22 +215,36 @@ impl Project {
 
     /// The version each server's proxy serves (`GET /version` with the app's host name).
     pub fn serving(&self) -> Vec<String> {
-        self.lab.servers.iter().map(|s| match get(s, "/version") {
-            Ok((200, body)) => body.trim().to_string(),
-            Ok((status, body)) => format!("HTTP {status}: {}", body.trim()),
-            Err(e) => format!("error: {e}"),
-        }).collect()
+        self.lab
+            .servers
+            .iter()
+            .map(|s| match get(s, "/version") {
+                Ok((200, body)) => body.trim().to_string(),
+                Ok((status, body)) => format!("HTTP {status}: {}", body.trim()),
+                Err(e) => format!("error: {e}"),
+            })
+            .collect()
     }
 
     /// Asserts every server serves `version` and runs its container.
     pub fn assert_serving(&self, version: &str) {
         let serving = self.serving();
-        assert!(serving.iter().all(|v| v == version), "expected every server to serve {version}, they serve {serving:?}");
+        assert!(
+            serving.iter().all(|v| v == version),
+            "expected every server to serve {version}, they serve {serving:?}"
+        );
         for name in &self.lab.server_names {
             let running = self.containers(name, false);
             let app = format!("zen_miner-web-lab-{version}");
-            assert!(running.contains(&app) && running.contains(&"kamal-proxy".to_string()), "{name} runs {running:?}, expected {app} and kamal-proxy");
-            assert_eq!(running.iter().filter(|c| c.starts_with("zen_miner-web-lab-")).count(), 1, "{name} runs more than one app container: {running:?}");
+            assert!(
+                running.contains(&app) && running.contains(&"kamal-proxy".to_string()),
+                "{name} runs {running:?}, expected {app} and kamal-proxy"
+            );
+            assert_eq!(
+                running.iter().filter(|c| c.starts_with("zen_miner-web-lab-")).count(),
+                1,
+                "{name} runs more than one app container: {running:?}"
+            );
         }
     }
 
@@ -279,14 +316,22 @@ pub fn request(server: &str, method: &str, path: &str, body: &str) -> Result<(u1
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(3)).map_err(|e| format!("connect: {e}"))?;
     s.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
     s.set_write_timeout(Some(Duration::from_secs(5))).map_err(|e| e.to_string())?;
-    let req = format!("{method} {path} HTTP/1.1\r\nHost: {APP_HOST}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {APP_HOST}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
     s.write_all(req.as_bytes()).map_err(|e| format!("write: {e}"))?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).map_err(|e| format!("read: {e}"))?;
     let text = String::from_utf8_lossy(&buf);
     let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| format!("no complete response: {text:?}"))?;
-    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).ok_or_else(|| format!("no status line: {head:?}"))?;
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("no status line: {head:?}"))?;
+    let body =
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
     Ok((status, body))
 }
 
@@ -404,8 +449,13 @@ impl Project {
     /// Makes the project a git repository with one commit, as a real app is (the version
     /// defaults to the commit).
     pub fn git_init(&self) {
-        for args in [&["init", "-q"][..], &["add", "-A"], &["-c", "user.name=Lab", "-c", "user.email=lab@example.invalid", "commit", "-qm", "Zen Miner"]] {
-            let status = Command::new("git").args(args).current_dir(self.path()).stdout(Stdio::null()).status().expect("git");
+        for args in [
+            &["init", "-q"][..],
+            &["add", "-A"],
+            &["-c", "user.name=Lab", "-c", "user.email=lab@example.invalid", "commit", "-qm", "Zen Miner"],
+        ] {
+            let status =
+                Command::new("git").args(args).current_dir(self.path()).stdout(Stdio::null()).status().expect("git");
             assert!(status.success(), "git {args:?} failed in {}", self.path().display());
         }
     }
@@ -477,7 +527,8 @@ impl Project {
 pub fn host_docker(args: &[&str]) -> String {
     let mut cmd = Command::new("docker");
     cmd.args(args);
-    let (status, out, err) = run_bounded(cmd, Duration::from_secs(60)).unwrap_or_else(|e| panic!("docker {}: {e}", args.join(" ")));
+    let (status, out, err) =
+        run_bounded(cmd, Duration::from_secs(60)).unwrap_or_else(|e| panic!("docker {}: {e}", args.join(" ")));
     assert_eq!(status, Some(0), "docker {} failed: {out}{err}", args.join(" "));
     out
 }
@@ -497,7 +548,8 @@ pub struct PausedServer {
 impl PausedServer {
     /// Takes the lock for `container`; the scenario pauses it ([`PausedServer::pause`], or a hook).
     pub fn hold(container: &str) -> PausedServer {
-        let up = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(LAB_UP_LOCK).expect(LAB_UP_LOCK);
+        let up =
+            std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(LAB_UP_LOCK).expect(LAB_UP_LOCK);
         up.lock().expect("lab lock");
         PausedServer { container: container.to_string(), _up: up }
     }

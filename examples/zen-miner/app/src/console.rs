@@ -8,8 +8,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::types::ValueRef;
 use rusqlite::fallible_iterator::FallibleIterator;
+use rusqlite::types::ValueRef;
 use rusqlite::{Batch, Connection, OpenFlags};
 
 use crate::db::{DbError, connect};
@@ -34,7 +34,9 @@ pub fn run(db_path: &Path, input: impl BufRead, out: &mut impl Write, err: &mut 
         if pending.is_empty() && trimmed.starts_with('.') {
             match trimmed {
                 ".quit" | ".exit" => break,
-                ".tables" => ok &= execute(&conn, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name", out, err),
+                ".tables" => {
+                    ok &= execute(&conn, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name", out, err)
+                }
                 other => {
                     let _ = writeln!(err, "unknown command {other} (try .tables or .quit)");
                     ok = false;

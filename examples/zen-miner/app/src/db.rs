@@ -30,7 +30,10 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS entries (
 #[derive(Debug)]
 pub enum DbError {
     Sqlite(rusqlite::Error),
-    Io { action: String, source: std::io::Error },
+    Io {
+        action: String,
+        source: std::io::Error,
+    },
     /// The database file is missing, or is no longer the file the app opened.
     Missing(String),
     /// `PRAGMA integrity_check` reported problems.
@@ -102,11 +105,13 @@ impl Db {
         }
         let writer = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE, BUSY_TIMEOUT)
             .map_err(|err| match err {
-                DbError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => DbError::Missing(format!(
-                    "cannot open or create {} ({e}): is the volume mounted on {} and writable by the app's user?",
-                    path.display(),
-                    dir.display()
-                )),
+                DbError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => {
+                    DbError::Missing(format!(
+                        "cannot open or create {} ({e}): is the volume mounted on {} and writable by the app's user?",
+                        path.display(),
+                        dir.display()
+                    ))
+                }
                 other => other,
             })?;
         let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
@@ -114,7 +119,12 @@ impl Db {
             return Err(DbError::Missing(format!("could not switch {} to WAL mode (got {mode})", path.display())));
         }
         writer.execute_batch(SCHEMA)?;
-        Ok(Db { path: path.to_path_buf(), identity: FileIdentity::of(path), writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+        Ok(Db {
+            path: path.to_path_buf(),
+            identity: FileIdentity::of(path),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -264,7 +274,11 @@ pub fn backup(db_path: &Path, dir: &Path, version: Option<&str>) -> Result<Backu
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let partial = dir.join(format!(".{name}.partial"));
     let result = copy_verified(&source, &partial).and_then(|report| {
-        std::fs::rename(&partial, &target).map_err(io_error(format!("rename {} to {}", partial.display(), target.display())))?;
+        std::fs::rename(&partial, &target).map_err(io_error(format!(
+            "rename {} to {}",
+            partial.display(),
+            target.display()
+        )))?;
         sync_dir(dir)?;
         Ok(BackupReport { path: target.clone(), ..report })
     });
@@ -358,9 +372,7 @@ fn remove_partial(partial: &Path) {
 }
 
 fn sync_dir(dir: &Path) -> Result<(), DbError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_error(format!("fsync directory {}", dir.display())))
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io_error(format!("fsync directory {}", dir.display())))
 }
 
 #[cfg(test)]

@@ -28,7 +28,8 @@ SHUTDOWN_TIMEOUT (25 seconds)";
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().collect();
-    let program = args.first().map(|a| Path::new(a).file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_default();
+    let program =
+        args.first().map(|a| Path::new(a).file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_default();
     args.drain(..1.min(args.len()));
     let config = match Config::from_env() {
         Ok(config) => config,
@@ -74,7 +75,8 @@ fn serve(config: Config) -> ExitCode {
     let app = Arc::new(App { db, version: config.version.clone(), assets_path: config.assets_path.clone() });
     let served = runtime.block_on(async {
         let addr = format!("{}:{}", config.bind, config.port);
-        let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|err| format!("cannot listen on {addr}: {err}"))?;
+        let listener =
+            tokio::net::TcpListener::bind(&addr).await.map_err(|err| format!("cannot listen on {addr}: {err}"))?;
         let local = listener.local_addr().map_err(|err| err.to_string())?;
         log_line(&format!(
             "zen-miner {} listening on {local}, database {}",
@@ -147,12 +149,7 @@ fn backup(config: &Config, args: &[String]) -> ExitCode {
     let version = (config.version != "unknown").then_some(config.version.as_str());
     match db::backup(&database, &dir, version) {
         Ok(report) => {
-            println!(
-                "backup {} ({} rows, {} bytes, integrity ok)",
-                report.path.display(),
-                report.rows,
-                report.bytes
-            );
+            println!("backup {} ({} rows, {} bytes, integrity ok)", report.path.display(), report.rows, report.bytes);
             ExitCode::SUCCESS
         }
         Err(err) => fail(&format!("backup of {} failed: {err}", database.display())),

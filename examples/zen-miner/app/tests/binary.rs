@@ -66,7 +66,8 @@ fn backup_under_continuous_writes_holds_every_row_committed_before_it_began() {
     assert!(during > before, "the writer kept committing while the backup ran");
 
     // Nothing else was left next to the data: no partial file, no journal of the copy.
-    let mut names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     assert_eq!(names, vec![name.clone(), "production.sqlite3".to_string()], "{names:?}");
 
@@ -149,7 +150,10 @@ fn sigterm_finishes_the_request_in_flight_then_checkpoints_and_exits() {
     };
     assert!(status.success(), "{status}");
     let log = log.join().unwrap();
-    assert!(log.iter().any(|l| l.starts_with("POST /entries 201") && l.contains("forwarded_for=198.51.100.7")), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.starts_with("POST /entries 201") && l.contains("forwarded_for=198.51.100.7")),
+        "{log:?}"
+    );
     assert!(log.iter().any(|l| l.contains("checkpointed and closed")), "{log:?}");
     assert!(!dir.path().join("production.sqlite3-wal").exists(), "the WAL was checkpointed away");
     let rows: Vec<String> = common::rows(&db_path).into_iter().map(|(_, body)| body).collect();

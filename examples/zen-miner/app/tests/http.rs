@@ -70,7 +70,8 @@ fn up_is_503_when_the_file_is_overwritten_with_garbage() {
     let conn = rusqlite::Connection::open(&server.db_path).unwrap();
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
     drop(conn);
-    std::fs::write(&server.db_path, "this is not a database, only a text file long enough to have a header".repeat(20)).unwrap();
+    std::fs::write(&server.db_path, "this is not a database, only a text file long enough to have a header".repeat(20))
+        .unwrap();
     let (status, body) = server.request("GET", "/up", "");
     assert_eq!(status, 503, "{body}");
 }

@@ -7,10 +7,7 @@ use crate::erb::is_ruby_space;
 impl Parser<'_> {
     fn unterminated(&self) -> Unsupported {
         Unsupported::specific(
-            format!(
-                "unterminated string in ERB expression `{}`",
-                self.code_trimmed()
-            ),
+            format!("unterminated string in ERB expression `{}`", self.code_trimmed()),
             "close the string before the `%>` that ends the tag",
         )
     }
@@ -56,10 +53,7 @@ impl Parser<'_> {
                     self.enter()?;
                     self.skip_space();
                     let expr = if self.rest().starts_with('}') {
-                        Expr {
-                            kind: Kind::Nil,
-                            span: self.span_from(self.pos),
-                        }
+                        Expr { kind: Kind::Nil, span: self.span_from(self.pos) }
                     } else {
                         self.modified()?
                     };
@@ -208,10 +202,7 @@ impl Parser<'_> {
     }
 
     fn code_point(&self, hex: &str) -> PResult<char> {
-        u32::from_str_radix(hex, 16)
-            .ok()
-            .and_then(char::from_u32)
-            .ok_or_else(Unsupported::generic)
+        u32::from_str_radix(hex, 16).ok().and_then(char::from_u32).ok_or_else(Unsupported::generic)
     }
 
     /// A byte from `\NNN` or `\xHH`: ASCII only, since the result must stay UTF-8.
@@ -222,10 +213,7 @@ impl Parser<'_> {
                 Ok(())
             }
             _ => Err(Unsupported::specific(
-                format!(
-                    "escape for a non-ASCII byte in ERB expression `{}`",
-                    self.code_trimmed()
-                ),
+                format!("escape for a non-ASCII byte in ERB expression `{}`", self.code_trimmed()),
                 "write the character itself, or use `\\u{…}`",
             )),
         }

@@ -16,26 +16,15 @@ pub(super) fn fetch(
 ) -> Result<IndexMap<String, String>, SecretsError> {
     cx.check_installed(&["--version"])?;
     let secrets = prefixed(names, from);
-    let mut args = vec![
-        "secretsmanager".to_string(),
-        "batch-get-secret-value".into(),
-        "--secret-id-list".into(),
-    ];
+    let mut args = vec!["secretsmanager".to_string(), "batch-get-secret-value".into(), "--secret-id-list".into()];
     args.extend(secrets.iter().cloned());
     if let Some(profile) = account {
         args.extend(["--profile".to_string(), profile.to_string()]);
     }
     args.extend(["--output".to_string(), "json".into()]);
-    let json = cx.run_json(
-        cx.cli(args),
-        "aws secretsmanager batch-get-secret-value",
-        || {
-            format!(
-                "Could not read {} from AWS Secrets Manager",
-                secrets.join(", ")
-            )
-        },
-    )?;
+    let json = cx.run_json(cx.cli(args), "aws secretsmanager batch-get-secret-value", || {
+        format!("Could not read {} from AWS Secrets Manager", secrets.join(", "))
+    })?;
     let errors: Vec<String> = json
         .get("Errors")
         .and_then(Value::as_array)
@@ -47,12 +36,7 @@ pub(super) fn fetch(
         return Err(SecretsError::Adapter(errors.join(" ")));
     }
     let mut results = IndexMap::new();
-    for secret in json
-        .get("SecretValues")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for secret in json.get("SecretValues").and_then(Value::as_array).into_iter().flatten() {
         let name = text(secret.get("Name"));
         let Some(raw) = secret.get("SecretString").and_then(Value::as_str) else {
             return Err(SecretsError::Adapter(format!(

@@ -22,24 +22,16 @@ pub(super) fn fetch(
     for (item, fields) in items_fields(&prefixed(names, from)) {
         let out = run(cx, &["get", "item", &item], session)?;
         if !out.success {
-            return Err(SecretsError::Adapter(format!(
-                "Could not read {item} from Bitwarden"
-            )));
+            return Err(SecretsError::Adapter(format!("Could not read {item} from Bitwarden")));
         }
         let json = parse_json(ruby::strip(&out.stdout), "bw get item")?;
         if fields.iter().any(Option::is_some) {
             from_fields(&fields, &item, &json, &mut results)?;
         } else if let Some(password) = json.pointer("/login/password").filter(|p| !p.is_null()) {
             results.insert(item.clone(), value_string(password));
-        } else if let Some(all) = json
-            .get("fields")
-            .and_then(Value::as_array)
-            .filter(|f| !f.is_empty())
-        {
-            let names: Vec<Option<String>> = all
-                .iter()
-                .map(|f| f.get("name").and_then(Value::as_str).map(str::to_string))
-                .collect();
+        } else if let Some(all) = json.get("fields").and_then(Value::as_array).filter(|f| !f.is_empty()) {
+            let names: Vec<Option<String>> =
+                all.iter().map(|f| f.get("name").and_then(Value::as_str).map(str::to_string)).collect();
             from_fields(&names, &item, &json, &mut results)?;
         } else {
             return Err(SecretsError::Adapter(format!(
@@ -61,11 +53,7 @@ fn run(cx: &Vault<'_>, args: &[&str], session: Option<&str>) -> Result<Output, S
 fn status(cx: &Vault<'_>, session: Option<&str>) -> Result<String, SecretsError> {
     let out = run(cx, &["status"], session)?;
     let json = parse_json(ruby::strip(&out.stdout), "bw status")?;
-    Ok(json
-        .get("status")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string())
+    Ok(json.get("status").and_then(Value::as_str).unwrap_or_default().to_string())
 }
 
 fn login(cx: &Vault<'_>, account: &str) -> Result<Option<String>, SecretsError> {
@@ -81,9 +69,7 @@ fn login(cx: &Vault<'_>, account: &str) -> Result<Option<String>, SecretsError> 
         state = status(cx, session.as_deref())?;
     }
     if state != "unlocked" {
-        return Err(SecretsError::Adapter(
-            "Failed to login to and unlock Bitwarden".into(),
-        ));
+        return Err(SecretsError::Adapter("Failed to login to and unlock Bitwarden".into()));
     }
     if !run(cx, &["sync"], session.as_deref())?.success {
         return Err(SecretsError::Adapter("Failed to sync Bitwarden".into()));
@@ -112,19 +98,11 @@ fn from_fields(
     let list = json.get("fields").and_then(Value::as_array);
     for field in fields {
         let field = field.as_deref().unwrap_or("");
-        let found = list.and_then(|l| {
-            l.iter()
-                .find(|f| f.get("name").and_then(Value::as_str) == Some(field))
-        });
+        let found = list.and_then(|l| l.iter().find(|f| f.get("name").and_then(Value::as_str) == Some(field)));
         let Some(found) = found else {
-            return Err(SecretsError::Adapter(format!(
-                "Could not find field {field} in item {item} in Bitwarden"
-            )));
+            return Err(SecretsError::Adapter(format!("Could not find field {field} in item {item} in Bitwarden")));
         };
-        results.insert(
-            format!("{item}/{field}"),
-            found.get("value").map(value_string).unwrap_or_default(),
-        );
+        results.insert(format!("{item}/{field}"), found.get("value").map(value_string).unwrap_or_default());
     }
     Ok(())
 }

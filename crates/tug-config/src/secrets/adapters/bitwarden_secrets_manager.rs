@@ -20,9 +20,7 @@ pub(super) fn fetch(
         ));
     }
     if names.is_empty() {
-        return Err(SecretsError::Adapter(
-            "You must specify what to retrieve from Bitwarden Secrets Manager".into(),
-        ));
+        return Err(SecretsError::Adapter("You must specify what to retrieve from Bitwarden Secrets Manager".into()));
     }
     let secrets = prefixed(names, from);
     let mut results = IndexMap::new();
@@ -39,9 +37,7 @@ pub(super) fn fetch(
             for id in &secrets {
                 let out = cx.run(cx.cli(["secret", "get", id.as_str()]))?;
                 if !out.success {
-                    return Err(SecretsError::Adapter(format!(
-                        "Could not read {id} from Bitwarden Secrets Manager"
-                    )));
+                    return Err(SecretsError::Adapter(format!("Could not read {id} from Bitwarden Secrets Manager")));
                 }
                 insert(&parse_json(&out.stdout, "bws secret get")?, &mut results);
             }

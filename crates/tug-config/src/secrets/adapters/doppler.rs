@@ -20,24 +20,14 @@ pub(super) fn fetch(
         }
     }
     let secrets = prefixed(names, from);
-    let service_token = cx
-        .env("DOPPLER_TOKEN")
-        .is_some_and(|t| t.starts_with("dp.st"));
+    let service_token = cx.env("DOPPLER_TOKEN").is_some_and(|t| t.starts_with("dp.st"));
     let mut flags = Vec::new();
     if !service_token {
         let first = secrets.first().map(String::as_str).unwrap_or_default();
         let mut parts = first.split('/');
-        match (
-            parts.next().filter(|p| !p.is_empty()),
-            parts.next().filter(|c| !c.is_empty()),
-        ) {
+        match (parts.next().filter(|p| !p.is_empty()), parts.next().filter(|c| !c.is_empty())) {
             (Some(project), Some(config)) => {
-                flags = vec![
-                    "-p".to_string(),
-                    project.to_string(),
-                    "-c".into(),
-                    config.to_string(),
-                ]
+                flags = vec!["-p".to_string(), project.to_string(), "-c".into(), config.to_string()]
             }
             _ => {
                 return Err(SecretsError::Adapter(
@@ -47,29 +37,12 @@ pub(super) fn fetch(
         }
     }
     let mut args = vec!["secrets".to_string(), "get".into()];
-    args.extend(
-        secrets
-            .iter()
-            .map(|s| s.rsplit('/').next().unwrap_or_default().to_string()),
-    );
+    args.extend(secrets.iter().map(|s| s.rsplit('/').next().unwrap_or_default().to_string()));
     args.push("--json".into());
     args.extend(flags);
     let json = cx.run_json(cx.cli(args), "doppler secrets get", || {
-        format!(
-            "Could not read {} from Doppler",
-            ruby::inspect_list(&secrets)
-        )
+        format!("Could not read {} from Doppler", ruby::inspect_list(&secrets))
     })?;
-    let map = json
-        .as_object()
-        .ok_or_else(|| super::bad_output("doppler secrets get", "expected a JSON object"))?;
-    Ok(map
-        .iter()
-        .map(|(name, v)| {
-            (
-                name.clone(),
-                v.get("computed").map(value_string).unwrap_or_default(),
-            )
-        })
-        .collect())
+    let map = json.as_object().ok_or_else(|| super::bad_output("doppler secrets get", "expected a JSON object"))?;
+    Ok(map.iter().map(|(name, v)| (name.clone(), v.get("computed").map(value_string).unwrap_or_default())).collect())
 }

@@ -14,8 +14,7 @@ pub(super) fn fetch(
     names: &[String],
 ) -> Result<IndexMap<String, String>, SecretsError> {
     cx.check_installed(&["version"])?;
-    let vault = from
-        .ok_or_else(|| SecretsError::Adapter("Enpass needs `--from` with the vault path".into()))?;
+    let vault = from.ok_or_else(|| SecretsError::Adapter("Enpass needs `--from` with the vault path".into()))?;
     let titles: IndexSet<&str> = names
         .iter()
         .map(|s| match s.rsplit_once('/') {
@@ -38,16 +37,10 @@ pub(super) fn fetch(
         if ruby::is_blank(password) {
             continue;
         }
-        let key = if label.is_empty() {
-            title.to_string()
-        } else {
-            format!("{title}/{label}")
-        };
+        let key = if label.is_empty() { title.to_string() } else { format!("{title}/{label}") };
         if names.iter().any(|n| n == title || *n == key) {
             if results.contains_key(&key) {
-                return Err(SecretsError::Adapter(format!(
-                    "{key} is present more than once"
-                )));
+                return Err(SecretsError::Adapter(format!("{key} is present more than once")));
             }
             results.insert(key, password.to_string());
         }

@@ -41,13 +41,8 @@ pub(super) fn fetch(
     let mut results = IndexMap::new();
     for (project, name, version) in seen.into_values() {
         let item = format!("{project}/{name}");
-        let mut args = vec![
-            "secrets".to_string(),
-            "versions".into(),
-            "access".into(),
-            version,
-            format!("--secret={name}"),
-        ];
+        let mut args =
+            vec!["secrets".to_string(), "versions".into(), "access".into(), version, format!("--secret={name}")];
         if project != "default" {
             args.push(format!("--project={project}"));
         }
@@ -61,10 +56,7 @@ pub(super) fn fetch(
         let json = cx.run_json(cx.cli(args), "gcloud secrets versions access", || {
             format!("Could not read {item} from Google Secret Manager")
         })?;
-        let data = json
-            .pointer("/payload/data")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let data = json.pointer("/payload/data").and_then(Value::as_str).unwrap_or_default();
         results.insert(item.clone(), decode(data, &item)?);
     }
     Ok(results)
@@ -92,12 +84,10 @@ fn decode(data: &str, item: &str) -> Result<String, SecretsError> {
         &base64::alphabet::STANDARD,
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
     );
-    let bytes = engine
-        .decode(cleaned.as_bytes())
-        .map_err(|e| SecretsError::BadOutput {
-            command: "gcloud secrets versions access".into(),
-            reason: format!("the payload of {item} is not base64: {e}"),
-        })?;
+    let bytes = engine.decode(cleaned.as_bytes()).map_err(|e| SecretsError::BadOutput {
+        command: "gcloud secrets versions access".into(),
+        reason: format!("the payload of {item} is not base64: {e}"),
+    })?;
     String::from_utf8(bytes).map_err(|_| SecretsError::BadOutput {
         command: "gcloud secrets versions access".into(),
         reason: format!("the payload of {item} is not UTF-8 text"),

@@ -26,29 +26,16 @@ pub(super) fn fetch(
     args.extend(secrets.iter().cloned());
     args.push("--json".into());
     let json = cx.run_json(cx.cli(args), "lpass show", || {
-        format!(
-            "Could not read {} from LastPass",
-            ruby::inspect_list(&secrets)
-        )
+        format!("Could not read {} from LastPass", ruby::inspect_list(&secrets))
     })?;
     let mut results = IndexMap::new();
     for item in json.as_array().into_iter().flatten() {
         let name = item.get("fullname").map(value_string).unwrap_or_default();
-        results.insert(
-            name,
-            item.get("password").map(value_string).unwrap_or_default(),
-        );
+        results.insert(name, item.get("password").map(value_string).unwrap_or_default());
     }
-    let missing: Vec<&str> = secrets
-        .iter()
-        .filter(|s| !results.contains_key(*s))
-        .map(String::as_str)
-        .collect();
+    let missing: Vec<&str> = secrets.iter().filter(|s| !results.contains_key(*s)).map(String::as_str).collect();
     if !missing.is_empty() {
-        return Err(SecretsError::Adapter(format!(
-            "Could not find {} in LastPass",
-            missing.join(", ")
-        )));
+        return Err(SecretsError::Adapter(format!("Could not find {} in LastPass", missing.join(", "))));
     }
     Ok(results)
 }

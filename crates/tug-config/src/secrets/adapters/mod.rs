@@ -111,11 +111,7 @@ impl Adapter {
     pub fn requires_account(self) -> bool {
         matches!(
             self,
-            Adapter::OnePassword
-                | Adapter::Bitwarden
-                | Adapter::LastPass
-                | Adapter::GcpSecretManager
-                | Adapter::Test
+            Adapter::OnePassword | Adapter::Bitwarden | Adapter::LastPass | Adapter::GcpSecretManager | Adapter::Test
         )
     }
 
@@ -164,22 +160,14 @@ impl Adapter {
         if self.requires_account() && account.is_none() {
             return Err(SecretsError::MissingAccount);
         }
-        let cx = Vault {
-            adapter: self,
-            runner: cx.runner,
-            env: cx.env,
-        };
+        let cx = Vault { adapter: self, runner: cx.runner, env: cx.env };
         match self {
-            Adapter::OnePassword => {
-                one_password::fetch(&cx, account.unwrap_or_default(), from, names)
-            }
+            Adapter::OnePassword => one_password::fetch(&cx, account.unwrap_or_default(), from, names),
             Adapter::Bitwarden => bitwarden::fetch(&cx, account.unwrap_or_default(), from, names),
             Adapter::BitwardenSecretsManager => bitwarden_secrets_manager::fetch(&cx, from, names),
             Adapter::LastPass => last_pass::fetch(&cx, account.unwrap_or_default(), from, names),
             Adapter::AwsSecretsManager => aws_secrets_manager::fetch(&cx, account, from, names),
-            Adapter::GcpSecretManager => {
-                gcp_secret_manager::fetch(&cx, account.unwrap_or_default(), from, names)
-            }
+            Adapter::GcpSecretManager => gcp_secret_manager::fetch(&cx, account.unwrap_or_default(), from, names),
             Adapter::Doppler => doppler::fetch(&cx, from, names),
             Adapter::Enpass => enpass::fetch(&cx, from, names),
             Adapter::Passbolt => passbolt::fetch(&cx, from, names),
@@ -212,10 +200,7 @@ impl Vault<'_> {
             if e.kind() == std::io::ErrorKind::NotFound {
                 self.not_installed()
             } else {
-                SecretsError::CliSpawn {
-                    program: inv.program.clone(),
-                    reason: e.to_string(),
-                }
+                SecretsError::CliSpawn { program: inv.program.clone(), reason: e.to_string() }
             }
         })
     }
@@ -229,20 +214,13 @@ impl Vault<'_> {
     }
 
     fn not_installed(&self) -> SecretsError {
-        SecretsError::CliNotInstalled {
-            program: self.program().to_string(),
-            vendor: self.adapter.vendor().to_string(),
-        }
+        SecretsError::CliNotInstalled { program: self.program().to_string(), vendor: self.adapter.vendor().to_string() }
     }
 
     /// Kamal's `check_dependencies!`: `<cli> <args> 2> /dev/null` must succeed.
     fn check_installed(&self, args: &[&str]) -> Result<(), SecretsError> {
         let out = self.run(self.cli(args.iter().copied()).quiet())?;
-        if out.success {
-            Ok(())
-        } else {
-            Err(self.not_installed())
-        }
+        if out.success { Ok(()) } else { Err(self.not_installed()) }
     }
 
     /// Runs the CLI and parses its output as JSON (`label` names the command in parse errors);
@@ -278,17 +256,12 @@ fn prefixed(names: &[String], from: Option<&str>) -> Vec<String> {
 
 /// Parses a CLI's JSON output; `command` names it without secret arguments.
 fn parse_json(text: &str, command: &str) -> Result<serde_json::Value, SecretsError> {
-    serde_json::from_str(text).map_err(|e| SecretsError::BadOutput {
-        command: command.to_string(),
-        reason: e.to_string(),
-    })
+    serde_json::from_str(text)
+        .map_err(|e| SecretsError::BadOutput { command: command.to_string(), reason: e.to_string() })
 }
 
 fn bad_output(command: &str, reason: &str) -> SecretsError {
-    SecretsError::BadOutput {
-        command: command.to_string(),
-        reason: reason.to_string(),
-    }
+    SecretsError::BadOutput { command: command.to_string(), reason: reason.to_string() }
 }
 
 /// A JSON value as Kamal stores it: strings as they are, anything else as compact JSON
@@ -313,19 +286,13 @@ fn split_slash(s: &str) -> Vec<&str> {
 /// ActiveSupport's `camelize`: `one_password` → `OnePassword`.
 fn camelize(name: &str) -> String {
     let mut out = String::new();
-    let lead = name
-        .bytes()
-        .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        .count();
+    let lead = name.bytes().take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit()).count();
     out.push_str(&capitalize(&name[..lead]));
     let mut rest = &name[lead..];
     while !rest.is_empty() {
         let c = rest.as_bytes()[0];
         if c == b'_' || c == b'/' {
-            let word_len = rest[1..]
-                .bytes()
-                .take_while(u8::is_ascii_alphanumeric)
-                .count();
+            let word_len = rest[1..].bytes().take_while(u8::is_ascii_alphanumeric).count();
             if c == b'/' {
                 out.push_str("::");
             }
@@ -343,10 +310,7 @@ fn camelize(name: &str) -> String {
 fn capitalize(word: &str) -> String {
     let mut chars = word.chars();
     match chars.next() {
-        Some(first) => first
-            .to_uppercase()
-            .chain(chars.flat_map(char::to_lowercase))
-            .collect(),
+        Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
         None => String::new(),
     }
 }
@@ -363,20 +327,11 @@ mod tests {
         assert_eq!(Adapter::lookup("OnePassword"), Ok(Adapter::OnePassword));
         assert_eq!(Adapter::lookup("LastPass"), Ok(Adapter::LastPass));
         assert_eq!(Adapter::lookup("gcp"), Ok(Adapter::GcpSecretManager));
-        assert_eq!(
-            Adapter::lookup("bitwarden-sm"),
-            Ok(Adapter::BitwardenSecretsManager)
-        );
-        assert_eq!(
-            Adapter::lookup("aws_secrets_manager"),
-            Ok(Adapter::AwsSecretsManager)
-        );
+        assert_eq!(Adapter::lookup("bitwarden-sm"), Ok(Adapter::BitwardenSecretsManager));
+        assert_eq!(Adapter::lookup("aws_secrets_manager"), Ok(Adapter::AwsSecretsManager));
         assert_eq!(Adapter::lookup("test"), Ok(Adapter::Test));
         for bad in ["DOPPLER", "base", "one-password", "x", ""] {
-            assert_eq!(
-                Adapter::lookup(bad).unwrap_err().to_string(),
-                format!("Unknown secrets adapter: {bad}")
-            );
+            assert_eq!(Adapter::lookup(bad).unwrap_err().to_string(), format!("Unknown secrets adapter: {bad}"));
         }
     }
 

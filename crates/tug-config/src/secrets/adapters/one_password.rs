@@ -19,16 +19,11 @@ pub(super) fn fetch(
     let mut results = IndexMap::new();
     if names.is_empty() {
         let from = from.ok_or_else(|| {
-            SecretsError::Adapter(
-                "1Password needs `--from vault/item` when no secrets are named".into(),
-            )
+            SecretsError::Adapter("1Password needs `--from vault/item` when no secrets are named".into())
         })?;
         let from = from.strip_prefix("op://").unwrap_or(from);
         let parts = split_slash(from);
-        let (vault, item) = (
-            parts.first().copied().unwrap_or(""),
-            parts.get(1).copied().unwrap_or(""),
-        );
+        let (vault, item) = (parts.first().copied().unwrap_or(""), parts.get(1).copied().unwrap_or(""));
         let json = item_get(cx, vault, item, &[], account, session)?;
         let fields = json.get("fields").cloned().unwrap_or(Value::Null);
         fields_map(&fields, &mut results)?;
@@ -47,9 +42,7 @@ pub(super) fn fetch(
 }
 
 fn login(cx: &Vault<'_>, account: &str) -> Result<Option<String>, SecretsError> {
-    let signed_in = cx
-        .run(cx.cli(["account", "get", "--account", account]).quiet())?
-        .success;
+    let signed_in = cx.run(cx.cli(["account", "get", "--account", account]).quiet())?.success;
     if signed_in {
         return Ok(None);
     }
@@ -73,17 +66,8 @@ fn vaults_items_fields(secrets: &[String]) -> Result<Items, SecretsError> {
                 "1Password secret `{secret}` must name a vault and an item (`vault/item[/field]`)"
             )));
         };
-        let field = if parts.len() > 2 {
-            parts[2..].join(".")
-        } else {
-            "password".to_string()
-        };
-        vaults
-            .entry((*vault).to_string())
-            .or_default()
-            .entry((*item).to_string())
-            .or_default()
-            .push(field);
+        let field = if parts.len() > 2 { parts[2..].join(".") } else { "password".to_string() };
+        vaults.entry((*vault).to_string()).or_default().entry((*item).to_string()).or_default().push(field);
     }
     Ok(vaults)
 }
@@ -96,47 +80,25 @@ fn item_get(
     account: &str,
     session: Option<&str>,
 ) -> Result<Value, SecretsError> {
-    let mut args = vec![
-        "item",
-        "get",
-        item,
-        "--vault",
-        vault,
-        "--format",
-        "json",
-        "--account",
-        account,
-    ];
+    let mut args = vec!["item", "get", item, "--vault", vault, "--format", "json", "--account", account];
     if let Some(s) = session {
         args.extend(["--session", s]);
     }
-    let labels = fields
-        .iter()
-        .map(|f| format!("label={f}"))
-        .collect::<Vec<_>>()
-        .join(",");
+    let labels = fields.iter().map(|f| format!("label={f}")).collect::<Vec<_>>().join(",");
     if !fields.is_empty() {
         args.extend(["--fields", labels.as_str()]);
     }
     let out = cx.run(cx.cli(args))?;
     if !out.success {
-        let what = if fields.is_empty() {
-            String::new()
-        } else {
-            format!("{} ", fields.join(", "))
-        };
-        return Err(SecretsError::Adapter(format!(
-            "Could not read {what}from {item} in the {vault} 1Password vault"
-        )));
+        let what = if fields.is_empty() { String::new() } else { format!("{} ", fields.join(", ")) };
+        return Err(SecretsError::Adapter(format!("Could not read {what}from {item} in the {vault} 1Password vault")));
     }
     parse_json(&out.stdout, "op item get")
 }
 
 /// Each field's `reference` (`op://vault/item/section/field`, `/password` dropped) → value.
 fn fields_map(fields: &Value, results: &mut IndexMap<String, String>) -> Result<(), SecretsError> {
-    let list = fields
-        .as_array()
-        .ok_or_else(|| super::bad_output("op item get", "expected a list of fields"))?;
+    let list = fields.as_array().ok_or_else(|| super::bad_output("op item get", "expected a list of fields"))?;
     for field in list {
         let reference = field
             .get("reference")
@@ -144,10 +106,7 @@ fn fields_map(fields: &Value, results: &mut IndexMap<String, String>) -> Result<
             .ok_or_else(|| super::bad_output("op item get", "a field has no `reference`"))?;
         let key = reference.strip_prefix("op://").unwrap_or(reference);
         let key = key.strip_suffix("/password").unwrap_or(key);
-        results.insert(
-            key.to_string(),
-            field.get("value").map(value_string).unwrap_or_default(),
-        );
+        results.insert(key.to_string(), field.get("value").map(value_string).unwrap_or_default());
     }
     Ok(())
 }

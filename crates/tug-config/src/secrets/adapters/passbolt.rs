@@ -28,10 +28,7 @@ pub(super) fn fetch(
     if secrets.is_empty() {
         return Err(SecretsError::Adapter("No secrets given to fetch".into()));
     }
-    let secret_names: Vec<&str> = secrets
-        .iter()
-        .map(|s| s.rsplit('/').next().unwrap_or_default())
-        .collect();
+    let secret_names: Vec<&str> = secrets.iter().map(|s| s.rsplit('/').next().unwrap_or_default()).collect();
     let folders = folders(cx, &secrets)?;
 
     let mut conditions = Vec::new();
@@ -68,21 +65,11 @@ pub(super) fn fetch(
     }
     args.extend(["--column", "name", "--column", "password", "--json"].map(String::from));
     let json = cx.run_json(cx.cli(args), "passbolt list resources", || {
-        format!(
-            "Could not read {} from Passbolt",
-            ruby::inspect_list(&secrets)
-        )
+        format!("Could not read {} from Passbolt", ruby::inspect_list(&secrets))
     })?;
     let items: Vec<&Value> = json.as_array().into_iter().flatten().collect();
-    let found: IndexSet<String> = items
-        .iter()
-        .map(|i| i.get("name").map(value_string).unwrap_or_default())
-        .collect();
-    let missing: Vec<&str> = secret_names
-        .iter()
-        .copied()
-        .filter(|n| !found.contains(*n))
-        .collect();
+    let found: IndexSet<String> = items.iter().map(|i| i.get("name").map(value_string).unwrap_or_default()).collect();
+    let missing: Vec<&str> = secret_names.iter().copied().filter(|n| !found.contains(*n)).collect();
     if !missing.is_empty() {
         return Err(SecretsError::Adapter(format!(
             "Could not find the following secrets in Passbolt: {}",
@@ -113,10 +100,7 @@ fn list_folders(cx: &Vault<'_>, filter: &str) -> Result<Option<Vec<Folder>>, Sec
             .map(|f| Folder {
                 id: f.get("id").map(value_string).unwrap_or_default(),
                 name: f.get("name").map(value_string).unwrap_or_default(),
-                parent: f
-                    .get("folder_parent_id")
-                    .map(value_string)
-                    .unwrap_or_default(),
+                parent: f.get("folder_parent_id").map(value_string).unwrap_or_default(),
             })
             .collect(),
     ))
@@ -136,11 +120,8 @@ fn folders(cx: &Vault<'_>, secrets: &[String]) -> Result<Vec<Folder>, SecretsErr
         return Ok(Vec::new());
     }
     let parents: IndexSet<&str> = paths.iter().filter_map(|p| p.first().copied()).collect();
-    let filter = parents
-        .iter()
-        .map(|n| format!("Name == {}", inspect(&shellescape(n))))
-        .collect::<Vec<_>>()
-        .join(" || ");
+    let filter =
+        parents.iter().map(|n| format!("Name == {}", inspect(&shellescape(n)))).collect::<Vec<_>>().join(" || ");
     let top = list_folders(cx, &filter)?
         .ok_or_else(|| SecretsError::Adapter("Could not read folders from Passbolt".into()))?;
     let mut all = top.clone();
@@ -168,11 +149,7 @@ fn folders(cx: &Vault<'_>, secrets: &[String]) -> Result<Vec<Folder>, SecretsErr
         }
     }
     let found: IndexSet<String> = all.iter().map(|f| folder_path(f, &all)).collect();
-    let missing: Vec<String> = paths
-        .iter()
-        .map(|p| p.join("/"))
-        .filter(|p| !found.contains(p))
-        .collect();
+    let missing: Vec<String> = paths.iter().map(|p| p.join("/")).filter(|p| !found.contains(p)).collect();
     if !missing.is_empty() {
         return Err(SecretsError::Adapter(format!(
             "Could not find the following folders in Passbolt: {}",

@@ -9,12 +9,7 @@ pub(super) fn fetch(from: Option<&str>, names: &[String]) -> IndexMap<String, St
     prefixed(names, from)
         .into_iter()
         .map(|name| {
-            let value: String = name
-                .replace("LPAREN", "(")
-                .replace("RPAREN", ")")
-                .chars()
-                .rev()
-                .collect();
+            let value: String = name.replace("LPAREN", "(").replace("RPAREN", ")").chars().rev().collect();
             (name, value)
         })
         .collect()

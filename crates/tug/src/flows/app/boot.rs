@@ -34,7 +34,12 @@ pub fn env_file_upload(ctx: &Context, app: &AppCommands) -> FlowResult<Upload> {
         vars.push((name, ctx.secret(&secret)?));
     }
     let file = EnvFile::new(vars);
-    Ok(Upload { remote_path: app.env_file_path(), mode: ENV_FILE_MODE, content: file.expose().as_bytes().to_vec(), sensitive: true })
+    Ok(Upload {
+        remote_path: app.env_file_path(),
+        mode: ENV_FILE_MODE,
+        content: file.expose().as_bytes().to_vec(),
+        sensitive: true,
+    })
 }
 
 /// `app boot`: the version given with `--version`, else the `latest` image.
@@ -92,7 +97,9 @@ pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
             ctx.phase(format!("Boot group {} of {count}: {}...", i + 1, group.join(", ")));
         }
         hooks::run(ctx, "pre-app-boot", false, &[("hosts", &list)])?;
-        let booted = ctx.on_roles(&group, ctx.config.boot.parallel_roles, |h, r| boot_one(ctx, h, r, version, &barrier, &switched, &existing));
+        let booted = ctx.on_roles(&group, ctx.config.boot.parallel_roles, |h, r| {
+            boot_one(ctx, h, r, version, &barrier, &switched, &existing)
+        });
         if let Err(e) = booted {
             let switched = switched.into_inner().unwrap_or_default();
             return Err(switch_back(ctx, version, e, switched));
@@ -112,9 +119,13 @@ pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
     ctx.on_hosts(&app_hosts, |h| {
         let Some(first) = ctx.specifics.roles_on(h).into_iter().next() else { return Ok(()) };
         let app = AppCommands::new(ctx.config, role(ctx, &first)?, h, version);
-        audit::record_while(ctx, h, &format!("Tagging {} as the latest image", absolute_image(ctx.config, version)), None, || {
-            ctx.execute(&host(h), &app.tag_latest_image())
-        })?;
+        audit::record_while(
+            ctx,
+            h,
+            &format!("Tagging {} as the latest image", absolute_image(ctx.config, version)),
+            None,
+            || ctx.execute(&host(h), &app.tag_latest_image()),
+        )?;
         Ok(())
     })?;
     Ok(())
@@ -123,9 +134,8 @@ pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
 fn error_pages(ctx: &Context, h: &str, version: &str) -> FlowResult<()> {
     let Some(path) = ctx.config.root_key("error_pages_path").map(|n| n.to_ruby_s()) else { return Ok(()) };
     let dir = ctx.config.root.join(&path);
-    let mut pages: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
+    let mut pages: Vec<std::path::PathBuf> =
+        std::fs::read_dir(&dir).map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect()).unwrap_or_default();
     pages.retain(|p| {
         let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
         n.len() == 8 && n.ends_with(".html") && (n.starts_with('4') || n.starts_with('5'))
@@ -138,7 +148,8 @@ fn error_pages(ctx: &Context, h: &str, version: &str) -> FlowResult<()> {
     let app = AppCommands::new(ctx.config, role(ctx, &role_name)?, h, version);
     ctx.execute(&host(h), &app.create_error_pages_directory())?;
     for page in pages {
-        let content = std::fs::read(&page).map_err(|e| FlowError::msg(format!("could not read `{}`: {e}", page.display())))?;
+        let content =
+            std::fs::read(&page).map_err(|e| FlowError::msg(format!("could not read `{}`: {e}", page.display())))?;
         let name = page.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
         let remote_path = format!("{}/{version}/{name}", error_pages_directory(ctx.config));
         ctx.upload(h, &Upload { remote_path, mode: 0o700, content, sensitive: false })?;
@@ -153,7 +164,11 @@ struct ExistingContainers(Mutex<std::collections::HashMap<(String, String), Fact
 
 impl ExistingContainers {
     fn ask(&self, ctx: &Context, app: &AppCommands, version: &str) -> FlowResult<()> {
-        let fact = ctx.query_lenient(&host(app.host()), &app.container_id_for_version(version, false), "container of this version")?;
+        let fact = ctx.query_lenient(
+            &host(app.host()),
+            &app.container_id_for_version(version, false),
+            "container of this version",
+        )?;
         if let Ok(mut m) = self.0.lock() {
             m.insert((app.host().to_string(), app.role().name.clone()), fact);
         }
@@ -192,7 +207,9 @@ fn assets(ctx: &Context, app: &AppCommands) -> FlowResult<()> {
 
 fn certificates(ctx: &Context, app: &AppCommands) -> FlowResult<()> {
     let r = app.role();
-    let Some(proxy) = r.proxy.as_ref().filter(|p| r.running_proxy() && p.custom_ssl_certificate()) else { return Ok(()) };
+    let Some(proxy) = r.proxy.as_ref().filter(|p| r.running_proxy() && p.custom_ssl_certificate()) else {
+        return Ok(());
+    };
     let h = app.host();
     ctx.execute(&host(h), &app.create_ssl_directory())?;
     let ssl = proxy.raw.get("ssl");
@@ -200,7 +217,10 @@ fn certificates(ctx: &Context, app: &AppCommands) -> FlowResult<()> {
         let Some(name) = ssl.and_then(|s| s.get(key)).map(|n| n.to_ruby_s()) else { continue };
         let value = ctx.secret(&name)?;
         let remote_path = format!("{}/{}/{file}", tls_directory(ctx.config), r.name);
-        ctx.upload(h, &Upload { remote_path, mode: 0o644, content: value.expose().as_bytes().to_vec(), sensitive: true })?;
+        ctx.upload(
+            h,
+            &Upload { remote_path, mode: 0o644, content: value.expose().as_bytes().to_vec(), sensitive: true },
+        )?;
     }
     Ok(())
 }
@@ -235,11 +255,19 @@ fn switch_back(ctx: &Context, version: &str, error: FlowError, switched: Vec<Swi
     }
     if !rollback_on_failure(ctx) {
         let hosts: Vec<&str> = switched.iter().map(|s| s.host.as_str()).collect();
-        return FlowError::msg(format!("{line}; {} now run{} {version} (x-tug.rollback_on_failure is off)", hosts.join(", "), if hosts.len() == 1 { "s" } else { "" }));
+        return FlowError::msg(format!(
+            "{line}; {} now run{} {version} (x-tug.rollback_on_failure is off)",
+            hosts.join(", "),
+            if hosts.len() == 1 { "s" } else { "" }
+        ));
     }
     let mut hosts: Vec<String> = switched.iter().map(|s| s.host.clone()).collect();
     hosts.dedup();
-    ctx.phase(format!("Switching {} back to the version{} served before, because the deploy of {version} failed...", hosts.join(", "), if hosts.len() == 1 { " it" } else { "s they" }));
+    ctx.phase(format!(
+        "Switching {} back to the version{} served before, because the deploy of {version} failed...",
+        hosts.join(", "),
+        if hosts.len() == 1 { " it" } else { "s they" }
+    ));
     let reverted = ctx.on_hosts(&hosts, |h| {
         let mut olds = Vec::new();
         for s in switched.iter().filter(|s| s.host == h) {
@@ -248,18 +276,34 @@ fn switch_back(ctx: &Context, version: &str, error: FlowError, switched: Vec<Swi
             let app = AppCommands::new(ctx.config, r, h, version);
             match &s.old {
                 Some(old) => {
-                    audit::record(ctx, h, &format!("Switching back to app version {old} after the failed deploy of {version}"), Some(&r.name))?;
+                    audit::record(
+                        ctx,
+                        h,
+                        &format!("Switching back to app version {old} after the failed deploy of {version}"),
+                        Some(&r.name),
+                    )?;
                     ctx.execute(&host(h), &app.start_version(old))?;
                     if r.running_proxy() {
-                        let id = ctx.query(&host(h), &app.container_id_for_version(old, false), "container of the previous version")?;
+                        let id = ctx.query(
+                            &host(h),
+                            &app.container_id_for_version(old, false),
+                            "container of the previous version",
+                        )?;
                         ctx.execute(&host(h), &app.deploy(id.text()))?;
                     } else {
-                        poller::wait_for_healthy(ctx, h, || ctx.query_lenient(&host(h), &app.status(old), "container health"))?;
+                        poller::wait_for_healthy(ctx, h, || {
+                            ctx.query_lenient(&host(h), &app.status(old), "container health")
+                        })?;
                     }
                     olds.push(old.clone());
                 }
                 None => {
-                    audit::record(ctx, h, &format!("Removing app version {version} after its failed deploy (no version ran before)"), Some(&r.name))?;
+                    audit::record(
+                        ctx,
+                        h,
+                        &format!("Removing app version {version} after its failed deploy (no version ran before)"),
+                        Some(&r.name),
+                    )?;
                     if r.running_proxy() {
                         ctx.execute_lenient(&host(h), &app.remove())?;
                     }
@@ -283,7 +327,9 @@ fn reason(e: &FlowError) -> String {
             let s = status.map_or("killed".to_string(), |c| format!("exit status {c}"));
             format!("{} ({s})", tail.trim().replace('\n', " / "))
         }
-        FlowError::Exec(tug_exec::ExecError::Unreachable { message, .. }) => format!("unreachable over SSH ({})", message.trim()),
+        FlowError::Exec(tug_exec::ExecError::Unreachable { message, .. }) => {
+            format!("unreachable over SSH ({})", message.trim())
+        }
         other => other.to_string(),
     }
 }
@@ -300,7 +346,15 @@ fn last_log_lines(ctx: &Context, app: &AppCommands, version: &str, lines: u64) -
     (!text.is_empty()).then(|| text.join(" / "))
 }
 
-fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Barrier, switched: &Mutex<Vec<Switched>>, existing: &ExistingContainers) -> FlowResult<()> {
+fn boot_one(
+    ctx: &Context,
+    h: &str,
+    role_name: &str,
+    version: &str,
+    barrier: &Barrier,
+    switched: &Mutex<Vec<Switched>>,
+    existing: &ExistingContainers,
+) -> FlowResult<()> {
     let r = role(ctx, role_name)?;
     let app = AppCommands::new(ctx.config, r, h, version);
     let primary = ctx.specifics.primary_role.clone().unwrap_or_default();
@@ -314,14 +368,19 @@ fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Ba
             let open = ctx.is_plan() || barrier.wait();
             ctx.waited(Some(h), &what, started, open);
             if !open {
-                return Err(FlowError::msg(format!("First {primary} container is unhealthy, not booting {role_name} on {h}")));
+                return Err(FlowError::msg(format!(
+                    "First {primary} container is unhealthy, not booting {role_name} on {h}"
+                )));
             }
         }
         if let Err(e) = start_new_version(ctx, &app, version) {
             if gatekeeper && barrier.close() {
                 show_failure(ctx, &app, version);
             }
-            let unreachable = matches!(e, FlowError::Exec(tug_exec::ExecError::Unreachable { .. } | tug_exec::ExecError::Timeout { .. }));
+            let unreachable = matches!(
+                e,
+                FlowError::Exec(tug_exec::ExecError::Unreachable { .. } | tug_exec::ExecError::Timeout { .. })
+            );
             let logs = if ctx.is_plan() || unreachable { None } else { last_log_lines(ctx, &app, version, 3) };
             // A host that stopped answering is not asked again (each try would wait for the
             // connection timeout): the error says why it failed.
@@ -342,21 +401,26 @@ fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Ba
         if gatekeeper && barrier.open() && !ctx.is_plan() {
             ctx.phase(format!("First {primary} container is healthy on {h}, booting any other roles"));
         }
-        ctx.when(Some(h), &format!("another version of {role_name} was running (<running version>)"), match &old {
-            None => Some(false),
-            Some((true, _)) => Some(true),
-            Some((false, _)) => None,
-        }, || {
-            let old_version = old.as_ref().map(|o| o.1.clone()).unwrap_or_default();
-            ctx.execute_lenient(&host(h), &app.stop(Some(&old_version)))?;
-            if app.assets() {
-                ctx.execute(&host(h), &app.clean_up_assets())?;
-            }
-            if ctx.config.root_key("error_pages_path").is_some() {
-                ctx.execute(&host(h), &app.clean_up_error_pages())?;
-            }
-            Ok(())
-        })?;
+        ctx.when(
+            Some(h),
+            &format!("another version of {role_name} was running (<running version>)"),
+            match &old {
+                None => Some(false),
+                Some((true, _)) => Some(true),
+                Some((false, _)) => None,
+            },
+            || {
+                let old_version = old.as_ref().map(|o| o.1.clone()).unwrap_or_default();
+                ctx.execute_lenient(&host(h), &app.stop(Some(&old_version)))?;
+                if app.assets() {
+                    ctx.execute(&host(h), &app.clean_up_assets())?;
+                }
+                if ctx.config.root_key("error_pages_path").is_some() {
+                    ctx.execute(&host(h), &app.clean_up_error_pages())?;
+                }
+                Ok(())
+            },
+        )?;
         Ok(())
     })();
     if result.is_err() && gatekeeper {
@@ -368,11 +432,18 @@ fn boot_one(ctx: &Context, h: &str, role_name: &str, version: &str, barrier: &Ba
 /// Renames a container already holding the version's name (`asked`: whether one did, when
 /// the boot began), then finds out which version runs. Returns `(known to run, version)`, or
 /// `None` when none runs.
-fn rename_if_clashing(ctx: &Context, app: &AppCommands, version: &str, asked: Option<Fact>) -> FlowResult<Option<(bool, String)>> {
+fn rename_if_clashing(
+    ctx: &Context,
+    app: &AppCommands,
+    version: &str,
+    asked: Option<Fact>,
+) -> FlowResult<Option<(bool, String)>> {
     let h = app.host();
     let existing = match asked {
         Some(fact) => fact,
-        None => ctx.query_lenient(&host(h), &app.container_id_for_version(version, false), "container of this version")?,
+        None => {
+            ctx.query_lenient(&host(h), &app.container_id_for_version(version, false), "container of this version")?
+        }
     };
     ctx.when(Some(h), &format!("a container for version {version} already exists"), existing.present(), || {
         let renamed = format!("{version}_replaced_{}", ctx.inputs.hex.hex(16));
@@ -410,7 +481,10 @@ fn start_new_version(ctx: &Context, app: &AppCommands, version: &str) -> FlowRes
             None => ctx.query_made(&host(h), &app.container_id_for_version(version, false), "new container id")?,
         };
         if endpoint.present() == Some(false) {
-            return Err(FlowError::msg(format!("Failed to get endpoint for {} on {h}, did the container boot?", r.name)));
+            return Err(FlowError::msg(format!(
+                "Failed to get endpoint for {} on {h}, did the container boot?",
+                r.name
+            )));
         }
         ctx.execute(&host(h), &app.deploy(endpoint.text()))?;
     } else {
@@ -454,7 +528,10 @@ mod tests {
     fn container_id_from_docker_run() {
         let full = "4b1f3c2a9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a";
         assert_eq!(short_container_id(&format!("{full}\n")).as_deref(), Some("4b1f3c2a9d8e"));
-        assert_eq!(short_container_id(&format!("Unable to find image locally\n{full}\n")).as_deref(), Some("4b1f3c2a9d8e"));
+        assert_eq!(
+            short_container_id(&format!("Unable to find image locally\n{full}\n")).as_deref(),
+            Some("4b1f3c2a9d8e")
+        );
         assert_eq!(short_container_id(""), None);
         assert_eq!(short_container_id("not an id"), None);
     }

@@ -41,9 +41,12 @@ pub fn start(ctx: &Context) -> FlowResult<()> {
             ctx.execute_lenient(&host(h), &a.start())?;
             if a.role().running_proxy() {
                 let running = ctx.query_made(&host(h), &a.current_running_version(), "running version")?;
-                let endpoint = ctx.query_made(&host(h), &a.container_id_for_version(running.text(), false), "container id")?;
+                let endpoint =
+                    ctx.query_made(&host(h), &a.container_id_for_version(running.text(), false), "container id")?;
                 if endpoint.present() == Some(false) {
-                    return Err(crate::flows::error::FlowError::msg(format!("Failed to get endpoint for {r} on {h}, did the container boot?")));
+                    return Err(crate::flows::error::FlowError::msg(format!(
+                        "Failed to get endpoint for {r} on {h}, did the container boot?"
+                    )));
                 }
                 ctx.execute(&host(h), &a.deploy(endpoint.text()))?;
             }
@@ -61,7 +64,8 @@ pub fn stop(ctx: &Context) -> FlowResult<()> {
             audit::record(ctx, h, "Stopped app", Some(r))?;
             if a.role().running_proxy() {
                 let running = ctx.query_lenient(&host(h), &a.current_running_version(), "running version")?;
-                let endpoint = ctx.query(&host(h), &a.container_id_for_version(running.text(), false), "container id")?;
+                let endpoint =
+                    ctx.query(&host(h), &a.container_id_for_version(running.text(), false), "container id")?;
                 ctx.when(Some(h), &format!("a {r} container is running"), endpoint.present(), || {
                     ctx.execute_lenient(&host(h), &a.remove()).map(|_| ())
                 })?;
@@ -173,7 +177,8 @@ fn hosts_removing_all_roles(ctx: &Context) -> Vec<String> {
         .filter(|h| {
             let mut selected = ctx.specifics.roles_on(h);
             selected.sort();
-            let mut all: Vec<String> = ctx.config.roles.iter().filter(|r| r.hosts().contains(h)).map(|r| r.name.clone()).collect();
+            let mut all: Vec<String> =
+                ctx.config.roles.iter().filter(|r| r.hosts().contains(h)).map(|r| r.name.clone()).collect();
             all.sort();
             selected == all
         })
@@ -285,14 +290,17 @@ pub fn exec(ctx: &Context, command: &[String], reuse: bool, options: &ExecOption
             false => {
                 ctx.phase("Get current version of running container...");
                 let Some(r) = ctx.specifics.roles_on(&primary).into_iter().next() else { return Ok(()) };
-                let v = ctx.on_host(&primary, |h| ctx.query(&host(h), &app(ctx, h, &r, "")?.current_running_version(), "running version"))?;
+                let v = ctx.on_host(&primary, |h| {
+                    ctx.query(&host(h), &app(ctx, h, &r, "")?.current_running_version(), "running version")
+                })?;
                 v.text().to_string()
             }
         };
         ctx.phase(format!("Launching command with version {version} from existing container..."));
         return ctx.on_roles(ctx.specifics.app_hosts(), true, |h, r| {
             audit::record(ctx, h, &format!("Executed cmd '{cmd}' on app version {version}"), Some(r))?;
-            let out = ctx.execute(&host(h), &app(ctx, h, r, &version)?.execute_in_existing_container(&words, options))?;
+            let out =
+                ctx.execute(&host(h), &app(ctx, h, r, &version)?.execute_in_existing_container(&words, options))?;
             show(ctx, h, (!ctx.is_plan()).then_some(out.stdout.as_str()));
             Ok(())
         });
@@ -317,7 +325,12 @@ pub fn exec(ctx: &Context, command: &[String], reuse: bool, options: &ExecOption
 
 /// The local `ssh -t …` command of an interactive `app exec` (run by the CLI with the
 /// terminal handed over).
-pub fn interactive_exec_command(ctx: &Context, command: &[String], reuse: bool, options: &ExecOptions) -> FlowResult<tug_commands::Command> {
+pub fn interactive_exec_command(
+    ctx: &Context,
+    command: &[String],
+    reuse: bool,
+    options: &ExecOptions,
+) -> FlowResult<tug_commands::Command> {
     let cmd = command.join(" ");
     let words = [cmd.as_str()];
     let primary = ctx.specifics.primary_host.clone().unwrap_or_default();
@@ -326,14 +339,20 @@ pub fn interactive_exec_command(ctx: &Context, command: &[String], reuse: bool, 
         let version = if ctx.options.version_given {
             ctx.version()?
         } else {
-            let q = ctx.on_host(&primary, |h| ctx.query(&host(h), &app(ctx, h, &r, "")?.current_running_version(), "running version"))?;
+            let q = ctx.on_host(&primary, |h| {
+                ctx.query(&host(h), &app(ctx, h, &r, "")?.current_running_version(), "running version")
+            })?;
             q.text().to_string()
         };
-        ctx.phase(format!("Launching interactive command with version {version} via SSH from existing container on {primary}..."));
+        ctx.phase(format!(
+            "Launching interactive command with version {version} via SSH from existing container on {primary}..."
+        ));
         return Ok(app(ctx, &primary, &r, &version)?.execute_in_existing_container_over_ssh(&words, options));
     }
     let version = if ctx.options.version_given { ctx.version()? } else { tug_commands::image::latest_tag(ctx.config) };
-    ctx.phase(format!("Launching interactive command with version {version} via SSH from new container on {primary}..."));
+    ctx.phase(format!(
+        "Launching interactive command with version {version} via SSH from new container on {primary}..."
+    ));
     ctx.on_host(&primary, |h| registry::login_on(ctx, h, None))?;
     let mut opts = options.clone();
     opts.random_hex = ctx.inputs.hex.hex(6);

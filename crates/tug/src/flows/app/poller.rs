@@ -25,7 +25,12 @@ pub fn wait_for_healthy(ctx: &Context, host: &str, status: impl Fn() -> FlowResu
     result
 }
 
-fn poll(ctx: &Context, timeout: Duration, readiness: Duration, status: impl Fn() -> FlowResult<Fact>) -> FlowResult<()> {
+fn poll(
+    ctx: &Context,
+    timeout: Duration,
+    readiness: Duration,
+    status: impl Fn() -> FlowResult<Fact>,
+) -> FlowResult<()> {
     let deadline = ctx.inputs.clock.elapsed() + timeout;
     let mut attempt = 1u64;
     loop {

@@ -35,7 +35,14 @@ impl Server {
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            runtime.block_on(serve(listener, app, async move { let _ = rx.await; }, Duration::from_secs(5)));
+            runtime.block_on(serve(
+                listener,
+                app,
+                async move {
+                    let _ = rx.await;
+                },
+                Duration::from_secs(5),
+            ));
         });
         Server { addr, dir, db_path, stop: Some(tx), thread: Some(thread) }
     }
@@ -60,7 +67,8 @@ impl Drop for Server {
 pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
