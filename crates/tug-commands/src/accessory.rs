@@ -13,7 +13,7 @@ use tug_config::registry::Registry;
 use tug_config::yaml::{Node, Value};
 
 use crate::args::{ArgValue, argumentize, optionize};
-use crate::command::Command;
+use crate::command::{Command, Wait};
 use crate::docker::{Interactive, container_id_for, docker, logging_args, make_directory, make_directory_for};
 use crate::layout;
 use crate::logs::{LogOptions, grep_double_quoted, grep_single_quoted};
@@ -432,7 +432,7 @@ impl<'a> AccessoryCommands<'a> {
     pub fn deploy(&self, target: &str, version: &str) -> Option<Command> {
         let proxy = self.proxy()?;
         let args = deploy_args(self.config, &proxy, None, target, version);
-        Some(self.proxy_exec("deploy").args(args))
+        Some(self.proxy_exec("deploy").args(args).waits_for(Wait::ProxyDeploy))
     }
 
     /// `docker exec kamal-proxy kamal-proxy remove <service>`.

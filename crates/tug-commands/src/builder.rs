@@ -17,6 +17,7 @@ pub mod cloud;
 pub mod hybrid;
 pub mod local;
 pub mod pack;
+pub mod probe;
 pub mod remote;
 
 use std::path::Path;
@@ -28,7 +29,7 @@ use tug_config::Sensitive;
 use tug_config::yaml::{Node, Value};
 
 use crate::args::{ArgValue, argumentize};
-use crate::command::Command;
+use crate::command::{Command, Wait};
 use crate::docker::docker;
 use crate::image::latest_tag;
 use crate::setting_args::{argument_value, string_list};
@@ -328,7 +329,8 @@ impl<'a> BuilderCommands<'a> {
 
     /// `docker pull <image>:<version>`.
     pub fn pull(&self) -> Command {
-        docker(["pull".to_string(), self.absolute_image()])
+        let image = self.absolute_image();
+        docker(["pull".to_string(), image.clone()]).waits_for(Wait::Pull(image))
     }
 
     /// `docker image rm --force <image>:<version>`.

@@ -16,6 +16,16 @@ enum Word {
     Secret { value: String, shown: String },
 }
 
+/// What a command waits for, when it is one of the waits a deploy is made of that lie outside
+/// Tug's control: set by the builder that makes it, shown as progress while it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wait {
+    /// An image download (`docker pull`): the image as the command names it.
+    Pull(String),
+    /// kamal-proxy's deploy: the new container's health check, then the switch of traffic.
+    ProxyDeploy,
+}
+
 /// A command: words joined with spaces when run.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Command {
@@ -23,6 +33,8 @@ pub struct Command {
     /// Kamal wrote the first word as a Ruby symbol (`:mkdir`), so SSHKit runs it through
     /// `/usr/bin/env`; docker commands are mapped to plain `docker`.
     env_prefixed: bool,
+    /// What running it waits for (`None` for the quick ones).
+    wait: Option<Wait>,
 }
 
 impl Command {
@@ -32,7 +44,18 @@ impl Command {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Command { words: words.into_iter().map(|w| Word::Plain(w.into())).collect(), env_prefixed: false }
+        Command { words: words.into_iter().map(|w| Word::Plain(w.into())).collect(), env_prefixed: false, wait: None }
+    }
+
+    /// Marks a command as one of a deploy's long waits (see [`Wait`]).
+    pub fn waits_for(mut self, wait: Wait) -> Self {
+        self.wait = Some(wait);
+        self
+    }
+
+    /// What the command waits for, if it is one of a deploy's long waits.
+    pub fn wait(&self) -> Option<&Wait> {
+        self.wait.as_ref()
     }
 
     /// Marks a command whose first word SSHKit runs through `/usr/bin/env` (`mkdir`, `rm`, …).
@@ -63,7 +86,8 @@ impl Command {
         self
     }
 
-    /// Appends the words of another command (keeping its secrets secret).
+    /// Appends the words of another command (keeping its secrets secret; the wait stays
+    /// the first command's).
     pub fn extend(mut self, other: Command) -> Self {
         self.words.extend(other.words);
         self

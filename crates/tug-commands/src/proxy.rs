@@ -13,6 +13,7 @@ use tug_config::Config;
 
 use crate::command::Command;
 use crate::docker::{docker, make_directory, name_filter, remove_directory, remove_file, xargs};
+use crate::image_delivery;
 use crate::layout;
 use crate::logs::{LogOptions, grep_double_quoted, grep_single_quoted};
 use crate::ssh::run_over_ssh;
@@ -255,28 +256,22 @@ impl<'a> ProxyCommands<'a> {
 
     /// `docker image inspect IMAGE --format '{{.Id}}'`: the image's id (fails when missing).
     pub fn image_id(&self, image: &str) -> Command {
-        docker([
-            "image".to_string(),
-            "inspect".to_string(),
-            crate::shell::escape_shell_value(image),
-            "--format".into(),
-            "'{{.Id}}'".into(),
-        ])
+        image_delivery::image_id(image)
     }
 
     /// `docker pull IMAGE`.
     pub fn pull_image(&self, image: &str) -> Command {
-        docker(["pull".to_string(), crate::shell::escape_shell_value(image)])
+        image_delivery::pull(image)
     }
 
     /// `docker save IMAGE` (run on the deploying machine, streamed into [`Self::load_image`]).
     pub fn save_image(&self, image: &str) -> Command {
-        docker(["save".to_string(), crate::shell::escape_shell_value(image)])
+        image_delivery::save(image)
     }
 
     /// `docker load` (reads an image archive on standard input).
     pub fn load_image(&self) -> Command {
-        docker(["load"])
+        image_delivery::load()
     }
 }
 

@@ -99,6 +99,16 @@ pub fn single_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\\''"))
 }
 
+/// A word for a local command line: as is when the shell would read it unchanged (letters,
+/// digits and `-_=./:@,+`), else [`single_quote`]d.
+pub fn shell_word(text: &str) -> String {
+    if text.chars().all(|c| c.is_ascii_alphanumeric() || "-_=./:@,+".contains(c)) {
+        text.to_string()
+    } else {
+        single_quote(text)
+    }
+}
+
 #[cfg(test)]
 mod single_quote_tests {
     use super::*;
@@ -107,5 +117,13 @@ mod single_quote_tests {
     fn wraps_for_sh_c() {
         assert_eq!(single_quote("echo ID321"), "'echo ID321'");
         assert_eq!(single_quote("it's"), "'it'\\''s'");
+    }
+
+    #[test]
+    fn quotes_only_what_needs_it() {
+        assert_eq!(shell_word("-o"), "-o");
+        assert_eq!(shell_word("BatchMode=yes"), "BatchMode=yes");
+        assert_eq!(shell_word("/tmp/tug ssh/config"), "'/tmp/tug ssh/config'");
+        assert_eq!(shell_word(""), "");
     }
 }

@@ -2,8 +2,7 @@
 //! `app exec -i`, `app logs -f`, `accessory exec -i`. The remote command becomes one
 //! single-quoted word of a local `ssh -t` command line.
 
-use tug_config::ssh::Ssh;
-use tug_config::yaml::Value;
+use tug_config::ssh::{ConfigFiles, Ssh};
 
 use crate::command::Command;
 use crate::docker::quoted_word;
@@ -15,17 +14,13 @@ use crate::docker::quoted_word;
 /// (they are paths and a command line the operator wrote for their own machine).
 pub fn run_over_ssh(ssh: &Ssh, host: &str, command: &Command) -> Command {
     let mut cmd = Command::new(["ssh"]);
-    match ssh.raw.get("config").map(|n| &n.value) {
-        Some(Value::Seq(files)) => {
+    match ssh.config_files() {
+        ConfigFiles::Default => {}
+        ConfigFiles::Off => cmd = cmd.args(["-F", "/dev/null"]),
+        ConfigFiles::Files(files) => {
             for f in files {
-                cmd = cmd.args(["-F".to_string(), f.to_ruby_s()]);
+                cmd = cmd.args(["-F".to_string(), f]);
             }
-        }
-        Some(Value::Bool(false)) => cmd = cmd.args(["-F", "/dev/null"]),
-        Some(Value::Bool(true)) | Some(Value::Null) | None => {}
-        Some(_) => {
-            let file = ssh.raw.get("config").map(|n| n.to_ruby_s()).unwrap_or_default();
-            cmd = cmd.args(["-F".to_string(), file]);
         }
     }
     if let Some(jump) = ssh.proxy_jump() {
@@ -33,12 +28,10 @@ pub fn run_over_ssh(ssh: &Ssh, host: &str, command: &Command) -> Command {
     } else if let Some(proxy_command) = ssh.proxy_command() {
         cmd = cmd.args(["-o".to_string(), format!("ProxyCommand='{proxy_command}'")]);
     }
-    if let Some(keys) = ssh.raw.get("keys").and_then(|k| k.as_seq()) {
-        for key in keys {
-            cmd = cmd.args(["-i".to_string(), key.to_ruby_s()]);
-        }
+    for key in ssh.keys() {
+        cmd = cmd.args(["-i".to_string(), key]);
     }
-    if ssh.raw.get("keys_only").is_some_and(|k| k.is_present()) {
+    if ssh.keys_only() {
         cmd = cmd.args(["-o", "IdentitiesOnly=yes"]);
     }
     cmd.args(["-t".to_string(), format!("{}@{host}", ssh.user()), "-p".to_string(), ssh.port()])

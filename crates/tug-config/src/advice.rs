@@ -11,9 +11,9 @@
 //!   gives each host its own database.
 
 use crate::Config;
-use crate::extension::{SslMode, XTug};
 use crate::proxy::Proxy;
 use crate::role::Role;
+use crate::x_tug::{SslMode, XTug};
 use crate::yaml::{Node, Value};
 
 /// How serious a piece of advice is.
@@ -42,11 +42,11 @@ pub struct Advice {
 
 /// Every piece of advice for `config`, Cloudflare first, in role order.
 pub fn advise(config: &Config) -> Vec<Advice> {
-    let x = XTug::from_config(config);
+    let x = &config.x_tug;
     let mut out: Vec<Advice> = Vec::new();
     for role in &config.roles {
         if let Some(proxy) = &role.proxy {
-            for a in cloudflare(role, proxy, &x) {
+            for a in cloudflare(role, proxy, x) {
                 if !out.iter().any(|o| o.message == a.message) {
                     out.push(a);
                 }
@@ -54,7 +54,7 @@ pub fn advise(config: &Config) -> Vec<Advice> {
         }
     }
     for role in &config.roles {
-        out.extend(sqlite(config, role, &x));
+        out.extend(sqlite(config, role, x));
     }
     out
 }
@@ -75,7 +75,7 @@ fn cloudflare(role: &Role, proxy: &Proxy, x: &XTug) -> Vec<Advice> {
         help,
     };
     let custom = proxy.custom_ssl_certificate();
-    match (proxy.ssl(), x.ssl_mode) {
+    match (proxy.ssl(), x.ssl_mode()) {
         (false, Some(mode)) if mode.origin_https() => vec![advice(
             Level::Error,
             format!(
@@ -153,7 +153,7 @@ pub fn role_volumes(config: &Config, role: &Role) -> Vec<String> {
 /// `x-tug.db.path`, else one mounted at a directory where apps keep SQLite files.
 pub fn sqlite_volume(config: &Config, role: &Role, x: &XTug) -> Option<String> {
     let volumes = role_volumes(config, role);
-    if let Some(db) = &x.db_path {
+    if let Some(db) = &x.db.path {
         return volumes.into_iter().find(|v| {
             container_path(v).is_some_and(|c| {
                 let dir = c.trim_end_matches('/');

@@ -19,6 +19,7 @@ use crate::role::{self, Role};
 use crate::ssh::{Ssh, Sshkit};
 use crate::validate::{self, Checker, Kind};
 use crate::version;
+use crate::x_tug::XTug;
 use crate::yaml::{Node, Value};
 
 /// Kamal's top-level commands: an alias may not take one of these names.
@@ -86,6 +87,8 @@ pub struct Config {
     pub ssh: Ssh,
     /// `sshkit`.
     pub sshkit: Sshkit,
+    /// `x-tug`: Tug's own settings.
+    pub x_tug: XTug,
 }
 
 impl Config {
@@ -250,6 +253,7 @@ fn build(raw: Node, opts: &LoadOptions) -> Config {
         .and_then(Node::as_map)
         .map(|m| m.iter().map(|(k, v)| (k.to_ruby_s(), v.to_ruby_s())).collect())
         .unwrap_or_default();
+    let x_tug = XTug::read(&raw, &service);
     let section = |k: &str| raw.get(k).filter(|n| n.as_map().is_some()).cloned().unwrap_or_else(|| empty_map(&raw));
     Config {
         destination: opts.destination.clone(),
@@ -269,6 +273,7 @@ fn build(raw: Node, opts: &LoadOptions) -> Config {
         proxy,
         ssh: Ssh { raw: section("ssh") },
         sshkit: Sshkit { raw: section("sshkit") },
+        x_tug,
         roles,
         raw,
     }
@@ -304,7 +309,7 @@ fn check_sections(c: &mut Checker, raw: &Node) {
     check_section(c, raw, "proxy", |c, node| proxy::check(c, "proxy", node));
     check_section(c, raw, "ssh", |c, node| check_by_example(c, "ssh", node));
     check_section(c, raw, "sshkit", |c, node| check_by_example(c, "sshkit", node));
-    crate::extension::check(c, raw);
+    crate::x_tug::check(c, raw);
 }
 
 /// The root check already reported a wrong type for this section: do not pile on.

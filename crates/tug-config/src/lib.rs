@@ -19,7 +19,6 @@ pub mod docs;
 pub mod env;
 pub mod erb;
 pub mod error;
-pub mod extension;
 pub mod init;
 pub mod loader;
 pub mod logging;
@@ -34,7 +33,11 @@ pub mod ssh;
 pub mod suggest;
 pub mod validate;
 pub mod version;
+pub mod x_tug;
 pub mod yaml;
+
+/// The old name of [`x_tug`], kept while the CLI still imports it.
+pub use x_tug as extension;
 
 pub use config::{Config, load};
 pub use error::{ConfigError, ConfigErrors, Location};

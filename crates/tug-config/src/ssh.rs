@@ -1,6 +1,17 @@
 //! `ssh:` and `sshkit:` — how Tug connects to servers.
 
-use crate::yaml::Node;
+use crate::yaml::{Node, Value};
+
+/// Which SSH config files `ssh.config` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigFiles {
+    /// Absent, `nil` or `true`: the ones `ssh` reads by default.
+    Default,
+    /// `false`: none.
+    Off,
+    /// A file, or a list of them (as written).
+    Files(Vec<String>),
+}
 
 /// The `ssh:` section.
 #[derive(Debug, Clone)]
@@ -29,6 +40,31 @@ impl Ssh {
     /// `proxy_command`.
     pub fn proxy_command(&self) -> Option<String> {
         self.raw.get("proxy_command").filter(|p| !p.is_null()).map(Node::to_ruby_s)
+    }
+
+    /// `config`: the SSH config files to read.
+    pub fn config_files(&self) -> ConfigFiles {
+        match self.raw.get("config").map(|n| &n.value) {
+            None | Some(Value::Null | Value::Bool(true)) => ConfigFiles::Default,
+            Some(Value::Bool(false)) => ConfigFiles::Off,
+            Some(Value::Seq(files)) => ConfigFiles::Files(files.iter().map(Node::to_ruby_s).collect()),
+            Some(_) => ConfigFiles::Files(self.raw.get("config").map(Node::to_ruby_s).into_iter().collect()),
+        }
+    }
+
+    /// `keys`: identity files, as written.
+    pub fn keys(&self) -> Vec<String> {
+        self.raw.get("keys").and_then(Node::as_seq).map(|k| k.iter().map(Node::to_ruby_s).collect()).unwrap_or_default()
+    }
+
+    /// `keys_only`, default false: offer only `keys`, not the agent's other identities.
+    pub fn keys_only(&self) -> bool {
+        self.raw.get("keys_only").and_then(Node::as_bool).unwrap_or(false)
+    }
+
+    /// `forward_agent`, default false here (Tug's connections do not forward the agent).
+    pub fn forward_agent(&self) -> bool {
+        self.raw.get("forward_agent").and_then(Node::as_bool).unwrap_or(false)
     }
 
     /// `log_level`, default `fatal`.

@@ -2,7 +2,7 @@
 //! maintenance (stop) and live (resume).
 
 use super::AppCommands;
-use crate::command::Command;
+use crate::command::{Command, Wait};
 use crate::docker::{docker, make_directory, remove_directory};
 use crate::layout::{proxy_app_directory, tls_directory};
 use crate::proxy_options::{self, PROXY_CONTAINER_NAME};
@@ -15,7 +15,7 @@ impl AppCommands<'_> {
             Some(p) => proxy_options::deploy_args(self.config, p, Some(&self.role.name), target, self.version),
             None => Vec::new(),
         };
-        self.proxy_exec("deploy").args(args)
+        self.proxy_exec("deploy").args(args).waits_for(Wait::ProxyDeploy)
     }
 
     /// `docker exec kamal-proxy kamal-proxy remove <prefix>`.

@@ -5,8 +5,9 @@
 //! `docker build` and pushed with `docker push`.
 
 use indexmap::IndexMap;
-use tug_commands::Command;
+use tug_commands::builder::probe::{buildx_installed, docker_installed, git_root};
 use tug_commands::builder::{BuildInputs, BuilderCommands, CloneDirs, PushOptions, clone_directory};
+use tug_commands::docker::make_directory;
 use tug_commands::registry::RegistryCommands;
 use tug_exec::{RunOptions, Target};
 
@@ -49,8 +50,7 @@ fn directory_hash(path: &str) -> String {
 }
 
 fn clone(ctx: &Context, b: &BuilderCommands, version: &str) -> FlowResult<String> {
-    let root_query = Command::new(["git", "rev-parse", "--show-toplevel"]).via_env();
-    let git_root = ctx.query(&Target::Local, &root_query, "git root")?.text().to_string();
+    let git_root = ctx.query(&Target::Local, &git_root(), "git root")?.text().to_string();
     let pwd = ctx.config.root.display().to_string();
     let relative = pwd.strip_prefix(&git_root).unwrap_or("").trim_start_matches('/').to_string();
     let basename = if git_root.starts_with('<') {
@@ -70,7 +70,7 @@ fn clone(ctx: &Context, b: &BuilderCommands, version: &str) -> FlowResult<String
         revision: version.to_string(),
     };
     ctx.phase(format!("Cloning repo into build directory `{build_dir}`..."));
-    ctx.execute(&Target::Local, &Command::new(["mkdir", "-p", &clone_dir]).via_env())?;
+    ctx.execute(&Target::Local, &make_directory(&clone_dir))?;
     let out = ctx.execute_lenient(&Target::Local, &b.clone(&dirs))?;
     if !out.success() {
         if !out.stderr.contains("already exists and is not an empty directory") {
@@ -99,10 +99,9 @@ pub fn push(ctx: &Context, options: &PushOptions) -> FlowResult<()> {
     let version = ctx.version()?;
     hooks::pre_connect(ctx)?;
     let b = builder(ctx, &version)?;
-    let buildx = Command::new(["docker", "--version"]).and(Command::new(["docker", "buildx", "version"]));
-    let has_buildx = ctx.check(&Target::Local, &buildx, "docker buildx")?;
+    let has_buildx = ctx.check(&Target::Local, &buildx_installed(), "docker buildx")?;
     if has_buildx == Some(false) {
-        let docker = ctx.check(&Target::Local, &Command::new(["docker", "--version"]), "docker")?;
+        let docker = ctx.check(&Target::Local, &docker_installed(), "docker")?;
         if docker == Some(false) {
             return Err(FlowError::msg("Docker is not installed locally"));
         }
@@ -276,7 +275,7 @@ pub fn details(ctx: &Context) -> FlowResult<()> {
 /// `-dirty`, into the local image store (or another `--output`).
 pub fn dev(ctx: &Context, options: &PushOptions) -> FlowResult<()> {
     let version = ctx.version()?;
-    let docker = ctx.check(&Target::Local, &Command::new(["docker", "--version"]), "docker")?;
+    let docker = ctx.check(&Target::Local, &docker_installed(), "docker")?;
     if docker == Some(false) {
         return Err(FlowError::msg("Docker is not installed locally"));
     }

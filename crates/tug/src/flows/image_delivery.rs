@@ -5,9 +5,7 @@
 
 use std::time::Duration;
 
-use tug_commands::Command;
-use tug_commands::docker::docker;
-use tug_commands::shell::escape_shell_value;
+use tug_commands::image_delivery::{image_id, load, pull, save};
 use tug_exec::Runner;
 
 use crate::context::Context;
@@ -16,17 +14,6 @@ use crate::flows::step::host;
 
 /// How long streaming one image to one host may take.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(600);
-
-/// `docker image inspect IMAGE --format '{{.Id}}'`: the image's id (fails when missing).
-pub fn image_id(image: &str) -> Command {
-    docker([
-        "image".to_string(),
-        "inspect".to_string(),
-        escape_shell_value(image),
-        "--format".into(),
-        "'{{.Id}}'".into(),
-    ])
-}
 
 /// What an image needs to be delivered: what to call it in messages, and how to build it here.
 pub struct Wanted<'a> {
@@ -57,7 +44,7 @@ pub fn ensure(ctx: &Context, h: &str, wanted: &Wanted<'_>) -> FlowResult<Deliver
     }
     let pulled =
         ctx.when(Some(h), &format!("the {} {image} is not on the host", wanted.what), present.map(|p| !p), || {
-            let out = ctx.execute_lenient(&host(h), &docker(["pull".to_string(), escape_shell_value(image)]))?;
+            let out = ctx.execute_lenient(&host(h), &pull(image))?;
             Ok(out.success().then_some(()).ok_or(out.tail(1)))
         })?;
     let Some(Err(pull_error)) = pulled else { return Ok(Delivery::Present) };
@@ -73,7 +60,7 @@ pub fn ensure(ctx: &Context, h: &str, wanted: &Wanted<'_>) -> FlowResult<Deliver
         )));
     }
     ctx.phase(format!("Sending the {} {image} to {h} over SSH (it could not be pulled there)...", wanted.what));
-    ctx.stream(h, &docker(["save".to_string(), escape_shell_value(image)]), &docker(["load"]), DELIVERY_TIMEOUT)?;
+    ctx.stream(h, &save(image), &load(), DELIVERY_TIMEOUT)?;
     Ok(Delivery::Present)
 }
 

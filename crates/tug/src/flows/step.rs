@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use tug_commands::Command;
+use tug_commands::{Command, Wait};
 use tug_exec::{Output, RunOptions, Target, Upload};
 
 use crate::context::{Context, Mode};
@@ -92,15 +92,13 @@ fn failed(target: &Target, command: &Command, out: &Output) -> FlowError {
 /// What a command waits for when it is one of the waits a deploy is made of, outside Tug's
 /// control (an image download, a new container's health check behind kamal-proxy), with how
 /// long it may take: shown as progress in real runs (a line when it starts, one when it ends).
-fn wait_of(command: &str, timeout: std::time::Duration, deploy_timeout: u64) -> Option<(String, u64)> {
-    if let Some(rest) = command.strip_prefix("docker pull ") {
-        let image = rest.split_whitespace().last().unwrap_or(rest);
-        return Some((format!("pull {image}"), timeout.as_secs()));
+fn wait_of(command: &Command, timeout: std::time::Duration, deploy_timeout: u64) -> Option<(String, u64)> {
+    match command.wait()? {
+        Wait::Pull(image) => Some((format!("pull {image}"), timeout.as_secs())),
+        Wait::ProxyDeploy => {
+            Some(("the new container's health check, then the switch of traffic to it".into(), deploy_timeout))
+        }
     }
-    if command.starts_with("docker exec kamal-proxy kamal-proxy deploy ") {
-        return Some(("the new container's health check, then the switch of traffic to it".into(), deploy_timeout));
-    }
-    None
 }
 
 impl Context<'_> {
@@ -120,7 +118,7 @@ impl Context<'_> {
         let shown = command.to_redacted();
         let name = target_name(target);
         let wait = (self.mode() == Mode::Run)
-            .then(|| wait_of(&shown, options.timeout, u64::try_from(self.config.deploy_timeout()).unwrap_or(30)))
+            .then(|| wait_of(command, options.timeout, u64::try_from(self.config.deploy_timeout()).unwrap_or(30)))
             .flatten();
         self.emit(Event::Run { target: name.clone(), command: shown });
         if let Some((what, seconds)) = &wait {

@@ -5,7 +5,6 @@
 
 use std::sync::{Arc, OnceLock};
 
-use crate::Config;
 use crate::source::SourceFile;
 use crate::suggest::did_you_mean;
 use crate::validate::Checker;
@@ -64,34 +63,99 @@ impl SslMode {
     }
 }
 
-/// The parsed `x-tug:` block (absent keys are `None`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Backups kept per database unless `x-tug.db.keep` says otherwise.
+pub const DEFAULT_KEEP: i64 = 10;
+
+/// The `x-tug:` block, typed, with Tug's defaults; read once when the configuration loads.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct XTug {
-    /// `x-tug.cloudflare` is present: Cloudflare is in front of the proxy hosts.
-    pub cloudflare: bool,
-    /// `x-tug.cloudflare.ssl_mode`.
+    /// `rollback_on_failure`, default true: a failed boot switches the hosts that already
+    /// switched back to the version they served before.
+    pub rollback_on_failure: bool,
+    /// `cloudflare`: present when Cloudflare is in front of the proxy hosts.
+    pub cloudflare: Option<Cloudflare>,
+    /// `db`: the app's SQLite database.
+    pub db: DbSettings,
+}
+
+/// `x-tug.cloudflare`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cloudflare {
+    /// `ssl_mode`.
     pub ssl_mode: Option<SslMode>,
-    /// `x-tug.db.path`.
-    pub db_path: Option<String>,
+}
+
+/// `x-tug.db`, with Tug's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbSettings {
+    /// Whether `x-tug.db` is there at all.
+    pub configured: bool,
+    /// `path`: the database's path inside the app's container (absolute).
+    pub path: Option<String>,
+    /// `backups`: the backup directory inside the app's container.
+    pub backups: Option<String>,
+    /// `keep`: retention, at least 1 (default [`DEFAULT_KEEP`]).
+    pub keep: i64,
+    /// `image`: the image holding `tug-db` (`None`: Tug's own of the same version).
+    pub image: Option<String>,
+    /// `host`: the host holding the database (`None`: the primary role's first host).
+    pub host: Option<String>,
+    /// `before_deploy`, default true: deploys take a backup first.
+    pub before_deploy: bool,
+    /// `copy_to`: servers that get a copy of every backup.
+    pub copy_to: Vec<String>,
+    /// `copy_dir`: where the copies go on them (default `/var/backups/<service>`).
+    pub copy_dir: String,
 }
 
 impl XTug {
-    /// Reads the block from a validated configuration.
-    pub fn from_config(config: &Config) -> XTug {
-        XTug::from_raw(&config.raw)
-    }
-
-    /// Reads the block from a configuration tree.
-    pub fn from_raw(raw: &Node) -> XTug {
-        let Some(block) = raw.get(KEY).filter(|b| b.as_map().is_some()) else { return XTug::default() };
-        let cloudflare = block.get("cloudflare").filter(|c| !c.is_null());
-        let text = |n: Option<&Node>| n.filter(|n| n.is_stringish() && !n.is_null()).map(Node::to_ruby_s);
+    /// Reads the block from the configuration tree (checked by [`check`]; what does not fit
+    /// is left at its default).
+    pub fn read(raw: &Node, service: &str) -> XTug {
+        let block = raw.get(KEY).filter(|b| b.as_map().is_some());
+        let get = |key: &str| block.and_then(|b| b.get(key)).filter(|n| !n.is_null());
+        let cloudflare = get("cloudflare")
+            .map(|c| Cloudflare { ssl_mode: text(c.get("ssl_mode")).and_then(|m| SslMode::parse(&m)) });
         XTug {
-            cloudflare: cloudflare.is_some(),
-            ssl_mode: text(cloudflare.and_then(|c| c.get("ssl_mode"))).and_then(|m| SslMode::parse(&m)),
-            db_path: text(block.get("db").and_then(|d| d.get("path"))).filter(|p| !p.trim().is_empty()),
+            rollback_on_failure: get("rollback_on_failure").and_then(Node::as_bool).unwrap_or(true),
+            cloudflare,
+            db: DbSettings::read(get("db").filter(|d| d.as_map().is_some()), service),
         }
     }
+
+    /// `cloudflare.ssl_mode`, when stated.
+    pub fn ssl_mode(&self) -> Option<SslMode> {
+        self.cloudflare.as_ref().and_then(|c| c.ssl_mode)
+    }
+
+    /// Whether `x-tug.cloudflare` says Cloudflare is in front.
+    pub fn behind_cloudflare(&self) -> bool {
+        self.cloudflare.is_some()
+    }
+}
+
+impl DbSettings {
+    fn read(db: Option<&Node>, service: &str) -> DbSettings {
+        let get = |key: &str| db.and_then(|d| d.get(key)).filter(|n| !n.is_null());
+        DbSettings {
+            configured: db.is_some(),
+            path: text(get("path")),
+            backups: text(get("backups")),
+            keep: get("keep").and_then(Node::as_int).unwrap_or(DEFAULT_KEEP),
+            image: text(get("image")),
+            host: text(get("host")),
+            before_deploy: get("before_deploy").and_then(Node::as_bool).unwrap_or(true),
+            copy_to: get("copy_to")
+                .and_then(Node::as_seq)
+                .map(|items| items.iter().map(Node::to_ruby_s).collect())
+                .unwrap_or_default(),
+            copy_dir: text(get("copy_dir")).unwrap_or_else(|| format!("/var/backups/{service}")),
+        }
+    }
+}
+
+fn text(node: Option<&Node>) -> Option<String> {
+    node.filter(|n| n.is_stringish() && !n.is_null()).map(Node::to_ruby_s)
 }
 
 /// The schema tree of `x_tug.yml`, parsed once.
@@ -106,8 +170,9 @@ fn example() -> Option<&'static Node> {
         .and_then(|n| n.get(KEY))
 }
 
-/// Checks `x-tug:` against its schema: unknown keys (with "did you mean"), types, and the
-/// value of `cloudflare.ssl_mode`.
+/// Checks `x-tug:` against its schema: unknown keys (with "did you mean"), types, the value
+/// of `cloudflare.ssl_mode`, and the values of `db` the schema cannot say (absolute paths,
+/// retention of at least one).
 pub fn check(c: &mut Checker, raw: &Node) {
     let Some(block) = raw.get(KEY).filter(|b| !b.is_null()) else { return };
     let Some(example) = example() else { return };
@@ -116,6 +181,13 @@ pub fn check(c: &mut Checker, raw: &Node) {
     if c.errors.len() > before {
         return;
     }
+    check_ssl_mode(c, block);
+    if let Some(db) = block.get("db").filter(|d| !d.is_null()) {
+        check_db(c, db);
+    }
+}
+
+fn check_ssl_mode(c: &mut Checker, block: &Node) {
     let Some(mode) = block.get("cloudflare").and_then(|cf| cf.get("ssl_mode")).filter(|m| !m.is_null()) else { return };
     let text = mode.to_ruby_s();
     if matches!(mode.value, Value::Str(_) | Value::Symbol(_)) && SslMode::parse(&text).is_some() {
@@ -134,6 +206,35 @@ pub fn check(c: &mut Checker, raw: &Node) {
         Some(s) => format!("did you mean `{s}`? use one of: {}", SSL_MODES.join(", ")),
         None => format!("use one of: {} (as set under SSL/TLS > Overview in Cloudflare)", SSL_MODES.join(", ")),
     });
+}
+
+fn check_db(c: &mut Checker, db: &Node) {
+    let absolute = [
+        ("path", "an absolute path inside the app's container", "e.g. /rails/storage/production.sqlite3"),
+        ("copy_dir", "an absolute path on the servers that get copies", "e.g. /var/backups/my-app"),
+    ];
+    for (key, what, example) in absolute {
+        let Some(node) = db.get(key).filter(|n| !n.is_null()) else { continue };
+        let value = node.to_ruby_s();
+        if !value.starts_with('/') {
+            let ctx = format!("x-tug/db/{key}");
+            let e = c.error(&ctx, Some(node), &format!("must be {what}"), format!("`{ctx}` ({value}) must be {what}"));
+            e.label = Some("not an absolute path".into());
+            e.help = Some(format!("write it from the root, {example}"));
+        }
+    }
+    if let Some(keep) = db.get("keep").filter(|k| k.as_int().is_some_and(|k| k < 1)) {
+        let ctx = "x-tug/db/keep";
+        let value = keep.to_ruby_s();
+        let e = c.error(
+            ctx,
+            Some(keep),
+            "must be a whole number of at least 1",
+            format!("`{ctx}` ({value}) must be a whole number of at least 1"),
+        );
+        e.label = Some("keeps no backup".into());
+        e.help = Some(format!("keep at least one backup (the default is {DEFAULT_KEEP})"));
+    }
 }
 
 #[cfg(test)]
@@ -161,9 +262,17 @@ mod tests {
 
     #[test]
     fn reads_the_block() {
-        let x = XTug::from_raw(&tree("x-tug:\n  cloudflare:\n    ssl_mode: full\n  db:\n    path: /data/app.db\n"));
-        assert_eq!(x, XTug { cloudflare: true, ssl_mode: Some(SslMode::Full), db_path: Some("/data/app.db".into()) });
-        assert_eq!(XTug::from_raw(&tree("service: a\n")), XTug::default());
+        let x = XTug::read(&tree("x-tug:\n  cloudflare:\n    ssl_mode: full\n  db:\n    path: /data/app.db\n"), "a");
+        assert_eq!(x.ssl_mode(), Some(SslMode::Full));
+        assert!(x.behind_cloudflare() && x.rollback_on_failure);
+        assert_eq!(x.db.path.as_deref(), Some("/data/app.db"));
+        assert!(x.db.configured && x.db.before_deploy);
+        assert_eq!((x.db.keep, x.db.copy_dir.as_str()), (DEFAULT_KEEP, "/var/backups/a"));
+        let none = XTug::read(&tree("service: a\n"), "a");
+        assert!(none.cloudflare.is_none() && !none.db.configured && none.db.path.is_none());
+        let off = XTug::read(&tree("x-tug:\n  rollback_on_failure: false\n  db:\n    keep: 3\n"), "a");
+        assert!(!off.rollback_on_failure);
+        assert_eq!(off.db.keep, 3);
     }
 
     #[test]
