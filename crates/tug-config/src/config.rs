@@ -167,6 +167,11 @@ impl Config {
         self.root_key("drain_timeout").and_then(Node::as_int).unwrap_or(30)
     }
 
+    /// `error_pages_path`: the app's directory of `4xx.html`/`5xx.html` pages for kamal-proxy.
+    pub fn error_pages_path(&self) -> Option<String> {
+        self.root_key("error_pages_path").map(Node::to_ruby_s)
+    }
+
     /// `hooks_path`, default `.kamal/hooks`.
     pub fn hooks_path(&self) -> String {
         str_key(&self.raw, "hooks_path").unwrap_or_else(|| ".kamal/hooks".into())

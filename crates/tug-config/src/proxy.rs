@@ -56,6 +56,20 @@ impl Proxy {
             && ssl.get("private_key_pem").is_some_and(Node::is_present)
     }
 
+    /// `ssl.certificate_pem`: the name of the secret holding the custom certificate.
+    pub fn certificate_pem(&self) -> Option<String> {
+        self.ssl_key("certificate_pem")
+    }
+
+    /// `ssl.private_key_pem`: the name of the secret holding the custom certificate's key.
+    pub fn private_key_pem(&self) -> Option<String> {
+        self.ssl_key("private_key_pem")
+    }
+
+    fn ssl_key(&self, key: &str) -> Option<String> {
+        self.raw.get("ssl").and_then(|s| s.get(key)).map(Node::to_ruby_s)
+    }
+
     /// `app_port`, default 80.
     pub fn app_port(&self) -> String {
         self.raw.get("app_port").map_or("80".into(), Node::to_ruby_s)
