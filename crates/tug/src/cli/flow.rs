@@ -32,7 +32,8 @@ use crate::flows::{self, FlowResult};
 use crate::inputs::{Inputs, RandomHex, SystemClock};
 use crate::plan::{self, Plan};
 use crate::render::json::JsonRenderer;
-use crate::render::text::TextRenderer;
+use crate::render::plan::PlanRenderer;
+use crate::render::progress::ProgressRenderer;
 use crate::render::{self, Verbosity};
 use crate::specifics::Specifics;
 
@@ -186,8 +187,10 @@ pub fn execute(invocation: &Invocation, mut env: Environment) -> Result<ExitStat
     };
     let sink: Box<dyn EventSink> = if global.json {
         Box::new(JsonRenderer::new(render::stream(env.out)))
+    } else if plan_mode {
+        Box::new(PlanRenderer::new(render::stream(env.out)))
     } else {
-        Box::new(TextRenderer::new(render::stream(env.out), render::stream(env.err), plan_mode, verbosity))
+        Box::new(ProgressRenderer::new(render::stream(env.out), render::stream(env.err), verbosity))
     };
     let secrets = Secrets::new(config.root.clone(), config.secrets_path(), config.destination.clone());
     let ssh = SshRunner::new(ssh_options(&config));
