@@ -1,7 +1,8 @@
-//! Runs commands on the deploying machine through `sh -c`, with a timeout.
+//! Runs commands on the deploying machine: through `sh -c` with a timeout, a program directly
+//! (the git identity), or with the terminal handed over (interactive sessions).
 
 use std::io::Read;
-use std::process::{Child, Command as Process, Stdio};
+use std::process::{Child, Command as Process, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,28 @@ impl Runner for LocalRunner {
             host: host.into(),
             path: upload.remote_path.clone(),
             message: "the local runner does not upload to hosts".into(),
+        })
+    }
+}
+
+impl LocalRunner {
+    /// Runs `program` with `args` directly (no shell), its output collected, killed after
+    /// `timeout`.
+    pub fn run_program(&self, program: &str, args: &[&str], timeout: Duration) -> Result<Output, ExecError> {
+        let mut p = Process::new(program);
+        p.args(args);
+        let shown = std::iter::once(program).chain(args.iter().copied()).collect::<Vec<_>>().join(" ");
+        run_process(p, None, &Target::Local.to_string(), &shown, timeout)
+    }
+
+    /// Runs `command` through `sh -c` with this process's terminal (standard input, output and
+    /// error inherited) and no time limit: the user decides when an interactive session over
+    /// `ssh -t`, or a followed log, ends.
+    pub fn hand_over(&self, command: &Command) -> Result<ExitStatus, ExecError> {
+        Process::new("sh").arg("-c").arg(command.to_shell()).status().map_err(|source| ExecError::Spawn {
+            target: Target::Local.to_string(),
+            program: "sh".into(),
+            source,
         })
     }
 }
@@ -139,6 +162,18 @@ mod tests {
             .run(&Target::Local, &Command::new(["sleep", "5"]), &RunOptions::with_timeout(Duration::from_millis(100)))
             .unwrap_err();
         assert!(err.to_string().contains("did not finish within"), "{err}");
+    }
+
+    #[test]
+    fn programs_run_without_a_shell() {
+        let out = LocalRunner.run_program("printf", &["%s", "$HOME"], Duration::from_secs(10)).unwrap();
+        assert_eq!((out.status, out.stdout.as_str()), (Some(0), "$HOME"));
+    }
+
+    #[test]
+    fn handing_over_returns_the_exit_status() {
+        let status = LocalRunner.hand_over(&Command::new(["exit", "3"])).unwrap();
+        assert_eq!(status.code(), Some(3));
     }
 
     #[test]

@@ -20,8 +20,8 @@ use tug_exec::Runner;
 
 use crate::events::{Event, EventSink};
 use crate::flows::error::{FlowError, FlowResult};
-use crate::inputs::Inputs;
 use crate::specifics::Specifics;
+use crate::world::Inputs;
 
 /// Real run or plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -78,7 +78,7 @@ pub fn render(error: &Error, style: Style) -> String {
         }
         Error::Alias { name, .. } => lines(error, Some(&format!("fix `aliases/{name}` in the configuration"))),
         Error::InvalidArgument { help, .. } => lines(error, help.as_deref()),
-        Error::NotAvailable { .. } | Error::Missing { .. } | Error::Io { .. } | Error::Flow(_) => lines(error, None),
+        Error::Missing { .. } | Error::Io { .. } | Error::Flow(_) => lines(error, None),
         Error::Secrets(_) => {
             lines(error, Some("`tug secrets print` shows what the secrets files give; `tug docs env` explains secrets"))
         }
@@ -197,11 +197,11 @@ mod tests {
     }
 
     #[test]
-    fn not_available_is_one_line() {
-        let e = Error::not_available("app boot", crate::Part::CommandsLayer);
+    fn what_tug_does_not_do_is_one_line() {
+        let e = Error::kamal_1_migration("proxy upgrade");
         assert_eq!(
             render(&e, Style::PLAIN),
-            "error: `tug app boot` is not available yet in this build (it arrives with the commands layer)\n"
+            "error: `tug proxy upgrade` is Kamal's migration from 1.x (Traefik) to 2.0, which Tug does not do: migrate those servers with Kamal 2 first, then use Tug\n"
         );
         assert_eq!(e.exit_status(), ExitStatus::Failure);
     }

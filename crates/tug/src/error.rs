@@ -10,8 +10,7 @@ use std::process::ExitCode;
 pub enum ExitStatus {
     /// Exit code 0: the command did what was asked.
     Success,
-    /// Exit code 1: an operation failed (a server, a registry, a hook, or a part of Tug that
-    /// is not built yet).
+    /// Exit code 1: an operation failed (a server, a registry, a hook), or Tug does not do it.
     Failure,
     /// Exit code 2: the input was invalid (arguments, configuration, secrets).
     Invalid,
@@ -31,39 +30,6 @@ impl ExitStatus {
 impl From<ExitStatus> for ExitCode {
     fn from(status: ExitStatus) -> Self {
         ExitCode::from(status.code())
-    }
-}
-
-/// The part of Tug a command is waiting for, named in "not available yet" errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
-    /// Remote operations built from `tug-commands` and run by `tug-exec`.
-    CommandsLayer,
-    /// The deploy flows (setup, deploy, redeploy, rollback, remove, upgrade).
-    Deploy,
-    /// The configuration loader in `tug-config`.
-    ConfigLoader,
-    /// The configuration reference pages printed by `tug docs`.
-    Docs,
-    /// Project scaffolding written by `tug init`.
-    Init,
-    /// The secrets helpers and vault adapters.
-    Secrets,
-    /// The preflight checks of `tug doctor`.
-    Doctor,
-}
-
-impl fmt::Display for Part {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Part::CommandsLayer => "the commands layer",
-            Part::Deploy => "deploy",
-            Part::ConfigLoader => "the config loader",
-            Part::Docs => "the configuration docs",
-            Part::Init => "project scaffolding",
-            Part::Secrets => "the secrets helpers",
-            Part::Doctor => "the preflight checks",
-        })
     }
 }
 
@@ -104,17 +70,9 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The command exists but this build cannot run it yet.
-    NotAvailable {
-        /// The command as typed, without global options (`app boot`).
-        command: String,
-        /// What it waits for.
-        arrives_with: Part,
-    },
     /// A flow (deploy, boot, lock, …) failed.
     Flow(crate::flows::FlowError),
-    /// A capability needed on the way is missing from this build (e.g. reading aliases before
-    /// the configuration loader exists).
+    /// Tug does not do what was asked (Kamal 1.x migrations).
     Missing {
         /// What is missing (lowercase, no trailing period).
         message: String,
@@ -122,9 +80,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// The "`tug <command>` is not available yet" error.
-    pub fn not_available(command: impl Into<String>, arrives_with: Part) -> Self {
-        Error::NotAvailable { command: command.into(), arrives_with }
+    /// The refusal of Kamal's migrations from 1.x (`upgrade`, `proxy upgrade`, `accessory
+    /// upgrade`); `command` as typed, without global options.
+    pub fn kamal_1_migration(command: impl fmt::Display) -> Self {
+        Error::Missing {
+            message: format!(
+                "`tug {command}` is Kamal's migration from 1.x (Traefik) to 2.0, which Tug does not do: migrate those servers with Kamal 2 first, then use Tug"
+            ),
+        }
     }
 
     /// The exit status this error ends the run with.
@@ -140,7 +103,7 @@ impl Error {
             Error::Io { .. } => ExitStatus::Failure,
             Error::Flow(e) if e.is_invalid_input() => ExitStatus::Invalid,
             Error::Flow(_) => ExitStatus::Failure,
-            Error::NotAvailable { .. } | Error::Missing { .. } => ExitStatus::Failure,
+            Error::Missing { .. } => ExitStatus::Failure,
         }
     }
 }
@@ -155,9 +118,6 @@ impl fmt::Display for Error {
             Error::Config(errors) => write!(f, "{errors}"),
             Error::Secrets(e) => write!(f, "{e}"),
             Error::Io { action, source } => write!(f, "could not {action}: {source}"),
-            Error::NotAvailable { command, arrives_with } => {
-                write!(f, "`tug {command}` is not available yet in this build (it arrives with {arrives_with})")
-            }
             Error::Missing { message } => f.write_str(message),
             Error::Flow(e) => write!(f, "{e}"),
         }

@@ -1,10 +1,11 @@
-//! The `tug` binary: parse, run, report, exit.
+//! The `tug` binary: read the machine, parse, run, report, exit.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    let env = tug::world::Environment::system();
     let outcome = tug::cli::args()
-        .and_then(|argv| tug::cli::parse_with_aliases(&argv))
-        .and_then(|invocation| tug::cli::run(&invocation));
+        .and_then(|argv| tug::cli::parse_with_aliases(&argv, &env.root))
+        .and_then(|invocation| tug::cli::run_in(&invocation, env));
     tug::diagnostics::finish(outcome).into()
 }

@@ -404,12 +404,12 @@ fn deploy_plans_warn_about_sqlite_on_several_hosts() {
     std::fs::create_dir_all(dir.path().join(".kamal")).expect("mkdir");
     std::fs::write(dir.path().join(".kamal/secrets"), "KAMAL_REGISTRY_PASSWORD=x\n").expect("secrets");
     let plan = |line: &str| {
-        let out = tug::cli::flow::SharedBuf::default();
-        let env = tug::cli::flow::Environment {
+        let out = tug::world::SharedBuf::default();
+        let env = tug::world::Environment {
             root: dir.path().to_path_buf(),
-            inputs: tug::inputs::Inputs::fixed(),
+            inputs: tug::world::Inputs::fixed(),
             out: Box::new(out.clone()),
-            err: Box::new(tug::cli::flow::SharedBuf::default()),
+            err: Box::new(tug::world::SharedBuf::default()),
             interactive: false,
         };
         let argv: Vec<String> = line.split_whitespace().map(str::to_string).collect();

@@ -5,8 +5,8 @@
 use tug::context::{Context, ContextParts, Mode, Options, SecretAccess};
 use tug::events::Collector;
 use tug::flows;
-use tug::inputs::Inputs;
 use tug::specifics::Specifics;
+use tug::world::Inputs;
 use tug_config::secrets::Secrets;
 use tug_config::{Config, LoadOptions};
 use tug_exec::{Output, RecordingRunner, Target};

@@ -10,11 +10,11 @@ use tug::context::{Context, ContextParts, Mode, Options, SecretAccess};
 use tug::events::EventSink;
 use tug::flows;
 use tug::flows::deploy::DeployOptions;
-use tug::inputs::Inputs;
 use tug::render::json::JsonRenderer;
-use tug::render::text::TextRenderer;
+use tug::render::progress::ProgressRenderer;
 use tug::render::{Verbosity, stream};
 use tug::specifics::Specifics;
+use tug::world::Inputs;
 use tug_config::secrets::Secrets;
 use tug_config::{Config, LoadOptions};
 use tug_exec::{Output, RecordingRunner};
@@ -92,7 +92,7 @@ fn deploy(runner: &RecordingRunner, sink: &dyn EventSink) -> flows::FlowResult<(
 
 fn text_run(verbosity: Verbosity) -> (String, String) {
     let (out, err) = (Buffer::default(), Buffer::default());
-    let sink = TextRenderer::new(stream(out.clone()), stream(err.clone()), false, verbosity);
+    let sink = ProgressRenderer::new(stream(out.clone()), stream(err.clone()), verbosity);
     deploy(&servers(), &sink).expect("deploys");
     (out.text(), err.text())
 }
@@ -223,7 +223,7 @@ fn a_failed_health_check_is_shown_as_a_failed_wait() {
     let runner = servers();
     runner.reply(Some("1.1.1.2"), "kamal-proxy deploy", Output::failed(1, "Error: target failed to become healthy"));
     let err = Buffer::default();
-    let sink = TextRenderer::new(stream(Buffer::default()), stream(err.clone()), false, Verbosity::Normal);
+    let sink = ProgressRenderer::new(stream(Buffer::default()), stream(err.clone()), Verbosity::Normal);
     deploy(&runner, &sink).expect_err("fails");
     let err = err.text();
     assert!(

@@ -5,8 +5,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use tug::cli::flow::{Environment, SharedBuf};
-use tug::inputs::Inputs;
+use tug::world::{Environment, Inputs, SharedBuf};
 
 const SENTINELS: [&str; 3] = ["sentinel-registry-pw-7731", "sentinel-master-key-5512", "sentinel-pg-pw-9043"];
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tug-config/tests/fixtures");

@@ -4,6 +4,10 @@
 
 use clap::{Args, Subcommand};
 
+use super::remote::Remote;
+use crate::error::{Error, ExitStatus};
+use crate::flows::accessory;
+
 use super::logs::{GrepOptions, LogArgs};
 
 /// The subcommands of `tug accessory`.
@@ -123,4 +127,41 @@ pub struct UpgradeArgs {
     /// Proceed without asking for confirmation
     #[arg(short = 'y', long)]
     pub confirmed: bool,
+}
+
+/// What `accessory remove` asks before removing.
+const REMOVE_QUESTION: &str =
+    "This will remove all containers, images and data directories for the accessory. Are you sure?";
+
+/// Runs a `tug accessory` subcommand.
+pub fn dispatch(remote: Remote<'_>, command: &AccessoryCommand) -> Result<ExitStatus, Error> {
+    match command {
+        AccessoryCommand::Boot(n) => remote.run(|ctx| accessory::boot(ctx, &n.name)),
+        AccessoryCommand::Upload(n) => remote.run(|ctx| accessory::upload(ctx, &n.name)),
+        AccessoryCommand::Directories(n) => remote.run(|ctx| accessory::directories(ctx, &n.name)),
+        AccessoryCommand::Reboot(n) => remote.run(|ctx| accessory::reboot(ctx, &n.name)),
+        AccessoryCommand::Start(n) => remote.run(|ctx| accessory::start(ctx, &n.name)),
+        AccessoryCommand::Stop(n) => remote.run(|ctx| accessory::stop(ctx, &n.name)),
+        AccessoryCommand::Restart(n) => remote.run(|ctx| accessory::restart(ctx, &n.name)),
+        AccessoryCommand::Details(n) => remote.run(|ctx| accessory::details(ctx, &n.name)),
+        AccessoryCommand::PullImage(n) => remote.run(|ctx| accessory::pull_image(ctx, &n.name)),
+        AccessoryCommand::Remove(a) => {
+            remote.confirm_unless(a.confirmed, REMOVE_QUESTION).run(|ctx| accessory::remove(ctx, &a.name))
+        }
+        AccessoryCommand::RemoveContainer(n) => remote.run(|ctx| accessory::remove_container(ctx, &n.name)),
+        AccessoryCommand::RemoveImage(n) => remote.run(|ctx| accessory::remove_image(ctx, &n.name)),
+        AccessoryCommand::RemoveServiceDirectory(n) => {
+            remote.run(|ctx| accessory::remove_service_directory(ctx, &n.name))
+        }
+        AccessoryCommand::Logs(a) => {
+            let options = a.logs.options(100, a.grep.grep_options.clone());
+            remote.run(|ctx| accessory::logs(ctx, &a.name, &options))
+        }
+        AccessoryCommand::Exec(a) if a.interactive => {
+            let stdin = remote.stdin();
+            remote.run(|ctx| accessory::exec_interactive(ctx, &a.name, &a.cmd, a.reuse, stdin))
+        }
+        AccessoryCommand::Exec(a) => remote.run(|ctx| accessory::exec(ctx, &a.name, &a.cmd, a.reuse)),
+        AccessoryCommand::Upgrade(_) => Err(Error::kamal_1_migration(remote.command_line())),
+    }
 }

@@ -1,6 +1,11 @@
 //! `tug app …`: the application containers on the servers.
 
 use clap::{Args, Subcommand};
+use tug_commands::app::ExecOptions;
+
+use super::remote::Remote;
+use crate::error::{Error, ExitStatus};
+use crate::flows::app;
 
 use super::logs::{GrepOptions, LogArgs};
 
@@ -53,7 +58,7 @@ pub enum AppCommand {
 /// Options are recognised anywhere among the command words, as Thor does, so an alias such
 /// as `app exec --reuse -r console bin/console` still takes a `-r workers` typed after it;
 /// words that start with `-` but are not options of `tug` are part of the command (see
-/// [`super::thor`]).
+/// [`super::exec_words`]).
 #[derive(Debug, Clone, Args)]
 pub struct ExecArgs {
     /// Run over SSH with a terminal, for an interactive shell or console
@@ -131,6 +136,47 @@ pub struct RemoveContainerArgs {
     /// The version whose container to remove
     #[arg(value_name = "VERSION")]
     pub target_version: String,
+}
+
+/// Runs a `tug app` subcommand.
+pub fn dispatch(remote: Remote<'_>, command: &AppCommand) -> Result<ExitStatus, Error> {
+    match command {
+        AppCommand::Boot => {
+            let version = remote.global().app_version.clone();
+            remote.run(|ctx| app::boot::boot(ctx, version))
+        }
+        AppCommand::Start => remote.run(app::start),
+        AppCommand::Stop => remote.run(app::stop),
+        AppCommand::Details => remote.run(app::details),
+        AppCommand::Containers => remote.run(app::containers),
+        AppCommand::Images => remote.run(app::images),
+        AppCommand::Version => remote.run(app::version),
+        AppCommand::StaleContainers(a) => remote.run(|ctx| app::stale_containers(ctx, a.stop)),
+        AppCommand::Remove => remote.run(app::remove),
+        AppCommand::Live => remote.run(app::live),
+        AppCommand::Maintenance(a) => remote.run(|ctx| app::maintenance(ctx, a.drain_timeout, a.message.as_deref())),
+        AppCommand::RemoveContainer(a) => remote.run(|ctx| app::remove_container(ctx, &a.target_version)),
+        AppCommand::RemoveContainers => remote.run(app::remove_containers),
+        AppCommand::RemoveImages => remote.run(app::remove_images),
+        AppCommand::RemoveAppDirectories => remote.run(app::remove_app_directories),
+        AppCommand::Logs(a) if a.logs.follow => {
+            let options = a.logs.options(10, a.grep.grep_options.clone());
+            remote.run(|ctx| app::follow_logs(ctx, a.container_id.as_deref(), &options))
+        }
+        AppCommand::Logs(a) => {
+            let options = a.logs.options(100, a.grep.grep_options.clone());
+            remote.run(|ctx| app::logs(ctx, a.container_id.as_deref(), &options))
+        }
+        AppCommand::Exec(a) => {
+            let options = ExecOptions { detach: a.detach, env: a.env.clone(), ..ExecOptions::default() };
+            if a.interactive {
+                let options = ExecOptions { interactive: remote.stdin(), ..options };
+                remote.run(|ctx| app::exec_interactive(ctx, &a.cmd, a.reuse, &options))
+            } else {
+                remote.run(|ctx| app::exec(ctx, &a.cmd, a.reuse, &options))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,11 @@
 //! `tug build …`: the application image.
 
 use clap::{Args, Subcommand};
+use tug_commands::builder::PushOptions;
+
+use super::remote::Remote;
+use crate::error::{Error, ExitStatus};
+use crate::flows::build;
 
 /// The subcommands of `tug build`.
 #[derive(Debug, Subcommand)]
@@ -43,4 +48,27 @@ pub struct DevArgs {
     /// Build without Docker's build cache
     #[arg(long)]
     pub no_cache: bool,
+}
+
+/// Runs a `tug build` subcommand.
+pub fn dispatch(remote: Remote<'_>, command: &BuildCommand) -> Result<ExitStatus, Error> {
+    match command {
+        BuildCommand::Deliver => remote.run(|ctx| build::deliver(ctx, &PushOptions::default())),
+        BuildCommand::Push(a) => {
+            let options = push_options(&a.output, a.no_cache);
+            remote.run(|ctx| build::push(ctx, &options))
+        }
+        BuildCommand::Pull => remote.run(build::pull),
+        BuildCommand::Create => remote.run(build::create),
+        BuildCommand::Remove => remote.run(build::remove),
+        BuildCommand::Details => remote.run(build::details),
+        BuildCommand::Dev(a) => {
+            let options = push_options(&a.output, a.no_cache);
+            remote.run(|ctx| build::dev(ctx, &options))
+        }
+    }
+}
+
+fn push_options(output: &str, no_cache: bool) -> PushOptions {
+    PushOptions { export_action: output.to_string(), no_cache, ..PushOptions::default() }
 }

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use crate::context::Context;
-use crate::flows::{FlowResult, db};
+use super::remote::Remote;
+use crate::error::{Error, ExitStatus};
+use crate::flows::db;
 
 /// The subcommands of `tug db`.
 #[derive(Debug, Subcommand)]
@@ -56,12 +57,12 @@ pub struct DownloadArgs {
 }
 
 /// Runs a `tug db` subcommand.
-pub fn dispatch(ctx: &Context, command: &DbCommand) -> FlowResult<()> {
+pub fn dispatch(remote: Remote<'_>, command: &DbCommand) -> Result<ExitStatus, Error> {
     match command {
-        DbCommand::Backup => db::backup(ctx),
-        DbCommand::List => db::list(ctx),
-        DbCommand::Verify(a) => db::verify(ctx, &a.file),
-        DbCommand::Restore(a) => db::restore(ctx, a.file.as_deref(), a.before_deploy.as_deref()),
-        DbCommand::Download(a) => db::download(ctx, &a.file, &a.to),
+        DbCommand::Backup => remote.run(db::backup),
+        DbCommand::List => remote.run(db::list),
+        DbCommand::Verify(a) => remote.run(|ctx| db::verify(ctx, &a.file)),
+        DbCommand::Restore(a) => remote.run(|ctx| db::restore(ctx, a.file.as_deref(), a.before_deploy.as_deref())),
+        DbCommand::Download(a) => remote.run(|ctx| db::download(ctx, &a.file, &a.to)),
     }
 }

@@ -3,6 +3,12 @@
 
 use clap::Args;
 
+use super::global::GlobalArgs;
+use crate::flows::deploy::DeployOptions;
+
+/// What `remove` asks before removing.
+pub const REMOVE_QUESTION: &str = "This will remove all containers and images. Are you sure?";
+
 /// Options of `setup`, `deploy` and `redeploy`.
 #[derive(Debug, Clone, Args)]
 pub struct DeployArgs {
@@ -19,12 +25,27 @@ pub struct DeployArgs {
     pub skip_backup: bool,
 }
 
+impl DeployArgs {
+    /// The flow's options.
+    pub fn options(&self) -> DeployOptions {
+        DeployOptions { skip_push: self.skip_push, no_cache: self.no_cache, skip_backup: self.skip_backup }
+    }
+}
+
 /// Arguments of `rollback`.
 #[derive(Debug, Clone, Args)]
 pub struct RollbackArgs {
     /// The app version to return to (Kamal requires it; Tug will offer the previous one)
     #[arg(value_name = "VERSION")]
     pub target_version: Option<String>,
+}
+
+impl RollbackArgs {
+    /// The version to roll back to: `rollback --version V` (as the user's spec writes it;
+    /// Kamal wants `rollback V`) rolls back to V too. None lists the candidates.
+    pub fn version<'a>(&'a self, global: &'a GlobalArgs) -> Option<&'a str> {
+        self.target_version.as_deref().or(global.app_version.as_deref())
+    }
 }
 
 /// Options of `remove`.

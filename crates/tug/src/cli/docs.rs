@@ -1,9 +1,11 @@
 //! `tug docs [SECTION]`: the configuration reference.
 
+use std::io::Write;
+
 use clap::Args;
 
-use super::GlobalArgs;
 use crate::error::{Error, ExitStatus};
+use crate::world::Environment;
 
 /// Arguments of `tug docs`.
 #[derive(Debug, Clone, Args)]
@@ -15,19 +17,16 @@ pub struct DocsArgs {
 }
 
 /// Runs `tug docs`: print the reference of `args.section`, or of the whole configuration.
-///
-/// Not built yet: it arrives with the configuration docs.
-pub fn run(global: &GlobalArgs, args: &DocsArgs) -> Result<ExitStatus, Error> {
-    let _ = global;
+pub fn run(args: &DocsArgs, env: &mut Environment) -> Result<ExitStatus, Error> {
     let page = match &args.section {
         None => tug_config::docs::section("configuration"),
         Some(name) if name.eq_ignore_ascii_case(tug_config::extension::KEY) => Some(tug_config::extension::DOC),
         Some(name) => tug_config::docs::lookup(name),
     };
-    match page {
-        Some(text) => println!("{}", text.trim_end()),
+    let _ = match page {
+        Some(text) => writeln!(env.out, "{}", text.trim_end()),
         // Kamal's exact words, and its exit status (0).
-        None => println!("No documentation found for {}", args.section.as_deref().unwrap_or("")),
-    }
+        None => writeln!(env.out, "No documentation found for {}", args.section.as_deref().unwrap_or("")),
+    };
     Ok(ExitStatus::Success)
 }

@@ -5,69 +5,23 @@
 //! Exit 1 when any check fails.
 
 use std::io::Write;
-use std::net::{IpAddr, ToSocketAddrs};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::json;
-use tug_commands::Command;
 use tug_config::registry::Credential;
 use tug_config::secrets::Secrets;
 use tug_config::{Config, Sensitive};
 use tug_exec::ssh::SshRunner;
-use tug_exec::{ExecError, Output, RunOptions, Runner, Target};
 
-use super::GlobalArgs;
-use super::flow::Environment;
+use super::global::GlobalArgs;
+use super::load::load_config;
 use crate::error::{Error, ExitStatus};
-use crate::flows::doctor::{self, Check, Credentials, Options, Status, World};
+use crate::flows::doctor::{self, Check, Credentials, Options, Status};
 use crate::specifics::Specifics;
+use crate::world::{Environment, SystemWorld};
 
 /// How long each remote or local call of a check may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a DNS lookup may take.
-const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The machine: SSH for hosts, local processes, the system clock and resolver.
-struct SystemWorld {
-    ssh: SshRunner,
-}
-
-impl World for SystemWorld {
-    fn run(
-        &self,
-        target: &Target,
-        command: &Command,
-        env: &[(String, String)],
-        timeout: Duration,
-    ) -> Result<Output, ExecError> {
-        let mut options = RunOptions::with_timeout(timeout);
-        options.env = env.to_vec();
-        self.ssh.run(target, command, &options)
-    }
-
-    fn now(&self) -> i64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-    }
-
-    fn resolve(&self, name: &str) -> Result<Vec<IpAddr>, String> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let query = format!("{name}:443");
-        // The system resolver cannot be interrupted; a lookup that outlives the limit is left
-        // to finish in the background.
-        std::thread::spawn(move || {
-            let answer =
-                query.to_socket_addrs().map(|a| a.map(|s| s.ip()).collect::<Vec<_>>()).map_err(|e| e.to_string());
-            let _ = tx.send(answer);
-        });
-        match rx.recv_timeout(RESOLVE_TIMEOUT) {
-            Ok(answer) => answer.map(|mut ips| {
-                ips.dedup();
-                ips
-            }),
-            Err(_) => Err(format!("no answer within {}s", RESOLVE_TIMEOUT.as_secs())),
-        }
-    }
-}
 
 fn credential(secrets: &Secrets, c: Option<&Credential>) -> Result<(Sensitive<String>, bool), String> {
     match c {
@@ -133,18 +87,14 @@ pub fn report(checks: &[Check], json: bool, out: &mut dyn Write) -> ExitStatus {
 
 /// Runs `tug doctor`.
 pub fn run(global: &GlobalArgs, mut env: Environment) -> Result<ExitStatus, Error> {
-    let mut opts = tug_config::LoadOptions::new(env.root.clone());
-    opts.config_file = global.config_file.clone();
-    opts.destination = global.destination.clone();
-    opts.version = global.app_version.clone();
-    let config = tug_config::load(&opts).map_err(Error::Config)?;
+    let config = load_config(global, &env.root)?;
     let specifics =
         Specifics::new(&config, global.hosts.as_deref(), global.roles.as_deref(), global.primary).map_err(|e| {
             Error::InvalidArgument { message: e.0, help: Some("`tug config` lists the hosts and roles".into()) }
         })?;
     let mut ssh_options = crate::ssh_options::ssh_options(&config);
     ssh_options.connect_timeout = CALL_TIMEOUT;
-    let world = SystemWorld { ssh: SshRunner::new(ssh_options) };
+    let world = SystemWorld::new(SshRunner::new(ssh_options));
     let fanout = usize::try_from(config.sshkit.max_concurrent_starts()).unwrap_or(30).clamp(1, 30);
     let options = Options {
         offline: global.offline,
@@ -156,15 +106,4 @@ pub fn run(global: &GlobalArgs, mut env: Environment) -> Result<ExitStatus, Erro
     };
     let checks = doctor::run(&config, &world, &options);
     Ok(report(&checks, global.json, &mut env.out))
-}
-
-/// Before `setup`, `deploy` and `redeploy` (real runs and plans): the SQLite advice as
-/// warnings, since deploying a SQLite volume to several hosts splits the data.
-pub(crate) fn deploy_warnings(ctx: &crate::context::Context, command: &super::Command) {
-    if !matches!(command, super::Command::Setup(_) | super::Command::Deploy(_) | super::Command::Redeploy(_)) {
-        return;
-    }
-    for a in tug_config::advice::advise(ctx.config).into_iter().filter(|a| a.topic == "sqlite") {
-        ctx.warn(None, format!("{} ({})", a.message, a.help));
-    }
 }

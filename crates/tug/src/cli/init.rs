@@ -1,12 +1,13 @@
-//! `tug init`: creates a starting configuration in the current directory.
+//! `tug init`: creates a starting configuration in the project directory.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
 
 use clap::Args;
 
-use super::GlobalArgs;
-use std::fs;
-use std::path::Path;
-
 use crate::error::{Error, ExitStatus};
+use crate::world::Environment;
 
 /// Arguments of `tug init`.
 #[derive(Debug, Clone, Args)]
@@ -18,17 +19,15 @@ pub struct InitArgs {
 
 /// Runs `tug init`: write `config/deploy.yml`, `.kamal/secrets` and `.kamal/hooks/*.sample`
 /// where they do not exist yet.
-///
-/// Not built yet: it arrives with project scaffolding.
-pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<ExitStatus, Error> {
-    let _ = global;
-    let root =
-        std::env::current_dir().map_err(|source| Error::Io { action: "read the current directory".into(), source })?;
-    for line in write_files(&root)? {
-        println!("{line}");
+pub fn run(args: &InitArgs, env: &mut Environment) -> Result<ExitStatus, Error> {
+    for line in write_files(&env.root)? {
+        let _ = writeln!(env.out, "{line}");
     }
     if args.bundle {
-        eprintln!("warning: `--bundle` adds the Kamal gem to a Gemfile; Tug is a single binary and has nothing to add");
+        let _ = writeln!(
+            env.err,
+            "warning: `--bundle` adds the Kamal gem to a Gemfile; Tug is a single binary and has nothing to add"
+        );
     }
     Ok(ExitStatus::Success)
 }

@@ -2,6 +2,10 @@
 
 use clap::{Args, Subcommand};
 
+use super::remote::Remote;
+use crate::error::{Error, ExitStatus};
+use crate::flows::lock;
+
 /// The subcommands of `tug lock`.
 #[derive(Debug, Subcommand)]
 pub enum LockCommand {
@@ -19,4 +23,13 @@ pub struct AcquireArgs {
     /// Why the lock is held (shown to whoever finds it held)
     #[arg(short, long, value_name = "MESSAGE", required = true)]
     pub message: String,
+}
+
+/// Runs a `tug lock` subcommand.
+pub fn dispatch(remote: Remote<'_>, command: &LockCommand) -> Result<ExitStatus, Error> {
+    match command {
+        LockCommand::Status => remote.run(lock::status),
+        LockCommand::Acquire(a) => remote.run(|ctx| lock::acquire_manually(ctx, &a.message)),
+        LockCommand::Release => remote.run(lock::release_manually),
+    }
 }

@@ -1,6 +1,7 @@
 //! The log-viewing options shared by `app logs`, `proxy logs` and `accessory logs`.
 
 use clap::Args;
+use tug_commands::logs::LogOptions;
 
 /// How many lines, from when, matching what, and whether to follow.
 #[derive(Debug, Clone, Args)]
@@ -24,6 +25,21 @@ pub struct LogArgs {
     /// Show the lines without timestamps
     #[arg(short = 'T', long)]
     pub skip_timestamps: bool,
+}
+
+impl LogArgs {
+    /// The options of a log query: `default_lines` lines, unless `--lines` says otherwise or
+    /// `--since` or `--grep` choose the lines.
+    pub fn options(&self, default_lines: u64, grep_options: Option<String>) -> LogOptions {
+        let chosen = self.since.is_some() || self.grep.is_some();
+        LogOptions {
+            timestamps: !self.skip_timestamps,
+            since: self.since.clone(),
+            lines: self.lines.or(if chosen { None } else { Some(default_lines) }),
+            grep: self.grep.clone(),
+            grep_options,
+        }
+    }
 }
 
 /// `--grep-options`, offered by `app logs` and `accessory logs` but not `proxy logs`.

@@ -1,6 +1,11 @@
 //! `tug proxy …`: kamal-proxy on the servers.
 
 use clap::{Args, Subcommand, ValueEnum};
+use tug_commands::proxy::boot_config::BootConfigSet;
+
+use super::remote::Remote;
+use crate::error::{Error, ExitStatus};
+use crate::flows::{proxy, proxy_boot_config};
 
 use super::logs::LogArgs;
 
@@ -149,5 +154,59 @@ impl BootConfigArgs {
     /// Whether the proxy runs in debug mode (`--debug` or `--debug true`).
     pub fn debug(&self) -> bool {
         self.debug_mode.unwrap_or(false)
+    }
+
+    /// What `boot_config set` writes.
+    pub fn to_set(&self) -> BootConfigSet {
+        BootConfigSet {
+            publish: self.publish(),
+            publish_host_ips: self.publish_host_ip.clone(),
+            http_port: self.http_port.to_string(),
+            https_port: self.https_port.to_string(),
+            log_max_size: self.log_max_size.clone(),
+            registry: self.registry.clone(),
+            repository: self.repository.clone(),
+            image_version: self.image_version.clone(),
+            metrics_port: self.metrics_port.map(|p| p.to_string()),
+            debug: self.debug(),
+            docker_options: self.docker_options.clone(),
+        }
+    }
+}
+
+/// What `proxy reboot` asks before rebooting.
+const REBOOT_QUESTION: &str = "This will cause a brief outage on each host. Are you sure?";
+
+/// Runs a `tug proxy` subcommand.
+pub fn dispatch(remote: Remote<'_>, command: &ProxyCommand) -> Result<ExitStatus, Error> {
+    match command {
+        ProxyCommand::Boot => remote.run(proxy::boot),
+        ProxyCommand::Reboot(a) => {
+            remote.confirm_unless(a.confirmed, REBOOT_QUESTION).run(|ctx| proxy::reboot(ctx, a.rolling))
+        }
+        ProxyCommand::Start => remote.run(proxy::start),
+        ProxyCommand::Stop => remote.run(proxy::stop),
+        ProxyCommand::Restart => remote.run(proxy::restart),
+        ProxyCommand::Details => remote.run(proxy::details),
+        ProxyCommand::Logs(a) if a.follow => {
+            remote.run(|ctx| proxy::follow_logs(ctx, !a.skip_timestamps, a.grep.as_deref()))
+        }
+        ProxyCommand::Logs(a) => {
+            let options = a.options(100, None);
+            remote.run(|ctx| proxy::logs(ctx, &options))
+        }
+        ProxyCommand::Remove(a) => remote.run(|ctx| proxy::remove(ctx, a.force)),
+        ProxyCommand::RemoveContainer => remote.run(proxy::remove_container),
+        ProxyCommand::RemoveImage => remote.run(proxy::remove_image),
+        ProxyCommand::RemoveProxyDirectory => remote.run(proxy::remove_proxy_directory),
+        ProxyCommand::BootConfig(a) => match a.action {
+            BootConfigAction::Set => {
+                let set = a.to_set();
+                remote.run(|ctx| proxy_boot_config::set(ctx, &set))
+            }
+            BootConfigAction::Get => remote.run(proxy_boot_config::get),
+            BootConfigAction::Reset => remote.run(proxy_boot_config::reset),
+        },
+        ProxyCommand::Upgrade(_) => Err(Error::kamal_1_migration(remote.command_line())),
     }
 }

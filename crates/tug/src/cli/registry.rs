@@ -2,6 +2,10 @@
 
 use clap::{Args, Subcommand};
 
+use super::remote::Remote;
+use crate::error::{Error, ExitStatus};
+use crate::flows::registry;
+
 /// The subcommands of `tug registry`.
 #[derive(Debug, Subcommand)]
 pub enum RegistryCommand {
@@ -25,4 +29,14 @@ pub struct Sides {
     /// Leave the servers alone
     #[arg(short = 'R', long)]
     pub skip_remote: bool,
+}
+
+/// Runs a `tug registry` subcommand (`login` and `logout` are `setup` and `remove` that say so).
+pub fn dispatch(remote: Remote<'_>, command: &RegistryCommand) -> Result<ExitStatus, Error> {
+    match command {
+        RegistryCommand::Setup(s) => remote.run(|ctx| registry::setup(ctx, s.skip_local, s.skip_remote, false)),
+        RegistryCommand::Login(s) => remote.run(|ctx| registry::setup(ctx, s.skip_local, s.skip_remote, true)),
+        RegistryCommand::Remove(s) => remote.run(|ctx| registry::remove(ctx, s.skip_local, s.skip_remote, false)),
+        RegistryCommand::Logout(s) => remote.run(|ctx| registry::remove(ctx, s.skip_local, s.skip_remote, true)),
+    }
 }

@@ -1,9 +1,13 @@
 //! `tug secrets …`: helpers used from `.kamal/secrets` to read secrets from vaults.
 
+use std::io::Write;
+
 use clap::{Args, Subcommand};
 
-use super::GlobalArgs;
+use super::global::GlobalArgs;
+use super::load::load_config;
 use crate::error::{Error, ExitStatus};
+use crate::world::Environment;
 
 /// The subcommands of `tug secrets`.
 #[derive(Debug, Subcommand)]
@@ -57,25 +61,23 @@ pub struct ExtractArgs {
 }
 
 /// Runs a `tug secrets` subcommand.
-///
-/// Not built yet: it arrives with the secrets helpers.
-pub fn run(global: &GlobalArgs, command: &SecretsCommand) -> Result<ExitStatus, Error> {
+pub fn run(global: &GlobalArgs, command: &SecretsCommand, env: &mut Environment) -> Result<ExitStatus, Error> {
     use tug_config::secrets::{self, SystemRunner};
     match command {
         SecretsCommand::Fetch(a) => {
             let results =
                 secrets::fetch(&a.adapter, a.account.as_deref(), a.from.as_deref(), &a.secrets, &SystemRunner)?;
             let json = if a.inline { secrets::to_inline_json(&results) } else { secrets::to_json(&results) };
-            println!("{}", json.expose());
+            let _ = writeln!(env.out, "{}", json.expose());
         }
         SecretsCommand::Extract(a) => {
-            println!("{}", secrets::extract(&a.name, &a.secrets)?.expose());
+            let _ = writeln!(env.out, "{}", secrets::extract(&a.name, &a.secrets)?.expose());
         }
         SecretsCommand::Print => {
-            let config = super::load_config(global)?;
+            let config = load_config(global, &env.root)?;
             let store = secrets::Secrets::new(config.root.clone(), config.secrets_path(), config.destination.clone());
             let text = secrets::print(&store)?;
-            println!("{}", text.expose().trim_end_matches('\n'));
+            let _ = writeln!(env.out, "{}", text.expose().trim_end_matches('\n'));
         }
     }
     Ok(ExitStatus::Success)

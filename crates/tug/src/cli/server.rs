@@ -2,6 +2,10 @@
 
 use clap::{Args, Subcommand};
 
+use super::remote::Remote;
+use crate::error::{Error, ExitStatus};
+use crate::flows::server;
+
 /// The subcommands of `tug server`.
 #[derive(Debug, Subcommand)]
 pub enum ServerCommand {
@@ -25,4 +29,13 @@ pub struct ExecArgs {
     /// The command to run; its words are joined with spaces
     #[arg(value_name = "CMD", required = true, num_args = 1..)]
     pub cmd: Vec<String>,
+}
+
+/// Runs a `tug server` subcommand.
+pub fn dispatch(remote: Remote<'_>, command: &ServerCommand) -> Result<ExitStatus, Error> {
+    match command {
+        ServerCommand::Bootstrap => remote.run(server::bootstrap),
+        ServerCommand::Exec(a) if a.interactive => remote.run(|ctx| server::exec_interactive(ctx, &a.cmd)),
+        ServerCommand::Exec(a) => remote.run(|ctx| server::exec(ctx, &a.cmd)),
+    }
 }

@@ -4,6 +4,8 @@ use super::accessory::AccessoryCommand;
 use super::app::AppCommand;
 use super::proxy::{BootConfigAction, ProxyCommand};
 use super::server::ServerCommand;
+use std::path::PathBuf;
+
 use super::*;
 
 fn parse_line(line: &str) -> Invocation {

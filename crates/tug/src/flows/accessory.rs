@@ -2,6 +2,7 @@
 
 use tug_commands::Command;
 use tug_commands::accessory::AccessoryCommands;
+use tug_commands::docker::Interactive;
 use tug_commands::env_file::{ENV_FILE_MODE, EnvFile};
 use tug_commands::logs::LogOptions;
 use tug_exec::Upload;
@@ -10,7 +11,7 @@ use crate::context::Context;
 use crate::events::Event;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
-use crate::flows::{audit, lock, proxy, registry};
+use crate::flows::{audit, lock, proxy, registry, terminal};
 
 /// Kamal's `No accessory by the name of 'x' (options: a, b, and c)`.
 fn unknown(ctx: &Context, name: &str) -> FlowError {
@@ -282,9 +283,9 @@ pub fn exec(ctx: &Context, name: &str, command: &[String], reuse: bool) -> FlowR
         }
         audit::record(ctx, h, &format!("Executed cmd '{cmd}' on {name} accessory"), None)?;
         let c: Command = if reuse {
-            a.execute_in_existing_container(&words, tug_commands::docker::Interactive::No)
+            a.execute_in_existing_container(&words, Interactive::No)
         } else {
-            a.execute_in_new_container(&words, tug_commands::docker::Interactive::No)
+            a.execute_in_new_container(&words, Interactive::No)
         };
         let out = ctx.execute(&host(h), &c)?;
         if !ctx.is_plan() {
@@ -293,6 +294,26 @@ pub fn exec(ctx: &Context, name: &str, command: &[String], reuse: bool) -> FlowR
         Ok(())
     })?;
     Ok(())
+}
+
+/// `accessory exec --interactive NAME CMD`: over `ssh -t` on the accessory's host, with the
+/// terminal handed over; `stdin` says whether this side has a terminal to lend.
+pub fn exec_interactive(
+    ctx: &Context,
+    name: &str,
+    command: &[String],
+    reuse: bool,
+    stdin: Interactive,
+) -> FlowResult<()> {
+    let a = AccessoryCommands::new(ctx.config, name)
+        .map_err(|_| FlowError::Invalid(format!("No accessory by the name of '{name}'")))?;
+    let words = vec![command.join(" ")];
+    let local = if reuse {
+        a.execute_in_existing_container_over_ssh(&words, stdin)
+    } else {
+        a.execute_in_new_container_over_ssh(&words, stdin)
+    };
+    terminal::hand_over(ctx, &local)
 }
 
 /// `accessory remove NAME|all`: stop, remove container, image and service directory.

@@ -72,8 +72,22 @@ fn nothing_between_pull_and_prepare(ctx: &Context) -> bool {
     ctx.options.skip_hooks || !hooks::exists(ctx, "pre-deploy")
 }
 
-/// `deploy` (and the deploy part of `setup` with `boot_accessories`).
+/// The SQLite advice, as warnings before `setup`, `deploy` and `redeploy` start: deploying a
+/// SQLite volume to several hosts splits the data.
+fn sqlite_warnings(ctx: &Context) {
+    for a in tug_config::advice::advise(ctx.config).into_iter().filter(|a| a.topic == "sqlite") {
+        ctx.warn(None, format!("{} ({})", a.message, a.help));
+    }
+}
+
+/// `deploy` (`boot_accessories`: also boot the accessories).
 pub fn deploy(ctx: &Context, options: &DeployOptions, boot_accessories: bool) -> FlowResult<()> {
+    sqlite_warnings(ctx);
+    deploy_steps(ctx, options, boot_accessories)
+}
+
+/// `deploy` after its warnings (also the deploy part of `setup`).
+fn deploy_steps(ctx: &Context, options: &DeployOptions, boot_accessories: bool) -> FlowResult<()> {
     let version = ctx.version()?;
     let overlap = nothing_between_pull_and_prepare(ctx);
     if overlap {
@@ -105,15 +119,17 @@ pub fn deploy(ctx: &Context, options: &DeployOptions, boot_accessories: bool) ->
 
 /// `setup`: bootstrap the servers, then deploy with the accessories, all under the lock.
 pub fn setup(ctx: &Context, options: &DeployOptions) -> FlowResult<()> {
+    sqlite_warnings(ctx);
     lock::with_lock(ctx, || {
         ctx.phase("Ensure Docker is installed...");
         server::bootstrap(ctx)?;
-        deploy(ctx, options, true)
+        deploy_steps(ctx, options, true)
     })
 }
 
 /// `redeploy`: build, lock, stale containers, boot (no proxy boot, accessories or prune).
 pub fn redeploy(ctx: &Context, options: &DeployOptions) -> FlowResult<()> {
+    sqlite_warnings(ctx);
     let version = ctx.version()?;
     build_or_pull(ctx, options)?;
     lock::with_lock(ctx, || {

@@ -19,5 +19,6 @@ pub mod prune;
 pub mod registry;
 pub mod server;
 pub mod step;
+pub mod terminal;
 
 pub use error::{FlowError, FlowResult};

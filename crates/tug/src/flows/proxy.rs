@@ -175,6 +175,14 @@ pub fn logs(ctx: &Context, options: &LogOptions) -> FlowResult<()> {
     Ok(())
 }
 
+/// `proxy logs --follow`: kamal-proxy's log on the primary host, followed with the terminal
+/// handed over.
+pub fn follow_logs(ctx: &Context, timestamps: bool, grep: Option<&str>) -> FlowResult<()> {
+    let primary = ctx.specifics.primary_host.clone().unwrap_or_default();
+    let command = ProxyCommands::new(ctx.config, &primary).follow_logs(&primary, timestamps, grep, None);
+    crate::flows::terminal::hand_over(ctx, &command)
+}
+
 /// `proxy remove [--force]`: only where no app is left, unless forced.
 pub fn remove(ctx: &Context, force: bool) -> FlowResult<()> {
     lock::with_lock(ctx, || {

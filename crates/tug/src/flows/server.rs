@@ -7,7 +7,7 @@ use crate::context::Context;
 use crate::events::Event;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
-use crate::flows::{audit, hooks, lock};
+use crate::flows::{audit, hooks, lock, terminal};
 
 /// `server bootstrap`: installs Docker where it is missing (root or passwordless sudo
 /// needed), adds the SSH user to the `docker` group, then runs the `docker-setup` hook.
@@ -75,4 +75,12 @@ pub fn exec(ctx: &Context, command: &[String]) -> FlowResult<()> {
         Ok(())
     })?;
     Ok(())
+}
+
+/// `server exec --interactive CMD`: on the primary host over `ssh -t`, with the terminal
+/// handed over.
+pub fn exec_interactive(ctx: &Context, command: &[String]) -> FlowResult<()> {
+    let primary = ctx.specifics.primary_host.clone().unwrap_or_default();
+    let local = tug_commands::ssh::run_over_ssh(&ctx.config.ssh, &primary, &Command::new([command.join(" ")]));
+    terminal::hand_over(ctx, &local)
 }

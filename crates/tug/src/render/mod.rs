@@ -1,8 +1,10 @@
-//! The only place that prints: events as host-prefixed text ([`text`]) or JSON lines
-//! ([`json`]).
+//! The only place that prints: events as text, a plan ([`plan`]) or a real run's progress
+//! ([`progress`]), or as JSON lines ([`json`]).
 
 pub mod json;
-pub mod text;
+pub mod plan;
+pub mod progress;
+mod text;
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -8,13 +8,12 @@ pub mod poller;
 use tug_commands::app::{AppCommands, ExecOptions, LogOptions};
 use tug_commands::layout::app_directory;
 use tug_commands::server::ServerCommands;
-use tug_exec::Target;
 
 use crate::context::Context;
 use crate::events::Event;
-use crate::flows::error::FlowResult;
+use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
-use crate::flows::{audit, lock, registry};
+use crate::flows::{audit, hooks, lock, registry, terminal};
 use boot::role;
 
 fn app<'b>(ctx: &'b Context, h: &'b str, role_name: &str, version: &'b str) -> FlowResult<AppCommands<'b>> {
@@ -160,6 +159,16 @@ pub fn stale_containers(ctx: &Context, stop: bool) -> FlowResult<()> {
     if stop { lock::with_lock(ctx, body) } else { body() }
 }
 
+/// `app logs --follow`: the log of the primary host's first role, followed with the terminal
+/// handed over.
+pub fn follow_logs(ctx: &Context, container_id: Option<&str>, options: &LogOptions) -> FlowResult<()> {
+    let primary = ctx.specifics.primary_host.clone().unwrap_or_default();
+    let role_name = ctx.specifics.roles_on(&primary).into_iter().next().unwrap_or_default();
+    let command =
+        AppCommands::new(ctx.config, role(ctx, &role_name)?, &primary, "").follow_logs(&primary, container_id, options);
+    terminal::hand_over(ctx, &command)
+}
+
 /// `app logs` (without `--follow`).
 pub fn logs(ctx: &Context, container_id: Option<&str>, options: &LogOptions) -> FlowResult<()> {
     let version = version_or_empty(ctx);
@@ -281,6 +290,7 @@ pub fn maintenance(ctx: &Context, drain_timeout: Option<u64>, message: Option<&s
 /// `app exec` without `--interactive`: in a new container of the version (default
 /// `latest`), or with `--reuse` in the running one, on every app host and role.
 pub fn exec(ctx: &Context, command: &[String], reuse: bool, options: &ExecOptions) -> FlowResult<()> {
+    require_words(command)?;
     let cmd = command.join(" ");
     let words = [cmd.as_str()];
     if reuse {
@@ -323,9 +333,25 @@ pub fn exec(ctx: &Context, command: &[String], reuse: bool, options: &ExecOption
     })
 }
 
-/// The local `ssh -t …` command of an interactive `app exec` (run by the CLI with the
-/// terminal handed over).
-pub fn interactive_exec_command(
+/// Kamal's refusal of an `exec` without command words.
+fn require_words(command: &[String]) -> FlowResult<()> {
+    if command.is_empty() {
+        return Err(FlowError::Invalid("No command provided. You must specify a command to execute.".into()));
+    }
+    Ok(())
+}
+
+/// `app exec --interactive`: the `pre-connect` hook, then the command on the primary host over
+/// `ssh -t`, with the terminal handed over.
+pub fn exec_interactive(ctx: &Context, command: &[String], reuse: bool, options: &ExecOptions) -> FlowResult<()> {
+    require_words(command)?;
+    hooks::pre_connect(ctx)?;
+    let local = interactive_exec_command(ctx, command, reuse, options)?;
+    terminal::hand_over(ctx, &local)
+}
+
+/// The local `ssh -t …` command of an interactive `app exec`.
+fn interactive_exec_command(
     ctx: &Context,
     command: &[String],
     reuse: bool,
@@ -356,7 +382,5 @@ pub fn interactive_exec_command(
     ctx.on_host(&primary, |h| registry::login_on(ctx, h, None))?;
     let mut opts = options.clone();
     opts.random_hex = ctx.inputs.hex.hex(6);
-    let command = app(ctx, &primary, &r, &version)?.execute_in_new_container_over_ssh(&words, &opts);
-    let _ = Target::Local;
-    Ok(command)
+    Ok(app(ctx, &primary, &r, &version)?.execute_in_new_container_over_ssh(&words, &opts))
 }

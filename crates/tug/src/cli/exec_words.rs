@@ -1,4 +1,5 @@
-//! Thor's way with command words, for the `exec` commands.
+//! Puts the options of an `exec` command before its command words, so that options may come
+//! among and after those words, as Thor allows.
 //!
 //! Kamal's `app exec`, `accessory exec` and `server exec` take the command to run as loose
 //! words, and Thor still recognises known options among and after them (so an alias
