@@ -36,9 +36,6 @@ pub mod version;
 pub mod x_tug;
 pub mod yaml;
 
-/// The old name of [`x_tug`], kept while the CLI still imports it.
-pub use x_tug as extension;
-
 pub use config::{Config, load};
 pub use error::{ConfigError, ConfigErrors, Location};
 pub use loader::LoadOptions;

@@ -20,7 +20,7 @@ pub struct DocsArgs {
 pub fn run(args: &DocsArgs, env: &mut Environment) -> Result<ExitStatus, Error> {
     let page = match &args.section {
         None => tug_config::docs::section("configuration"),
-        Some(name) if name.eq_ignore_ascii_case(tug_config::extension::KEY) => Some(tug_config::extension::DOC),
+        Some(name) if name.eq_ignore_ascii_case(tug_config::x_tug::KEY) => Some(tug_config::x_tug::DOC),
         Some(name) => tug_config::docs::lookup(name),
     };
     let _ = match page {
