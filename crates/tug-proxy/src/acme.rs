@@ -11,10 +11,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -29,16 +27,12 @@ use rustls_pki_types::pem::{PemObject, SectionKind};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::log;
+use crate::tls::{CertificateSource, Preparation};
 
 /// Path prefix of HTTP-01 challenge requests.
 pub const HTTP01_PREFIX: &str = "/.well-known/acme-challenge/";
-/// ALPN protocol of TLS-ALPN-01 validation connections.
-pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
 /// Cache file of the account key (autocert's name).
 pub const ACCOUNT_KEY_FILE: &str = "acme_account+key";
-
-/// A future the TLS acceptor awaits before the handshake.
-pub type Preparation = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A challenge type, in the order they are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -382,7 +376,7 @@ impl AcmeCertificates {
     }
 }
 
-impl crate::tls::CertificateSource for AcmeCertificates {
+impl CertificateSource for AcmeCertificates {
     fn certificate(&self, server_name: &str) -> Option<Arc<CertifiedKey>> {
         let host = self.allowed(server_name)?;
         let cached = self.context.cached(&self.cache_dir.join(&host))?;

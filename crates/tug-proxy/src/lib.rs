@@ -26,6 +26,7 @@ pub mod error;
 pub mod forwarded;
 pub mod generation;
 pub mod header_names;
+pub mod headers;
 pub mod health;
 pub mod load_balancer;
 pub mod log;

@@ -10,9 +10,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::error::ProxyError;
+use crate::health::HealthClient;
 use crate::log;
 use crate::options::TargetOptions;
-use crate::proxy::UpstreamClient;
 use crate::target::{InflightGuard, Target, TargetState};
 
 /// Cookie that pins a client to the writers after a write.
@@ -110,7 +110,7 @@ impl LoadBalancer {
 
     /// Starts health checks. With a single target they stop once it is healthy, as in
     /// kamal-proxy; several targets are checked for as long as the set lives.
-    pub fn begin_health_checks(self: &Arc<Self>, client: &UpstreamClient) {
+    pub fn begin_health_checks(self: &Arc<Self>, client: &HealthClient) {
         let single = self.writers.len() + self.readers.len() == 1;
         let mut handles = Vec::new();
         for target in self.all() {

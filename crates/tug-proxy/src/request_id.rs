@@ -109,7 +109,7 @@ impl Stamp {
     /// `headers` as the target sees them, for code that reads the map.
     pub fn applied_to(&self, headers: &HeaderMap) -> HeaderMap {
         let mut all = headers.clone();
-        crate::upstream::insert_added(&mut all, self.clone().into_fields());
+        crate::headers::added::insert_added(&mut all, self.clone().into_fields());
         all
     }
 }

@@ -19,18 +19,19 @@ use tokio::task::JoinHandle;
 use tokio_rustls::LazyConfigAcceptor;
 
 use crate::access_log::{AccessLog, LoggedBody, Record, RemoteAddr, Sink, header_fields};
-use crate::acme::{ACME_TLS_ALPN, AcmeContext, AcmeSettings};
+use crate::acme::{AcmeContext, AcmeSettings};
 use crate::body::{ProxyBody, boxed};
 use crate::client_ip::{PeerTrust, client_ip_from_trusted, peer_trust};
 use crate::forwarded::X_FORWARDED_FOR;
+use crate::health::health_client;
 use crate::log;
 use crate::metrics::Metrics;
 use crate::pages::error_response;
-use crate::proxy::{ConnInfo, ForwardContext, request_host, upstream_client};
+use crate::proxy::{ConnInfo, ForwardContext, request_host};
 use crate::request_id::{RequestIds, Stamp};
 use crate::router::Router;
 use crate::service::{Served, TlsFlags};
-use crate::tls::{CertificateLookup, TlsConfigs};
+use crate::tls::{ACME_TLS_ALPN, CertificateLookup, TlsConfigs};
 use crate::trusted::TrustedProxies;
 use crate::upstream::UpstreamPool;
 
@@ -129,7 +130,7 @@ impl Server {
             None => None,
         };
         let router =
-            Router::with_acme(config.state_path.clone(), upstream_client(), AcmeContext::new(config.acme.clone()));
+            Router::with_acme(config.state_path.clone(), health_client(), AcmeContext::new(config.acme.clone()));
         router.restore();
         let bind = |what: String| move |source| StartError::Bind { what, source };
         let workers = worker_count();

@@ -1,9 +1,11 @@
 //! TLS: certificates chosen per SNI through [`CertificateSource`], so that static certificates
-//! (here) and ACME (later) plug in the same way; the rustls server configuration for the HTTPS
-//! listener (HTTP/2 and HTTP/1.1 over ALPN).
+//! (here) and ACME ([`crate::acme`], which uses this module's vocabulary) plug in the same way;
+//! the rustls server configuration for the HTTPS listener (HTTP/2 and HTTP/1.1 over ALPN).
 
 use std::fmt::Debug;
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use rustls::crypto::ring::sign::any_supported_type;
@@ -12,8 +14,13 @@ use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::acme::{ACME_TLS_ALPN, Preparation};
 use crate::error::ProxyError;
+
+/// ALPN protocol of TLS-ALPN-01 validation connections.
+pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
+
+/// A future the TLS acceptor awaits before the handshake (an ACME issuance).
+pub type Preparation = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// Gives the certificate for a server name. A service with TLS holds one; the router asks the
 /// service that owns the SNI host's root path.

@@ -26,6 +26,7 @@ use tokio::net::TcpStream;
 use crate::body::ProxyBody;
 use crate::chunked::{ChunkedDecoder, Step};
 use crate::header_names::NameCache;
+use crate::headers::hop_by_hop::{hop_by_hop_bit, is_hop_by_hop};
 
 /// Idle connections kept per target address.
 const MAX_IDLE_PER_TARGET: usize = 100;
@@ -328,16 +329,6 @@ fn encode_head(
     out
 }
 
-/// Inserts the `added` headers that have a value into `headers`: for a request that goes where
-/// the map is sent as it is (an upgrade through hyper's client), or code that reads the map.
-pub fn insert_added(headers: &mut HeaderMap, added: impl IntoIterator<Item = (HeaderName, Option<HeaderValue>)>) {
-    for (name, value) in added {
-        if let Some(value) = value {
-            headers.insert(name, value);
-        }
-    }
-}
-
 fn write_fields(out: &mut Vec<u8>, headers: &HeaderMap) {
     for (name, value) in headers {
         write_field(out, name, value);
@@ -527,18 +518,6 @@ impl<'a> FramingFields<'a> {
     }
 }
 
-/// Whether a name, in any case, is hop-by-hop (lowered on the stack: no allocation).
-fn is_hop_by_hop(name: &[u8]) -> bool {
-    let mut lower = [0u8; 20];
-    if name.len() > lower.len() {
-        return false;
-    }
-    for (l, b) in lower.iter_mut().zip(name) {
-        *l = b.to_ascii_lowercase();
-    }
-    std::str::from_utf8(&lower[..name.len()]).is_ok_and(|n| crate::proxy::hop_by_hop_bit(n) != 0)
-}
-
 /// A `Content-Length` value: one number, or a list of the same number.
 fn parse_length(value: &[u8]) -> Result<u64, ()> {
     let mut length = None;
@@ -597,7 +576,7 @@ fn parse_head(buf: &mut BytesMut, names_seen: &mut NameCache, head_request: bool
     let mut names = Vec::with_capacity(parsed.headers.len());
     for (position, field) in parsed.headers.iter().enumerate() {
         let name = names_seen.name(position, field.name.as_bytes()).map_err(|e| Failure::Head(e.to_string()))?;
-        let dropped = crate::proxy::hop_by_hop_bit(name.as_str()) != 0
+        let dropped = hop_by_hop_bit(name.as_str()) != 0
             || (found.chunked_last.is_some() && name == header::CONTENT_LENGTH)
             || found.listed.iter().any(|l| l.eq_ignore_ascii_case(name.as_str().as_bytes()));
         if !dropped {
@@ -794,7 +773,7 @@ mod tests {
         assert!(head_of("garbage\r\n\r\n", false).is_err());
     }
 
-    /// The fields the client gets are those `proxy::remove_hop_by_hop` would leave (`TE` goes
+    /// The fields the client gets are those `hop_by_hop::remove_hop_by_hop` would leave (`TE` goes
     /// entirely from responses, as in Go), minus a `Content-Length` that `Transfer-Encoding`
     /// overrides.
     #[test]
