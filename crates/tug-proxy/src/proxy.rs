@@ -12,20 +12,20 @@ use hyper_util::rt::TokioIo;
 
 use crate::body::{GuardedBody, ProxyBody, boxed};
 use crate::buffer::{BufferError, buffer};
-use crate::client_ip::PeerTrust;
-use crate::forwarded::{self, Origin};
 use crate::headers::added::insert_added;
+use crate::headers::forwarded::{self, Origin};
 use crate::headers::hop_by_hop::remove_hop_by_hop;
-use crate::load_balancer::{AFFINITY_OPT_OUT_HEADER, Claim, TARGET_HEADER, WRITER_COOKIE};
+use crate::routing::load_balancer::{AFFINITY_OPT_OUT_HEADER, Claim, TARGET_HEADER, WRITER_COOKIE};
+use crate::trust::client_ip::PeerTrust;
 
 const TARGET: HeaderName = HeaderName::from_static(TARGET_HEADER);
 const AFFINITY_OPT_OUT: HeaderName = HeaderName::from_static(AFFINITY_OPT_OUT_HEADER);
-use crate::log;
+use crate::headers::request_id::Stamp;
+use crate::observe::log;
 use crate::options::TargetOptions;
 use crate::pages::{ErrorPages, error_response};
-use crate::request_id::Stamp;
-use crate::trusted::TrustedProxies;
-use crate::upstream::UpstreamPool;
+use crate::trust::trusted::TrustedProxies;
+use crate::upstream::{UpstreamPool, send_for_upgrade};
 
 /// What is known about the connection a request came in on.
 #[derive(Debug, Clone)]
@@ -47,8 +47,9 @@ pub struct ConnInfo {
 impl ConnInfo {
     /// What is known about a connection from `peer` to a listener on `local_port`.
     pub fn new(peer: SocketAddr, tls: bool, local_port: u16, trust: PeerTrust) -> Self {
-        let peer_value =
-            (trust != PeerTrust::Trusted).then(|| forwarded::ip_value(crate::trusted::canonical(peer.ip()))).flatten();
+        let peer_value = (trust != PeerTrust::Trusted)
+            .then(|| forwarded::ip_value(crate::trust::trusted::canonical(peer.ip())))
+            .flatten();
         Self { peer, tls, local_port, trust, peer_value }
     }
 }
@@ -89,7 +90,7 @@ pub fn upstream_path(path: &str, strip_prefix: Option<&str>) -> String {
 /// The absolute URI a request is sent to: the target's authority, the path with the prefix
 /// stripped, and the query verbatim. Without a prefix to strip the request's own path and query
 /// are reused as they are (no copy, no parse); `None` when the result is not a valid URI.
-fn upstream_uri(uri: &Uri, strip_prefix: Option<&str>, target: &crate::target::Target) -> Option<Uri> {
+fn upstream_uri(uri: &Uri, strip_prefix: Option<&str>, target: &crate::routing::target::Target) -> Option<Uri> {
     let strips = strip_prefix.is_some_and(|p| p != "/");
     if let (false, Some(path_and_query), Some(authority)) = (strips, uri.path_and_query(), target.parsed_authority())
         && path_and_query.path().starts_with('/')
@@ -124,7 +125,7 @@ fn error(ctx: &ForwardContext<'_>, status: StatusCode) -> Response<ProxyBody> {
 pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim: Claim) -> Response<ProxyBody> {
     let target = Arc::clone(claim.guard.target());
     let options: &TargetOptions = target.options();
-    let upgrade_requested = crate::load_balancer::is_websocket(req.headers());
+    let upgrade_requested = crate::routing::load_balancer::is_websocket(req.headers());
     let client_upgrade = upgrade_requested.then(|| hyper::upgrade::on(&mut req));
 
     let (parts, body) = req.into_parts();
@@ -285,18 +286,6 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
         body
     };
     Response::from_parts(parts, boxed(GuardedBody::new(body, claim.guard)))
-}
-
-async fn send_for_upgrade(authority: &str, req: Request<ProxyBody>) -> Result<Response<ProxyBody>, String> {
-    let stream = tokio::net::TcpStream::connect(authority).await.map_err(|e| e.to_string())?;
-    let _ = stream.set_nodelay(true);
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
-    tokio::spawn(async move {
-        let _ = conn.with_upgrades().await;
-    });
-    let response = sender.send_request(req).await.map_err(|e| e.to_string())?;
-    Ok(response.map(boxed))
 }
 
 /// Whether a response must stream even with buffering on (SSE, chunked). `Transfer-Encoding`

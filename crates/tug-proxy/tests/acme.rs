@@ -16,7 +16,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use rustls_pki_types::{CertificateDer, ServerName};
-use tug_proxy::acme::{AcmeSettings, Challenge};
+use tug_proxy::tls::acme::{AcmeSettings, Challenge};
 
 const HOST: &str = "acme.test";
 
@@ -205,11 +205,11 @@ async fn https_get(
 }
 
 fn cache_dir(root: &Path, directory: &str) -> PathBuf {
-    tug_proxy::acme::cache_dir(&root.to_string_lossy(), directory)
+    tug_proxy::tls::acme::cache_dir(&root.to_string_lossy(), directory)
 }
 
 async fn acme_proxy(challenges: Vec<Challenge>, ca: &TestCa, dir: Option<tempfile::TempDir>) -> Proxy {
-    let mut proxy = Proxy::unstarted(tug_proxy::trusted::TrustedProxies::none(), false, dir);
+    let mut proxy = Proxy::unstarted(tug_proxy::trust::trusted::TrustedProxies::none(), false, dir);
     proxy.acme = AcmeSettings { extra_roots: vec![ca.der.clone()], challenges, ..AcmeSettings::default() };
     proxy.boot().await;
     proxy

@@ -1,5 +1,5 @@
 //! The server: HTTP and HTTPS listeners, the control socket, Cloudflare-aware connection
-//! filtering, and graceful shutdown; each request is handled in [`request`].
+//! filtering, and graceful shutdown; each request is handled in `request.rs`.
 
 mod request;
 
@@ -17,17 +17,18 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::LazyConfigAcceptor;
 
-use crate::access_log::{AccessLog, Sink};
-use crate::acme::{AcmeContext, AcmeSettings};
-use crate::client_ip::{PeerTrust, peer_trust};
-use crate::health::health_client;
-use crate::log;
-use crate::metrics::Metrics;
+use crate::headers::request_id::RequestIds;
+use crate::observe::access_log::{AccessLog, Sink};
+use crate::observe::log;
+use crate::observe::metrics::Metrics;
 use crate::proxy::ConnInfo;
-use crate::request_id::RequestIds;
-use crate::router::Router;
-use crate::tls::{ACME_TLS_ALPN, CertificateLookup, TlsConfigs};
-use crate::trusted::TrustedProxies;
+use crate::routing::health::health_client;
+use crate::routing::router::Router;
+use crate::tls::acme::{AcmeContext, AcmeSettings};
+use crate::tls::server_config::{ACME_TLS_ALPN, TlsConfigs};
+use crate::tls::source::CertificateLookup;
+use crate::trust::client_ip::{PeerTrust, peer_trust};
+use crate::trust::trusted::TrustedProxies;
 use crate::upstream::UpstreamPool;
 
 /// How long shutdown waits for open connections.
@@ -121,7 +122,7 @@ impl Server {
     /// Restores state, binds every listener and starts serving.
     pub async fn start(config: ServerConfig) -> Result<Self, StartError> {
         let client_verifier = match &config.tls_client_ca {
-            Some(path) => Some(crate::tls::client_verifier(path).map_err(StartError::ClientCa)?),
+            Some(path) => Some(crate::tls::client_auth::client_verifier(path).map_err(StartError::ClientCa)?),
             None => None,
         };
         let router =
@@ -160,7 +161,7 @@ impl Server {
         });
         let (shutdown, _) = watch::channel(false);
         let tls = match https {
-            Some(_) => Some(crate::tls::server_configs(router.clone(), client_verifier)?),
+            Some(_) => Some(crate::tls::server_config::server_configs(router.clone(), client_verifier)?),
             None => None,
         };
         let mut https = https.map(Vec::into_iter);
@@ -184,7 +185,7 @@ impl Server {
             listeners.push(worker.start(index, runtime).map_err(StartError::Runtime)?);
         }
         if let (Some(listener), Some(metrics)) = (metrics_listener, &shared.metrics) {
-            let serving = tokio::spawn(crate::metrics::serve(listener, Arc::clone(metrics)));
+            let serving = tokio::spawn(crate::observe::metrics::serve(listener, Arc::clone(metrics)));
             let mut stop = shutdown.subscribe();
             let (done, finished) = tokio::sync::oneshot::channel();
             tokio::spawn(async move {

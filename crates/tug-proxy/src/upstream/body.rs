@@ -11,7 +11,7 @@ use hyper::body::{Body, Frame, SizeHint};
 
 use super::conn::Conn;
 use super::pool::UpstreamPool;
-use crate::chunked::{ChunkedDecoder, Step};
+use crate::upstream::chunked::{ChunkedDecoder, Step};
 
 /// How a response body ends.
 #[derive(Debug)]

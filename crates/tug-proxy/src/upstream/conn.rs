@@ -10,7 +10,7 @@ use bytes::BytesMut;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-use crate::header_names::NameCache;
+use crate::headers::header_names::NameCache;
 
 /// Room made in a connection's buffer before each read.
 const READ_SIZE: usize = 16 * 1024;

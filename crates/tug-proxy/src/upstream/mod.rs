@@ -9,12 +9,17 @@
 //! behind an uncontended lock. A connection goes back when its response body has been read to
 //! the end and nothing is left over; an idle connection the target closed (or wrote to) is
 //! noticed from the socket's readiness, without a system call when nothing happened.
+//!
+//! An upgrade (WebSocket) goes over a connection of its own with hyper's client
+//! ([`send_for_upgrade`]); health checks have theirs ([`crate::routing::health`]).
 
 mod body;
+mod chunked;
 mod conn;
 mod pool;
 mod request;
 mod response;
+mod upgrade;
 
 use std::sync::Arc;
 
@@ -23,6 +28,7 @@ use http::{HeaderName, HeaderValue, Method, Request, Response};
 pub use body::UpstreamBody;
 pub use pool::UpstreamPool;
 pub use response::ChunkedFromTarget;
+pub use upgrade::send_for_upgrade;
 
 use crate::body::ProxyBody;
 use conn::{Conn, Failure};

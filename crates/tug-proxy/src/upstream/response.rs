@@ -6,9 +6,9 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode, Version, header};
 
 use super::body::Framing;
 use super::conn::{Conn, Failure};
-use crate::chunked::ChunkedDecoder;
-use crate::header_names::NameCache;
+use crate::headers::header_names::NameCache;
 use crate::headers::hop_by_hop::{hop_by_hop_bit, is_hop_by_hop};
+use crate::upstream::chunked::ChunkedDecoder;
 
 /// Largest response head accepted (as hyper's default buffer limit).
 const MAX_HEAD: usize = 400 * 1024;

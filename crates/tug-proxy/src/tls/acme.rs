@@ -26,8 +26,8 @@ use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::{PemObject, SectionKind};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use crate::log;
-use crate::tls::{CertificateSource, Preparation};
+use crate::observe::log;
+use crate::tls::source::{CertificateSource, Preparation};
 
 /// Path prefix of HTTP-01 challenge requests.
 pub const HTTP01_PREFIX: &str = "/.well-known/acme-challenge/";
@@ -524,7 +524,9 @@ fn pem_block(label: &str, der: &[u8]) -> String {
 fn parse_account_key(pem: &[u8]) -> Option<PrivatePkcs8KeyDer<'static>> {
     match PrivateKeyDer::from_pem_slice(pem).ok()? {
         PrivateKeyDer::Pkcs8(k) => Some(k),
-        PrivateKeyDer::Sec1(k) => Some(PrivatePkcs8KeyDer::from(crate::der::p256_sec1_to_pkcs8(k.secret_sec1_der()))),
+        PrivateKeyDer::Sec1(k) => {
+            Some(PrivatePkcs8KeyDer::from(crate::tls::der::p256_sec1_to_pkcs8(k.secret_sec1_der())))
+        }
         _ => None,
     }
 }
@@ -543,7 +545,7 @@ fn parse_cached(pem: &[u8]) -> Option<Cached> {
             _ => {}
         }
     }
-    let not_after = crate::der::not_after(chain.first()?)?;
+    let not_after = crate::tls::der::not_after(chain.first()?)?;
     let signer = any_supported_type(&key?).ok()?;
     let certified = CertifiedKey::new(chain, signer);
     certified.keys_match().ok()?;

@@ -9,18 +9,18 @@ use std::time::Duration;
 use rustls::sign::CertifiedKey;
 use serde::{Deserialize, Serialize};
 
-use crate::acme::{AcmeContext, AcmeSettings};
 use crate::error::ProxyError;
-use crate::health::HealthClient;
-use crate::load_balancer::LoadBalancer;
-use crate::log;
+use crate::observe::log;
 use crate::options::{DeploymentOptions, ServiceOptions, TargetOptions};
-use crate::pause::PauseController;
-use crate::rollout::RolloutController;
-use crate::service::{Service, ServiceConfig, Slot, TlsFlags};
-use crate::service_map::{FastMap, Route, ServiceMap};
+use crate::routing::health::HealthClient;
+use crate::routing::load_balancer::LoadBalancer;
+use crate::routing::pause::PauseController;
+use crate::routing::rollout::RolloutController;
+use crate::routing::service::{Service, ServiceConfig, Slot, TlsFlags};
+use crate::routing::service_map::{FastMap, Route, ServiceMap};
 use crate::state::{self, ServiceState};
-use crate::tls::{CertificateLookup, Preparation};
+use crate::tls::acme::{AcmeContext, AcmeSettings};
+use crate::tls::source::{CertificateLookup, Preparation};
 
 /// A routing snapshot: the table plus derived TLS facts.
 #[derive(Debug, Default)]
@@ -451,9 +451,9 @@ impl Router {
         if let Some(p) = &s.pause_controller {
             let restored = PauseController::from_snapshot(p);
             match restored.state() {
-                crate::pause::PauseState::Paused => service.pause_controller().pause(p.fail_after),
-                crate::pause::PauseState::Stopped => service.pause_controller().stop(&p.stop_message),
-                crate::pause::PauseState::Running => {}
+                crate::routing::pause::PauseState::Paused => service.pause_controller().pause(p.fail_after),
+                crate::routing::pause::PauseState::Stopped => service.pause_controller().stop(&p.stop_message),
+                crate::routing::pause::PauseState::Running => {}
             }
         }
         let _ = service.set_rollout_split(s.rollout_controller.clone(), false);
