@@ -2,7 +2,7 @@
 //!
 //! The server ([`server::Server`]) owns the listeners and a [`routing::router::Router`], which
 //! maps each request by host and path prefix ([`routing::service_map::ServiceMap`]) to a
-//! [`routing::service::Service`]. A service forwards ([`proxy`]) to the targets of its
+//! [`routing::service::Service`]. A service forwards ([`forward`]) to the targets of its
 //! [`routing::load_balancer::LoadBalancer`] through the worker's own HTTP/1.1 client
 //! ([`upstream`]); a deploy health-checks a new load balancer, swaps it in and drains the old one.
 //! The command line ([`cli`]) talks to a running server over a unix socket ([`control`]); state
@@ -20,11 +20,11 @@ pub mod config;
 pub mod control;
 pub mod duration;
 pub mod error;
+pub mod forward;
 pub mod headers;
 pub mod observe;
 pub mod options;
 pub mod pages;
-pub mod proxy;
 pub mod routing;
 pub mod server;
 pub mod state;

@@ -10,9 +10,9 @@ use hyper::body::Incoming;
 
 use crate::body::{ProxyBody, empty, full};
 use crate::error::ProxyError;
+use crate::forward::{ForwardContext, request_host, upstream_path};
 use crate::options::{ServiceOptions, TargetOptions};
 use crate::pages::{ErrorPages, error_response};
-use crate::proxy::{ForwardContext, request_host, upstream_path};
 use crate::routing::load_balancer::LoadBalancer;
 use crate::routing::pause::{PauseController, PauseState, WaitAction};
 use crate::routing::rollout::{ROLLOUT_COOKIE, RolloutController, cookie_value};
@@ -323,7 +323,7 @@ impl Service {
         };
         served.target = claim.guard.target().address_shared();
         // Boxed, as this future would otherwise hold the forward's twice (see `server::handle`).
-        Box::pin(crate::proxy::forward(ctx, req, claim)).await
+        Box::pin(crate::forward::forward(ctx, req, claim)).await
     }
 }
 

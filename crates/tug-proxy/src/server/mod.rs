@@ -17,11 +17,11 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::LazyConfigAcceptor;
 
+use crate::forward::ConnInfo;
 use crate::headers::request_id::RequestIds;
 use crate::observe::access_log::{AccessLog, Sink};
 use crate::observe::log;
 use crate::observe::metrics::Metrics;
-use crate::proxy::ConnInfo;
 use crate::routing::health::health_client;
 use crate::routing::router::Router;
 use crate::tls::acme::{AcmeContext, AcmeSettings};

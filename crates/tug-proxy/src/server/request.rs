@@ -10,12 +10,12 @@ use hyper::body::Incoming;
 
 use super::{Local, Shared};
 use crate::body::{ProxyBody, boxed};
+use crate::forward::{ConnInfo, ForwardContext, request_host};
 use crate::headers::forwarded::X_FORWARDED_FOR;
 use crate::headers::request_id::Stamp;
 use crate::observe::access_log::{LoggedBody, Record, RemoteAddr, header_fields};
 use crate::observe::log;
 use crate::pages::error_response;
-use crate::proxy::{ConnInfo, ForwardContext, request_host};
 use crate::routing::service::{Served, TlsFlags};
 use crate::trust::client_ip::{PeerTrust, client_ip_from_trusted};
 
@@ -47,7 +47,7 @@ pub(super) async fn handle(
                         .options
                         .exclude_metrics_paths
                         .iter()
-                        .any(|p| *p == crate::proxy::upstream_path(req.uri().path(), strip));
+                        .any(|p| *p == crate::forward::upstream_path(req.uri().path(), strip));
                 track = !excluded;
                 in_flight = track.then(|| metrics.in_flight(service.name()));
             }
