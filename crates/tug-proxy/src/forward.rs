@@ -12,11 +12,11 @@ use hyper_util::rt::TokioIo;
 
 use crate::body::{GuardedBody, ProxyBody, boxed};
 use crate::buffer::{BufferError, buffer};
+use crate::client_ip::PeerTrust;
 use crate::headers::added::insert_added;
 use crate::headers::forwarded::{self, Origin};
 use crate::headers::hop_by_hop::remove_hop_by_hop;
 use crate::routing::load_balancer::{AFFINITY_OPT_OUT_HEADER, Claim, TARGET_HEADER, WRITER_COOKIE};
-use crate::trust::client_ip::PeerTrust;
 
 const TARGET: HeaderName = HeaderName::from_static(TARGET_HEADER);
 const AFFINITY_OPT_OUT: HeaderName = HeaderName::from_static(AFFINITY_OPT_OUT_HEADER);
@@ -24,7 +24,7 @@ use crate::headers::request_id::Stamp;
 use crate::observe::log;
 use crate::options::TargetOptions;
 use crate::pages::{ErrorPages, error_response};
-use crate::trust::trusted::TrustedProxies;
+use crate::trusted::TrustedProxies;
 use crate::upstream::{UpstreamPool, send_for_upgrade};
 
 /// What is known about the connection a request came in on.
@@ -47,9 +47,8 @@ pub struct ConnInfo {
 impl ConnInfo {
     /// What is known about a connection from `peer` to a listener on `local_port`.
     pub fn new(peer: SocketAddr, tls: bool, local_port: u16, trust: PeerTrust) -> Self {
-        let peer_value = (trust != PeerTrust::Trusted)
-            .then(|| forwarded::ip_value(crate::trust::trusted::canonical(peer.ip())))
-            .flatten();
+        let peer_value =
+            (trust != PeerTrust::Trusted).then(|| forwarded::ip_value(crate::trusted::canonical(peer.ip()))).flatten();
         Self { peer, tls, local_port, trust, peer_value }
     }
 }

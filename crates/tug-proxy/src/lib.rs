@@ -8,14 +8,16 @@
 //! The command line ([`cli`]) talks to a running server over a unix socket ([`control`]); state
 //! survives restarts ([`state`]). Certificates are chosen per SNI behind the
 //! [`tls::source::CertificateSource`] trait, so that ACME can plug in beside static certificates.
-//! Client IPs are trusted from Cloudflare and configured proxy ranges only ([`trust`]). The header
-//! fields the proxy removes and adds are in [`headers`]; its logs and metrics in [`observe`].
+//! Client IPs are trusted from Cloudflare and configured proxy ranges only ([`trusted`],
+//! [`client_ip`]). The header fields the proxy removes and adds are in [`headers`]; its logs and
+//! metrics in [`observe`].
 #![warn(missing_docs)]
 
 pub mod allocator;
 pub mod body;
 pub mod buffer;
 pub mod cli;
+pub mod client_ip;
 pub mod config;
 pub mod control;
 pub mod duration;
@@ -29,5 +31,5 @@ pub mod routing;
 pub mod server;
 pub mod state;
 pub mod tls;
-pub mod trust;
+pub mod trusted;
 pub mod upstream;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tug_proxy::observe::access_log::Sink;
 use tug_proxy::server::Server;
-use tug_proxy::trust::trusted::TrustedProxies;
+use tug_proxy::trusted::TrustedProxies;
 
 /// A proxy whose access log goes to batches collected in memory.
 async fn start(limit: usize, interval: Duration) -> (Proxy, Server, Arc<Mutex<Vec<Vec<u8>>>>) {

@@ -209,7 +209,7 @@ fn cache_dir(root: &Path, directory: &str) -> PathBuf {
 }
 
 async fn acme_proxy(challenges: Vec<Challenge>, ca: &TestCa, dir: Option<tempfile::TempDir>) -> Proxy {
-    let mut proxy = Proxy::unstarted(tug_proxy::trust::trusted::TrustedProxies::none(), false, dir);
+    let mut proxy = Proxy::unstarted(tug_proxy::trusted::TrustedProxies::none(), false, dir);
     proxy.acme = AcmeSettings { extra_roots: vec![ca.der.clone()], challenges, ..AcmeSettings::default() };
     proxy.boot().await;
     proxy

@@ -95,7 +95,7 @@ async fn authenticated_origin_pulls_require_a_client_certificate_from_the_ca() {
     let files = tempfile::tempdir().unwrap();
     std::fs::write(files.path().join("pull-ca.pem"), &pull_ca.pem).unwrap();
 
-    let mut proxy = Proxy::unstarted(tug_proxy::trust::trusted::TrustedProxies::none(), false, None);
+    let mut proxy = Proxy::unstarted(tug_proxy::trusted::TrustedProxies::none(), false, None);
     proxy.tls_client_ca = Some(files.path().join("pull-ca.pem"));
     proxy.boot().await;
     let app = Backend::start("app").await;
@@ -121,7 +121,7 @@ async fn authenticated_origin_pulls_require_a_client_certificate_from_the_ca() {
 
 #[tokio::test]
 async fn a_missing_client_ca_stops_the_server_from_starting() {
-    let mut proxy = Proxy::unstarted(tug_proxy::trust::trusted::TrustedProxies::none(), false, None);
+    let mut proxy = Proxy::unstarted(tug_proxy::trusted::TrustedProxies::none(), false, None);
     proxy.tls_client_ca = Some(proxy.dir.path().join("missing.pem"));
     let err = tug_proxy::server::Server::start(proxy.config()).await.err().expect("start must fail");
     assert!(err.to_string().contains("unable to load client CA"), "{err}");

@@ -1,6 +1,6 @@
 mod common;
 use common::*;
-use tug_proxy::trust::trusted::TrustedProxies;
+use tug_proxy::trusted::TrustedProxies;
 
 fn with_headers(
     addr: std::net::SocketAddr,

@@ -12,7 +12,7 @@ async fn scrape(proxy: &Proxy) -> String {
 
 #[tokio::test]
 async fn requests_durations_and_in_flight_are_counted_per_service() {
-    let mut proxy = Proxy::unstarted(tug_proxy::trust::trusted::TrustedProxies::none(), false, None);
+    let mut proxy = Proxy::unstarted(tug_proxy::trusted::TrustedProxies::none(), false, None);
     proxy.metrics = true;
     proxy.boot().await;
     let app = Backend::start("app").await;

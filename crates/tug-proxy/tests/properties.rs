@@ -2,9 +2,9 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use proptest::prelude::*;
+use tug_proxy::client_ip::{client_ip_from_trusted, parse_ip};
 use tug_proxy::routing::service_map::{Route, ServiceMap};
-use tug_proxy::trust::client_ip::{client_ip_from_trusted, parse_ip};
-use tug_proxy::trust::trusted::{Cidr, TrustedProxies};
+use tug_proxy::trusted::{Cidr, TrustedProxies};
 
 fn label() -> impl Strategy<Value = String> {
     prop::sample::select(vec!["a", "b", "app", "www"]).prop_map(str::to_string)

@@ -54,7 +54,7 @@ async fn legacy_state_format_is_restored() {
         a.target()
     );
     std::fs::write(dir.path().join("kamal-proxy.state"), legacy).unwrap();
-    let proxy = Proxy::start_with(tug_proxy::trust::trusted::TrustedProxies::none(), false, Some(dir)).await;
+    let proxy = Proxy::start_with(tug_proxy::trusted::TrustedProxies::none(), false, Some(dir)).await;
     assert_eq!(get(&client(), proxy.http(), "legacy.test", "/").await.2, "legacy");
 }
 
@@ -62,6 +62,6 @@ async fn legacy_state_format_is_restored() {
 async fn undecodable_state_starts_empty() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("kamal-proxy.state"), "{not json").unwrap();
-    let proxy = Proxy::start_with(tug_proxy::trust::trusted::TrustedProxies::none(), false, Some(dir)).await;
+    let proxy = Proxy::start_with(tug_proxy::trusted::TrustedProxies::none(), false, Some(dir)).await;
     assert_eq!(get(&client(), proxy.http(), "x", "/").await.0.as_u16(), 404);
 }

@@ -9,7 +9,7 @@ use super::{Outcome, go_bool, go_port};
 use crate::config;
 use crate::server::{Server, ServerConfig};
 use crate::tls::acme::AcmeSettings;
-use crate::trust::trusted::TrustedProxies;
+use crate::trusted::TrustedProxies;
 
 /// Arguments of `run`.
 #[derive(Debug, clap::Args)]

@@ -2,7 +2,7 @@
 //! incoming values are dropped and recomputed, unless `--forward-headers` is on, in which case
 //! the incoming `X-Forwarded-For` is extended with the peer and incoming `-Host`/`-Proto` are kept.
 //!
-//! With trusted proxy ranges configured ([`crate::trust::trusted`]), only trusted peers are believed:
+//! With trusted proxy ranges configured ([`crate::trusted`]), only trusted peers are believed:
 //! an untrusted peer's forwarding headers (and `CF-Connecting-IP`) are dropped even with
 //! `--forward-headers`, and a trusted peer's request carries the resolved client address as the
 //! whole `X-Forwarded-For`, so that applications see the visitor, not Cloudflare.
@@ -11,8 +11,8 @@ use std::net::IpAddr;
 
 use http::{HeaderMap, HeaderValue, header::HeaderName};
 
-use crate::trust::client_ip::{CF_CONNECTING_IP, PeerTrust, client_ip_from_trusted};
-use crate::trust::trusted::{TrustedProxies, canonical};
+use crate::client_ip::{CF_CONNECTING_IP, PeerTrust, client_ip_from_trusted};
+use crate::trusted::{TrustedProxies, canonical};
 
 /// `X-Forwarded-For`.
 pub const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");

@@ -17,6 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::LazyConfigAcceptor;
 
+use crate::client_ip::{PeerTrust, peer_trust};
 use crate::forward::ConnInfo;
 use crate::headers::request_id::RequestIds;
 use crate::observe::access_log::{AccessLog, Sink};
@@ -27,8 +28,7 @@ use crate::routing::router::Router;
 use crate::tls::acme::{AcmeContext, AcmeSettings};
 use crate::tls::server_config::{ACME_TLS_ALPN, TlsConfigs};
 use crate::tls::source::CertificateLookup;
-use crate::trust::client_ip::{PeerTrust, peer_trust};
-use crate::trust::trusted::TrustedProxies;
+use crate::trusted::TrustedProxies;
 use crate::upstream::UpstreamPool;
 
 /// How long shutdown waits for open connections.

@@ -10,6 +10,7 @@ use hyper::body::Incoming;
 
 use super::{Local, Shared};
 use crate::body::{ProxyBody, boxed};
+use crate::client_ip::{PeerTrust, client_ip_from_trusted};
 use crate::forward::{ConnInfo, ForwardContext, request_host};
 use crate::headers::forwarded::X_FORWARDED_FOR;
 use crate::headers::request_id::Stamp;
@@ -17,7 +18,6 @@ use crate::observe::access_log::{LoggedBody, Record, RemoteAddr, header_fields};
 use crate::observe::log;
 use crate::pages::error_response;
 use crate::routing::service::{Served, TlsFlags};
-use crate::trust::client_ip::{PeerTrust, client_ip_from_trusted};
 
 pub(super) async fn handle(
     local: Arc<Local>,
@@ -98,7 +98,7 @@ fn base_record(shared: &Shared, conn: &ConnInfo, req: &Request<Incoming>, host: 
         None if logged.transfer_encoding => -1,
         None => 0,
     };
-    let peer_ip = crate::trust::trusted::canonical(conn.peer.ip());
+    let peer_ip = crate::trusted::canonical(conn.peer.ip());
     let remote_addr = match conn.trust {
         PeerTrust::Trusted => RemoteAddr::Ip(client_ip_from_trusted(headers, peer_ip, &shared.trusted)),
         PeerTrust::Untrusted => RemoteAddr::Ip(peer_ip),

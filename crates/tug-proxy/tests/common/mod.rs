@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 
 use tug_proxy::control::{Command, Reply, call};
 use tug_proxy::server::{Server, ServerConfig};
-use tug_proxy::trust::trusted::TrustedProxies;
+use tug_proxy::trusted::TrustedProxies;
 
 /// Bounds every wait in tests.
 pub const DEADLINE: Duration = Duration::from_secs(20);

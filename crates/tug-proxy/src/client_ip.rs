@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use http::HeaderMap;
 
-use crate::trust::trusted::{TrustedProxies, canonical};
+use crate::trusted::{TrustedProxies, canonical};
 
 /// Cloudflare's header carrying the visitor's address.
 pub const CF_CONNECTING_IP: &str = "cf-connecting-ip";
