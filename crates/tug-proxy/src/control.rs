@@ -13,7 +13,7 @@ use tokio::net::{UnixListener, UnixStream};
 
 use crate::error::ProxyError;
 use crate::options::{DeploymentOptions, nanos};
-use crate::router::{DeployArgs, Router, ServiceDescription};
+use crate::routing::router::{DeployArgs, Router, ServiceDescription};
 
 /// A command for the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

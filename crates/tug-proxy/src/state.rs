@@ -6,8 +6,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::options::{ServiceOptions, TargetOptions};
-use crate::pause::PauseSnapshot;
-use crate::rollout::RolloutController;
+use crate::routing::pause::PauseSnapshot;
+use crate::routing::rollout::RolloutController;
 
 /// One service as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

@@ -7,7 +7,7 @@ use common::*;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tug_proxy::access_log::Sink;
+use tug_proxy::observe::access_log::Sink;
 use tug_proxy::server::Server;
 use tug_proxy::trusted::TrustedProxies;
 

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use rustls_pki_types::{CertificateDer, ServerName};
-use tug_proxy::acme::{AcmeSettings, Challenge};
+use tug_proxy::tls::acme::{AcmeSettings, Challenge};
 
 const HOST: &str = "acme.test";
 
@@ -205,7 +205,7 @@ async fn https_get(
 }
 
 fn cache_dir(root: &Path, directory: &str) -> PathBuf {
-    tug_proxy::acme::cache_dir(&root.to_string_lossy(), directory)
+    tug_proxy::tls::acme::cache_dir(&root.to_string_lossy(), directory)
 }
 
 async fn acme_proxy(challenges: Vec<Challenge>, ca: &TestCa, dir: Option<tempfile::TempDir>) -> Proxy {

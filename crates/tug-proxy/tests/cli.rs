@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use tug_proxy::cli::{Commands, deploy, parse};
 
-fn deploy_args(args: &[&str]) -> Result<tug_proxy::router::DeployArgs, String> {
+fn deploy_args(args: &[&str]) -> Result<tug_proxy::routing::router::DeployArgs, String> {
     let mut argv = vec!["kamal-proxy", "deploy"];
     argv.extend_from_slice(args);
     match parse(argv.into_iter().map(Into::into)).map_err(|o| o.stderr)?.command {

@@ -3,7 +3,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use proptest::prelude::*;
 use tug_proxy::client_ip::{client_ip_from_trusted, parse_ip};
-use tug_proxy::service_map::{Route, ServiceMap};
+use tug_proxy::routing::service_map::{Route, ServiceMap};
 use tug_proxy::trusted::{Cidr, TrustedProxies};
 
 fn label() -> impl Strategy<Value = String> {

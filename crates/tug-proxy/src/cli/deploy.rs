@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::{Outcome, go_bool, go_duration, go_int, send};
 use crate::control::Command;
 use crate::options::{DeploymentOptions, HealthCheckConfig, ServiceOptions, TargetOptions};
-use crate::router::DeployArgs;
+use crate::routing::router::DeployArgs;
 
 /// Arguments of `deploy`.
 #[derive(Debug, Clone, clap::Args)]
@@ -197,7 +197,7 @@ pub fn build(cmd: DeployCmd) -> Result<DeployArgs, String> {
         ..ServiceOptions::default()
     };
     service_options.normalize();
-    crate::router::validate(&service_options).map_err(|e| e.to_string())?;
+    crate::routing::router::validate(&service_options).map_err(|e| e.to_string())?;
     let target_options = TargetOptions {
         health_check_config: HealthCheckConfig {
             path: cmd.health_check_path.clone(),

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{Outcome, send};
 use crate::control::Command;
-use crate::router::ServiceDescription;
+use crate::routing::router::ServiceDescription;
 
 /// Arguments of `list` (none).
 #[derive(Debug, clap::Args)]

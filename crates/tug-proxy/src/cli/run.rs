@@ -6,9 +6,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use super::{Outcome, go_bool, go_port};
-use crate::acme::AcmeSettings;
 use crate::config;
 use crate::server::{Server, ServerConfig};
+use crate::tls::acme::AcmeSettings;
 use crate::trusted::TrustedProxies;
 
 /// Arguments of `run`.
@@ -94,7 +94,7 @@ pub fn server_config(args: &RunArgs) -> Result<(ServerConfig, bool), String> {
     }
     let data_dir = config::data_dir();
     if let Err(e) = std::fs::create_dir_all(&data_dir) {
-        crate::log::warn(
+        crate::observe::log::warn(
             "Unable to create config directory",
             &[("path", data_dir.display().to_string().into()), ("error", e.to_string().into())],
         );
@@ -107,7 +107,7 @@ pub fn server_config(args: &RunArgs) -> Result<(ServerConfig, bool), String> {
             state_path: Some(config::state_path()),
             trusted,
             refuse_untrusted,
-            access_log: crate::access_log::stdout_sink(),
+            access_log: crate::observe::access_log::stdout_sink(),
             acme,
             tls_client_ca,
             metrics_addr: (metrics_port != 0).then(|| SocketAddr::from((Ipv4Addr::UNSPECIFIED, metrics_port))),
@@ -122,9 +122,9 @@ pub async fn run(args: RunArgs) -> Outcome {
         Ok(c) => c,
         Err(e) => return Outcome::error(e),
     };
-    crate::log::set_debug(debug);
+    crate::observe::log::set_debug(debug);
     if args.http3.unwrap_or(false) {
-        crate::log::warn("HTTP/3 is not supported by tug-proxy; serving HTTP/1.1 and HTTP/2 only", &[]);
+        crate::observe::log::warn("HTTP/3 is not supported by tug-proxy; serving HTTP/1.1 and HTTP/2 only", &[]);
     }
     let server = match Server::start(config).await {
         Ok(s) => s,

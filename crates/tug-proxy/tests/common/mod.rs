@@ -156,7 +156,7 @@ pub struct Proxy {
     pub logs: Arc<Mutex<Vec<String>>>,
     pub trusted: TrustedProxies,
     pub refuse_untrusted: bool,
-    pub acme: tug_proxy::acme::AcmeSettings,
+    pub acme: tug_proxy::tls::acme::AcmeSettings,
     pub tls_client_ca: Option<PathBuf>,
     pub metrics: bool,
 }
@@ -197,7 +197,7 @@ impl Proxy {
             state_path: Some(self.state_path()),
             trusted: self.trusted.clone(),
             refuse_untrusted: self.refuse_untrusted,
-            access_log: tug_proxy::access_log::Sink::lines(move |line| logs.lock().unwrap().push(line)),
+            access_log: tug_proxy::observe::access_log::Sink::lines(move |line| logs.lock().unwrap().push(line)),
             acme: self.acme.clone(),
             tls_client_ca: self.tls_client_ca.clone(),
             metrics_addr: self.metrics.then(|| "127.0.0.1:0".parse().unwrap()),

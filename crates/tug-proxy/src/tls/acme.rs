@@ -11,10 +11,8 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -28,17 +26,13 @@ use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::{PemObject, SectionKind};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use crate::log;
+use crate::observe::log;
+use crate::tls::source::{CertificateSource, Preparation};
 
 /// Path prefix of HTTP-01 challenge requests.
 pub const HTTP01_PREFIX: &str = "/.well-known/acme-challenge/";
-/// ALPN protocol of TLS-ALPN-01 validation connections.
-pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
 /// Cache file of the account key (autocert's name).
 pub const ACCOUNT_KEY_FILE: &str = "acme_account+key";
-
-/// A future the TLS acceptor awaits before the handshake.
-pub type Preparation = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A challenge type, in the order they are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -382,7 +376,7 @@ impl AcmeCertificates {
     }
 }
 
-impl crate::tls::CertificateSource for AcmeCertificates {
+impl CertificateSource for AcmeCertificates {
     fn certificate(&self, server_name: &str) -> Option<Arc<CertifiedKey>> {
         let host = self.allowed(server_name)?;
         let cached = self.context.cached(&self.cache_dir.join(&host))?;
@@ -530,7 +524,9 @@ fn pem_block(label: &str, der: &[u8]) -> String {
 fn parse_account_key(pem: &[u8]) -> Option<PrivatePkcs8KeyDer<'static>> {
     match PrivateKeyDer::from_pem_slice(pem).ok()? {
         PrivateKeyDer::Pkcs8(k) => Some(k),
-        PrivateKeyDer::Sec1(k) => Some(PrivatePkcs8KeyDer::from(crate::der::p256_sec1_to_pkcs8(k.secret_sec1_der()))),
+        PrivateKeyDer::Sec1(k) => {
+            Some(PrivatePkcs8KeyDer::from(crate::tls::der::p256_sec1_to_pkcs8(k.secret_sec1_der())))
+        }
         _ => None,
     }
 }
@@ -549,7 +545,7 @@ fn parse_cached(pem: &[u8]) -> Option<Cached> {
             _ => {}
         }
     }
-    let not_after = crate::der::not_after(chain.first()?)?;
+    let not_after = crate::tls::der::not_after(chain.first()?)?;
     let signer = any_supported_type(&key?).ok()?;
     let certified = CertifiedKey::new(chain, signer);
     certified.keys_match().ok()?;

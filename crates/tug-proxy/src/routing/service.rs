@@ -8,17 +8,18 @@ use std::time::Duration;
 use http::{HeaderValue, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 
-use crate::acme::{AcmeCertificates, AcmeContext, HTTP01_PREFIX};
 use crate::body::{ProxyBody, empty, full};
 use crate::error::ProxyError;
-use crate::load_balancer::LoadBalancer;
+use crate::forward::{ForwardContext, request_host, upstream_path};
 use crate::options::{ServiceOptions, TargetOptions};
 use crate::pages::{ErrorPages, error_response};
-use crate::pause::{PauseController, PauseState, WaitAction};
-use crate::proxy::{ForwardContext, request_host, upstream_path};
-use crate::rollout::{ROLLOUT_COOKIE, RolloutController, cookie_value};
-use crate::service_map::strip_port;
-use crate::tls::{CertificateSource, StaticCertificate};
+use crate::routing::load_balancer::LoadBalancer;
+use crate::routing::pause::{PauseController, PauseState, WaitAction};
+use crate::routing::rollout::{ROLLOUT_COOKIE, RolloutController, cookie_value};
+use crate::routing::service_map::strip_port;
+use crate::tls::acme::{AcmeCertificates, AcmeContext, HTTP01_PREFIX};
+use crate::tls::source::CertificateSource;
+use crate::tls::static_cert::StaticCertificate;
 
 /// A service's settings and what was loaded from them (pages, certificate).
 #[derive(Debug)]
@@ -226,23 +227,23 @@ impl Service {
     /// Pauses, then drains.
     pub async fn pause(&self, drain_timeout: Duration, max_pause: Duration) {
         self.pause.pause(max_pause);
-        crate::log::info("Service paused", &[("service", (&*self.name).into())]);
+        crate::observe::log::info("Service paused", &[("service", (&*self.name).into())]);
         self.drain(drain_timeout).await;
-        crate::log::info("Service drained", &[("service", (&*self.name).into())]);
+        crate::observe::log::info("Service drained", &[("service", (&*self.name).into())]);
     }
 
     /// Stops, then drains.
     pub async fn stop(&self, drain_timeout: Duration, message: &str) {
         self.pause.stop(message);
-        crate::log::info("Service stopped", &[("service", (&*self.name).into())]);
+        crate::observe::log::info("Service stopped", &[("service", (&*self.name).into())]);
         self.drain(drain_timeout).await;
-        crate::log::info("Service drained", &[("service", (&*self.name).into())]);
+        crate::observe::log::info("Service drained", &[("service", (&*self.name).into())]);
     }
 
     /// Resumes.
     pub fn resume(&self) {
         self.pause.resume();
-        crate::log::info("Service resumed", &[("service", (&*self.name).into())]);
+        crate::observe::log::info("Service resumed", &[("service", (&*self.name).into())]);
     }
 
     /// Handles a request routed here.
@@ -259,7 +260,7 @@ impl Service {
             // The headers as the target gets them, with the request ID and start added.
             let seen = ctx.stamp.applied_to(req.headers());
             served.request_headers =
-                crate::access_log::header_fields("req", &config.target_options.log_request_headers, &seen);
+                crate::observe::access_log::header_fields("req", &config.target_options.log_request_headers, &seen);
         }
         served.log_response_headers.clone_from(&config.target_options.log_response_headers);
         ctx.pages = config.pages.as_ref();
@@ -294,7 +295,7 @@ impl Service {
             match self.pause.wait().await {
                 WaitAction::Proceed => {}
                 WaitAction::TimedOut => {
-                    crate::log::warn(
+                    crate::observe::log::warn(
                         "Rejecting request due to expired pause",
                         &[("service", (&*self.name).into()), ("path", req.uri().path().into())],
                     );
@@ -306,7 +307,7 @@ impl Service {
             }
         }
 
-        let now = crate::log::unix_millis();
+        let now = crate::observe::log::unix_millis();
         let claim = {
             let slots = self.slots_read();
             let use_rollout = slots.rollout.is_some()
@@ -322,7 +323,7 @@ impl Service {
         };
         served.target = claim.guard.target().address_shared();
         // Boxed, as this future would otherwise hold the forward's twice (see `server::handle`).
-        Box::pin(crate::proxy::forward(ctx, req, claim)).await
+        Box::pin(crate::forward::forward(ctx, req, claim)).await
     }
 }
 

@@ -10,10 +10,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::error::ProxyError;
-use crate::log;
+use crate::observe::log;
 use crate::options::TargetOptions;
-use crate::proxy::UpstreamClient;
-use crate::target::{InflightGuard, Target, TargetState};
+use crate::routing::health::HealthClient;
+use crate::routing::target::{InflightGuard, Target, TargetState};
 
 /// Cookie that pins a client to the writers after a write.
 pub const WRITER_COOKIE: &str = "kamal-writer";
@@ -110,7 +110,7 @@ impl LoadBalancer {
 
     /// Starts health checks. With a single target they stop once it is healthy, as in
     /// kamal-proxy; several targets are checked for as long as the set lives.
-    pub fn begin_health_checks(self: &Arc<Self>, client: &UpstreamClient) {
+    pub fn begin_health_checks(self: &Arc<Self>, client: &HealthClient) {
         let single = self.writers.len() + self.readers.len() == 1;
         let mut handles = Vec::new();
         for target in self.all() {
@@ -119,12 +119,12 @@ impl LoadBalancer {
             let client = client.clone();
             handles.push(tokio::spawn(async move {
                 let hc = target.options().health_check_config.clone();
-                let url = crate::health::check_url(target.authority(), hc.port, &hc.path);
+                let url = crate::routing::health::check_url(target.authority(), hc.port, &hc.path);
                 let mut interval = tokio::time::interval(hc.interval.max(Duration::from_millis(1)));
                 interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     interval.tick().await;
-                    let result = crate::health::check(&client, &url, &hc.host, hc.timeout).await;
+                    let result = crate::routing::health::check(&client, &url, &hc.host, hc.timeout).await;
                     if let Err(e) = &result {
                         log::info("Healthcheck failed", &[("url", url.as_str().into()), ("error", e.as_str().into())]);
                     }
@@ -226,7 +226,7 @@ pub fn is_websocket(headers: &HeaderMap) -> bool {
 }
 
 fn has_live_writer_cookie(headers: &HeaderMap, now_ms: i64) -> bool {
-    crate::rollout::cookie_value(headers, WRITER_COOKIE)
+    crate::routing::rollout::cookie_value(headers, WRITER_COOKIE)
         .and_then(|v| v.parse::<i64>().ok())
         .is_some_and(|expires| expires > now_ms)
 }

@@ -4,14 +4,32 @@
 use std::time::Duration;
 
 use http::{Request, StatusCode, header};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 
 use crate::body::{ProxyBody, empty};
-use crate::proxy::UpstreamClient;
 
 /// The `User-Agent` of health checks.
 pub const USER_AGENT: &str = "kamal-proxy";
 
 const MAX_REDIRECTS: usize = 10;
+
+/// The pooled HTTP/1.1 client of health checks (hyper-util's); forwarding has its own,
+/// [`UpstreamPool`](crate::upstream::UpstreamPool).
+pub type HealthClient = Client<HttpConnector, ProxyBody>;
+
+/// Builds the health-check client (HTTP/1.1, keep-alive, up to 100 idle connections per target).
+pub fn health_client() -> HealthClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.enforce_http(true);
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(100)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_timer(hyper_util::rt::TokioTimer::new())
+        .build(connector)
+}
 
 /// The URL to check for a target address, health port and path.
 pub fn check_url(authority: &str, port: u16, path: &str) -> String {
@@ -26,7 +44,7 @@ pub fn check_url(authority: &str, port: u16, path: &str) -> String {
 }
 
 /// Runs one check; `Err` says why it failed.
-pub async fn check(client: &UpstreamClient, url: &str, host: &str, timeout: Duration) -> Result<(), String> {
+pub async fn check(client: &HealthClient, url: &str, host: &str, timeout: Duration) -> Result<(), String> {
     let attempt = async {
         let mut url = url.to_string();
         for _ in 0..=MAX_REDIRECTS {

@@ -32,7 +32,7 @@ impl RequestIds {
         let mut seed = u64::from_le_bytes(bytes[..8].try_into().unwrap_or([0; 8]));
         let counter = u64::from_le_bytes(bytes[8..].try_into().unwrap_or([0; 8]));
         if !seeded {
-            seed = crate::log::unix_millis().unsigned_abs() ^ u64::from(std::process::id());
+            seed = crate::observe::log::unix_millis().unsigned_abs() ^ u64::from(std::process::id());
         }
         Self { seed, counter: AtomicU64::new(counter) }
     }
@@ -109,7 +109,7 @@ impl Stamp {
     /// `headers` as the target sees them, for code that reads the map.
     pub fn applied_to(&self, headers: &HeaderMap) -> HeaderMap {
         let mut all = headers.clone();
-        crate::upstream::insert_added(&mut all, self.clone().into_fields());
+        crate::headers::added::insert_added(&mut all, self.clone().into_fields());
         all
     }
 }

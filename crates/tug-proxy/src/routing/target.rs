@@ -7,8 +7,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use crate::error::ProxyError;
-use crate::generation::Generation;
 use crate::options::TargetOptions;
+use crate::routing::generation::Generation;
 
 /// A target's health, as kamal-proxy names the states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,18 +9,18 @@ use std::time::Duration;
 use rustls::sign::CertifiedKey;
 use serde::{Deserialize, Serialize};
 
-use crate::acme::{AcmeContext, AcmeSettings, Preparation};
 use crate::error::ProxyError;
-use crate::load_balancer::LoadBalancer;
-use crate::log;
+use crate::observe::log;
 use crate::options::{DeploymentOptions, ServiceOptions, TargetOptions};
-use crate::pause::PauseController;
-use crate::proxy::UpstreamClient;
-use crate::rollout::RolloutController;
-use crate::service::{Service, ServiceConfig, Slot, TlsFlags};
-use crate::service_map::{FastMap, Route, ServiceMap};
+use crate::routing::health::HealthClient;
+use crate::routing::load_balancer::LoadBalancer;
+use crate::routing::pause::PauseController;
+use crate::routing::rollout::RolloutController;
+use crate::routing::service::{Service, ServiceConfig, Slot, TlsFlags};
+use crate::routing::service_map::{FastMap, Route, ServiceMap};
 use crate::state::{self, ServiceState};
-use crate::tls::CertificateLookup;
+use crate::tls::acme::{AcmeContext, AcmeSettings};
+use crate::tls::source::{CertificateLookup, Preparation};
 
 /// A routing snapshot: the table plus derived TLS facts.
 #[derive(Debug, Default)]
@@ -71,7 +71,7 @@ pub struct Router {
     state_path: Option<PathBuf>,
     services: Mutex<BTreeMap<String, Arc<Service>>>,
     snapshot: RwLock<Arc<Snapshot>>,
-    client: UpstreamClient,
+    health_client: HealthClient,
     acme: Arc<AcmeContext>,
 }
 
@@ -98,17 +98,17 @@ pub fn validate(options: &ServiceOptions) -> Result<(), ProxyError> {
 
 impl Router {
     /// A router saving to `state_path` (none: in memory only).
-    pub fn new(state_path: Option<PathBuf>, client: UpstreamClient) -> Arc<Self> {
-        Self::with_acme(state_path, client, AcmeContext::new(AcmeSettings::default()))
+    pub fn new(state_path: Option<PathBuf>, health_client: HealthClient) -> Arc<Self> {
+        Self::with_acme(state_path, health_client, AcmeContext::new(AcmeSettings::default()))
     }
 
     /// A router whose ACME services share `acme`.
-    pub fn with_acme(state_path: Option<PathBuf>, client: UpstreamClient, acme: Arc<AcmeContext>) -> Arc<Self> {
+    pub fn with_acme(state_path: Option<PathBuf>, health_client: HealthClient, acme: Arc<AcmeContext>) -> Arc<Self> {
         Arc::new(Self {
             state_path,
             services: Mutex::new(BTreeMap::new()),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
-            client,
+            health_client,
             acme,
         })
     }
@@ -118,9 +118,9 @@ impl Router {
         &self.acme
     }
 
-    /// The upstream client.
-    pub fn client(&self) -> &UpstreamClient {
-        &self.client
+    /// The client of health checks.
+    pub fn health_client(&self) -> &HealthClient {
+        &self.health_client
     }
 
     /// The current routing snapshot.
@@ -246,7 +246,7 @@ impl Router {
             options.writer_affinity_timeout,
             options.read_targets_accept_websockets,
         )?;
-        lb.begin_health_checks(&self.client);
+        lb.begin_health_checks(&self.health_client);
         if !deployment.force
             && let Err(e) = lb.wait_until_healthy(deployment.deploy_timeout).await
         {
@@ -439,7 +439,7 @@ impl Router {
                     s.options.read_targets_accept_websockets,
                 )?;
                 lb.mark_all_healthy();
-                lb.begin_health_checks(&self.client);
+                lb.begin_health_checks(&self.health_client);
                 Ok(Some(lb))
             };
         if let Some(lb) = make(&s.active_targets, &s.active_readers).map_err(err)? {
@@ -451,9 +451,9 @@ impl Router {
         if let Some(p) = &s.pause_controller {
             let restored = PauseController::from_snapshot(p);
             match restored.state() {
-                crate::pause::PauseState::Paused => service.pause_controller().pause(p.fail_after),
-                crate::pause::PauseState::Stopped => service.pause_controller().stop(&p.stop_message),
-                crate::pause::PauseState::Running => {}
+                crate::routing::pause::PauseState::Paused => service.pause_controller().pause(p.fail_after),
+                crate::routing::pause::PauseState::Stopped => service.pause_controller().stop(&p.stop_message),
+                crate::routing::pause::PauseState::Running => {}
             }
         }
         let _ = service.set_rollout_split(s.rollout_controller.clone(), false);

@@ -8,39 +8,24 @@ use std::sync::Arc;
 use http::header::{self, HeaderName};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Uri, Version};
 use hyper::body::{Body, Incoming};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 
 use crate::body::{GuardedBody, ProxyBody, boxed};
 use crate::buffer::{BufferError, buffer};
 use crate::client_ip::PeerTrust;
-use crate::forwarded::{self, Origin};
-use crate::load_balancer::{AFFINITY_OPT_OUT_HEADER, Claim, TARGET_HEADER, WRITER_COOKIE};
+use crate::headers::added::insert_added;
+use crate::headers::forwarded::{self, Origin};
+use crate::headers::hop_by_hop::remove_hop_by_hop;
+use crate::routing::load_balancer::{AFFINITY_OPT_OUT_HEADER, Claim, TARGET_HEADER, WRITER_COOKIE};
 
 const TARGET: HeaderName = HeaderName::from_static(TARGET_HEADER);
 const AFFINITY_OPT_OUT: HeaderName = HeaderName::from_static(AFFINITY_OPT_OUT_HEADER);
-use crate::log;
+use crate::headers::request_id::Stamp;
+use crate::observe::log;
 use crate::options::TargetOptions;
 use crate::pages::{ErrorPages, error_response};
-use crate::request_id::Stamp;
 use crate::trusted::TrustedProxies;
-use crate::upstream::UpstreamPool;
-
-/// The pooled HTTP/1.1 client used for targets and health checks.
-pub type UpstreamClient = Client<HttpConnector, ProxyBody>;
-
-/// Builds the upstream client (HTTP/1.1, keep-alive, up to 100 idle connections per target).
-pub fn upstream_client() -> UpstreamClient {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    connector.enforce_http(true);
-    Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(100)
-        .pool_idle_timeout(std::time::Duration::from_secs(90))
-        .pool_timer(hyper_util::rt::TokioTimer::new())
-        .build(connector)
-}
+use crate::upstream::{UpstreamPool, send_for_upgrade};
 
 /// What is known about the connection a request came in on.
 #[derive(Debug, Clone)]
@@ -86,88 +71,6 @@ pub struct ForwardContext<'a> {
     pub host: &'a str,
 }
 
-/// A `static`, not a `const`: a const array would be built and dropped at every use.
-static HOP_BY_HOP: [HeaderName; 8] = [
-    header::CONNECTION,
-    HeaderName::from_static("proxy-connection"),
-    HeaderName::from_static("keep-alive"),
-    header::PROXY_AUTHENTICATE,
-    header::PROXY_AUTHORIZATION,
-    header::TRAILER,
-    header::TRANSFER_ENCODING,
-    header::UPGRADE,
-];
-
-/// The bit of a name in [`remove_hop_by_hop`]'s set (bit i: `HOP_BY_HOP[i]`, then `TE`), or 0.
-/// A `match` on the text compiles to a few length and byte comparisons per name, where
-/// comparing with each `HeaderName` in turn cost about ten times as much.
-pub(crate) fn hop_by_hop_bit(name: &str) -> u16 {
-    match name {
-        "connection" => 1,
-        "proxy-connection" => 1 << 1,
-        "keep-alive" => 1 << 2,
-        "proxy-authenticate" => 1 << 3,
-        "proxy-authorization" => 1 << 4,
-        "trailer" => 1 << 5,
-        "transfer-encoding" => 1 << 6,
-        "upgrade" => 1 << 7,
-        "te" => 1 << 8,
-        _ => 0,
-    }
-}
-
-/// Removes hop-by-hop headers, including those the `Connection` header names. `TE: trailers`
-/// survives, as in Go.
-pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
-    // One pass over the (few) names: which hop-by-hop names and `TE` are present. Bit i is
-    // HOP_BY_HOP[i]; TE_BIT is `TE`.
-    const TE_BIT: u16 = 1 << HOP_BY_HOP.len();
-    let mut present = 0u16;
-    for key in headers.keys() {
-        present |= hop_by_hop_bit(key.as_str());
-    }
-    // Without `Connection` nothing else is named, so none of these means nothing to do.
-    if present == 0 {
-        return;
-    }
-    // The names `Connection` lists: the hop-by-hop ones go below anyway; others are matched
-    // against the names present (no lookup, no allocation for `close` or `keep-alive`).
-    let mut te_listed = false;
-    let mut listed: Vec<HeaderName> = Vec::new();
-    for value in headers.get_all(header::CONNECTION) {
-        let Ok(value) = value.to_str() else { continue };
-        for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            if HOP_BY_HOP.iter().any(|h| h.as_str().eq_ignore_ascii_case(name)) {
-                continue;
-            }
-            if name.eq_ignore_ascii_case(header::TE.as_str()) {
-                te_listed = true;
-            } else if let Some(key) = headers.keys().find(|k| k.as_str().eq_ignore_ascii_case(name)) {
-                listed.push(key.clone());
-            }
-        }
-    }
-    for name in &listed {
-        headers.remove(name);
-    }
-    for (i, name) in HOP_BY_HOP.iter().enumerate() {
-        if present & (1 << i) != 0 {
-            headers.remove(name);
-        }
-    }
-    if present & TE_BIT != 0 {
-        let te_trailers = !te_listed
-            && headers
-                .get(header::TE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("trailers")));
-        headers.remove(header::TE);
-        if te_trailers {
-            headers.insert(header::TE, HeaderValue::from_static("trailers"));
-        }
-    }
-}
-
 /// The path sent upstream: the prefix stripped (an empty result becomes `/`).
 pub fn upstream_path(path: &str, strip_prefix: Option<&str>) -> String {
     let stripped = match strip_prefix {
@@ -186,7 +89,7 @@ pub fn upstream_path(path: &str, strip_prefix: Option<&str>) -> String {
 /// The absolute URI a request is sent to: the target's authority, the path with the prefix
 /// stripped, and the query verbatim. Without a prefix to strip the request's own path and query
 /// are reused as they are (no copy, no parse); `None` when the result is not a valid URI.
-fn upstream_uri(uri: &Uri, strip_prefix: Option<&str>, target: &crate::target::Target) -> Option<Uri> {
+fn upstream_uri(uri: &Uri, strip_prefix: Option<&str>, target: &crate::routing::target::Target) -> Option<Uri> {
     let strips = strip_prefix.is_some_and(|p| p != "/");
     if let (false, Some(path_and_query), Some(authority)) = (strips, uri.path_and_query(), target.parsed_authority())
         && path_and_query.path().starts_with('/')
@@ -221,7 +124,7 @@ fn error(ctx: &ForwardContext<'_>, status: StatusCode) -> Response<ProxyBody> {
 pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, claim: Claim) -> Response<ProxyBody> {
     let target = Arc::clone(claim.guard.target());
     let options: &TargetOptions = target.options();
-    let upgrade_requested = crate::load_balancer::is_websocket(req.headers());
+    let upgrade_requested = crate::routing::load_balancer::is_websocket(req.headers());
     let client_upgrade = upgrade_requested.then(|| hyper::upgrade::on(&mut req));
 
     let (parts, body) = req.into_parts();
@@ -301,7 +204,7 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
     // which the timeout and the select then move.
     let send = async {
         if upgrade_requested {
-            crate::upstream::insert_added(out.headers_mut(), added);
+            insert_added(out.headers_mut(), added);
             Box::pin(send_for_upgrade(target.authority(), out)).await
         } else {
             Box::pin(ctx.client.send(target.authority(), out, &added)).await.map(|r| r.map(boxed))
@@ -384,18 +287,6 @@ pub async fn forward(mut ctx: ForwardContext<'_>, mut req: Request<Incoming>, cl
     Response::from_parts(parts, boxed(GuardedBody::new(body, claim.guard)))
 }
 
-async fn send_for_upgrade(authority: &str, req: Request<ProxyBody>) -> Result<Response<ProxyBody>, String> {
-    let stream = tokio::net::TcpStream::connect(authority).await.map_err(|e| e.to_string())?;
-    let _ = stream.set_nodelay(true);
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
-    tokio::spawn(async move {
-        let _ = conn.with_upgrades().await;
-    });
-    let response = sender.send_request(req).await.map_err(|e| e.to_string())?;
-    Ok(response.map(boxed))
-}
-
 /// Whether a response must stream even with buffering on (SSE, chunked). `Transfer-Encoding`
 /// itself never gets here: the pooled client leaves it out as it reads (marking the response
 /// [`ChunkedFromTarget`](crate::upstream::ChunkedFromTarget)), and the upgrade path removes it
@@ -463,80 +354,5 @@ mod tests {
         assert!(!is_streaming(&response_parts(Some("text/html; charset=utf-8"), false)));
         assert!(!is_streaming(&response_parts(Some("text/event-stream-not"), false)));
         assert!(!is_streaming(&response_parts(None, false)));
-    }
-
-    /// The plain reading of the rule: every hop-by-hop name and every name `Connection` lists
-    /// goes; `TE: trailers` stays.
-    fn reference(headers: &HeaderMap) -> HeaderMap {
-        let listed: Vec<String> = headers
-            .get_all(header::CONNECTION)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(|n| n.trim().to_ascii_lowercase())
-            .collect();
-        let te_trailers = !listed.iter().any(|n| n == "te")
-            && headers
-                .get(header::TE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("trailers")));
-        let mut out = HeaderMap::new();
-        for (name, value) in headers {
-            if !HOP_BY_HOP.contains(name) && *name != header::TE && !listed.iter().any(|n| n == name.as_str()) {
-                out.append(name.clone(), value.clone());
-            }
-        }
-        if te_trailers {
-            out.insert(header::TE, HeaderValue::from_static("trailers"));
-        }
-        out
-    }
-
-    #[test]
-    fn the_bits_follow_the_list() {
-        for (i, name) in HOP_BY_HOP.iter().enumerate() {
-            assert_eq!(hop_by_hop_bit(name.as_str()), 1 << i, "{name}");
-        }
-        assert_eq!(hop_by_hop_bit("te"), 1 << HOP_BY_HOP.len());
-        assert_eq!(hop_by_hop_bit("host"), 0);
-    }
-
-    #[test]
-    fn removes_hop_by_hop_and_listed_headers() {
-        let cases: &[&[(&str, &str)]] = &[
-            &[("host", "a"), ("accept", "*/*")],
-            &[("connection", "close"), ("host", "a")],
-            &[("connection", "keep-alive, X-Secret"), ("x-secret", "1"), ("x-other", "2"), ("keep-alive", "timeout=5")],
-            &[("connection", "x-a"), ("connection", " X-B ,, bad name "), ("x-a", "1"), ("x-b", "2"), ("x-c", "3")],
-            &[("te", "trailers, gzip"), ("upgrade", "websocket"), ("transfer-encoding", "chunked"), ("trailer", "x")],
-            &[("connection", "te"), ("te", "trailers")],
-            &[
-                ("te", "gzip"),
-                ("proxy-authorization", "x"),
-                ("proxy-connection", "keep-alive"),
-                ("proxy-authenticate", "y"),
-            ],
-            &[("connection", "TE, Keep-Alive"), ("te", "trailers"), ("keep-alive", "1"), ("x-a", "1")],
-            &[
-                ("connection", "X-A, x-b, Upgrade"),
-                ("x-a", "1"),
-                ("x-a", "2"),
-                ("x-b", "3"),
-                ("upgrade", "h2c"),
-                ("accept", "*/*"),
-            ],
-            &[("connection", "close"), ("connection", "Host"), ("host", "a"), ("te", "Trailers ; q=1, trailers")],
-            &[("te", "trailers"), ("accept", "*/*")],
-            &[("keep-alive", "timeout=5"), ("accept", "*/*")],
-        ];
-        for case in cases {
-            let mut headers = HeaderMap::new();
-            for (name, value) in *case {
-                headers.append(HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_str(value).unwrap());
-            }
-            let expected = reference(&headers);
-            remove_hop_by_hop(&mut headers);
-            assert_eq!(headers, expected, "{case:?}");
-        }
     }
 }

@@ -75,7 +75,7 @@ fn scheme(tls: bool) -> HeaderValue {
 /// `ip` as a header value.
 pub fn ip_value(ip: IpAddr) -> Option<HeaderValue> {
     let mut text = String::with_capacity(15);
-    crate::log::push_ip(&mut text, ip);
+    crate::observe::log::push_ip(&mut text, ip);
     HeaderValue::from_str(&text).ok()
 }
 

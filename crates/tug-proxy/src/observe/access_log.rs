@@ -321,12 +321,12 @@ fn push_field(out: &mut String, digits: &mut itoa::Buffer, key: &str, quoted_key
         }
         Field::Str(s) => {
             out.push_str(quoted_key);
-            crate::log::push_json_text(out, s);
+            crate::observe::log::push_json_text(out, s);
             out.push('"');
         }
         Field::Ip(ip) => {
             out.push_str(quoted_key);
-            crate::log::push_ip(out, ip);
+            crate::observe::log::push_ip(out, ip);
             out.push('"');
         }
         Field::Port(port) => {
@@ -340,7 +340,7 @@ fn push_field(out: &mut String, digits: &mut itoa::Buffer, key: &str, quoted_key
 impl Record {
     /// The JSON line for this record: `time`, `level`, `msg`, then the fields in kamal-proxy's
     /// order, then the logged request and response headers. Written directly (this runs once per
-    /// request); the output is what [`crate::log::line`] gives for the same fields.
+    /// request); the output is what [`crate::observe::log::line`] gives for the same fields.
     pub fn line(&self, duration_ns: u128, bytes_written: u64) -> String {
         let mut out = String::with_capacity(512);
         self.write_line(&mut out, duration_ns, bytes_written);
@@ -363,14 +363,14 @@ impl Record {
             return;
         }
         out.push_str("{\"time\":\"");
-        crate::log::push_now_rfc3339(out);
+        crate::observe::log::push_now_rfc3339(out);
         out.push_str("\",\"level\":\"INFO\",\"msg\":\"Request\"");
         self.write_fields(out, duration_ns, bytes_written);
         for (k, v) in extra() {
             out.push(',');
-            crate::log::push_json_str(out, k);
+            crate::observe::log::push_json_str(out, k);
             out.push(':');
-            crate::log::push_json_str(out, v);
+            crate::observe::log::push_json_str(out, v);
         }
         out.push('}');
     }
@@ -393,7 +393,7 @@ impl Record {
         for (k, v) in self.request_headers.iter().chain(&self.response_headers) {
             fields.push((k.as_str(), v.as_str().into()));
         }
-        crate::log::line("INFO", "Request", &fields)
+        crate::observe::log::line("INFO", "Request", &fields)
     }
 }
 
@@ -404,8 +404,8 @@ pub struct LoggedBody {
     started: Instant,
     written: u64,
     log: AccessLog,
-    metrics: Option<Arc<crate::metrics::Metrics>>,
-    in_flight: Option<crate::metrics::InFlight>,
+    metrics: Option<Arc<crate::observe::metrics::Metrics>>,
+    in_flight: Option<crate::observe::metrics::InFlight>,
 }
 
 impl LoggedBody {
@@ -417,8 +417,8 @@ impl LoggedBody {
     /// Also counts the request in `metrics` when done, and holds `in_flight` until then.
     pub fn with_metrics(
         mut self,
-        metrics: Arc<crate::metrics::Metrics>,
-        in_flight: Option<crate::metrics::InFlight>,
+        metrics: Arc<crate::observe::metrics::Metrics>,
+        in_flight: Option<crate::observe::metrics::InFlight>,
     ) -> Self {
         self.metrics = Some(metrics);
         self.in_flight = in_flight;
