@@ -18,7 +18,7 @@ use crate::docker::{Interactive, container_id_for, docker, logging_args, make_di
 use crate::layout;
 use crate::logs::{LogOptions, grep_double_quoted, grep_single_quoted};
 use crate::proxy::CONTAINER_NAME;
-use crate::proxy_options::deploy_args;
+use crate::proxy::deploy_args::deploy_args;
 use crate::setting_args::{argument_pairs, option_pairs, string_list};
 use crate::ssh::run_over_ssh;
 

@@ -24,7 +24,6 @@ pub mod lock;
 pub mod logs;
 pub mod probe;
 pub mod proxy;
-pub mod proxy_options;
 pub mod prune;
 pub mod registry;
 pub mod server;

@@ -13,16 +13,13 @@
 #![warn(missing_docs)]
 
 pub mod cli;
-pub mod context;
 pub mod diagnostics;
 pub mod error;
 pub mod events;
 pub mod flows;
-pub mod fnmatch;
-pub mod learned;
 pub mod plan;
 pub mod render;
-pub mod specifics;
+pub mod selection;
 pub mod ssh_options;
 pub mod world;
 

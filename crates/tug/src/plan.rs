@@ -3,9 +3,9 @@
 
 use tug_exec::{RecordingRunner, Runner};
 
-use crate::context::{Context, Mode};
 use crate::events::Event;
 use crate::flows::FlowResult;
+use crate::flows::context::{Context, Mode};
 
 /// The runners of a plan.
 pub struct Plan<'a> {

@@ -2,10 +2,10 @@
 //! clashing container, a held lock and a failed health check; secrets stay out of every
 //! recorded step and event.
 
-use tug::context::{Context, ContextParts, Mode, Options, SecretAccess};
 use tug::events::Collector;
 use tug::flows;
-use tug::specifics::Specifics;
+use tug::flows::context::{Context, ContextParts, Mode, Options, SecretAccess};
+use tug::selection::Selection;
 use tug::world::Inputs;
 use tug_config::secrets::Secrets;
 use tug_config::{Config, LoadOptions};
@@ -43,7 +43,7 @@ fn run(
     let events = Collector::new();
     let ctx = Context::new(ContextParts {
         config: &config,
-        specifics: Specifics::new(&config, None, None, false).expect("specifics"),
+        selection: Selection::new(&config, None, None, false).expect("selection"),
         events: &events,
         inputs: Inputs::fixed(),
         options: Options { version_given: true, ..Options::default() },
@@ -157,7 +157,7 @@ fn lock_wait_gives_up_after_the_timeout() {
     let events = Collector::new();
     let ctx = Context::new(ContextParts {
         config: &config,
-        specifics: Specifics::new(&config, None, None, false).expect("specifics"),
+        selection: Selection::new(&config, None, None, false).expect("selection"),
         events: &events,
         inputs: Inputs::fixed(),
         options: Options {

@@ -6,14 +6,14 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use tug::context::{Context, ContextParts, Mode, Options, SecretAccess};
 use tug::events::EventSink;
 use tug::flows;
+use tug::flows::context::{Context, ContextParts, Mode, Options, SecretAccess};
 use tug::flows::deploy::DeployOptions;
 use tug::render::json::JsonRenderer;
 use tug::render::progress::ProgressRenderer;
 use tug::render::{Verbosity, stream};
-use tug::specifics::Specifics;
+use tug::selection::Selection;
 use tug::world::Inputs;
 use tug_config::secrets::Secrets;
 use tug_config::{Config, LoadOptions};
@@ -72,7 +72,7 @@ fn deploy(runner: &RecordingRunner, sink: &dyn EventSink) -> flows::FlowResult<(
     let secrets = Secrets::new(config.root.clone(), config.secrets_path(), None);
     let ctx = Context::new(ContextParts {
         config: &config,
-        specifics: Specifics::new(&config, None, None, false).expect("specifics"),
+        selection: Selection::new(&config, None, None, false).expect("selection"),
         events: sink,
         inputs: Inputs::fixed(),
         options: Options { version_given: true, ..Options::default() },

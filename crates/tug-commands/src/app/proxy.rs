@@ -5,14 +5,14 @@ use super::AppCommands;
 use crate::command::{Command, Wait};
 use crate::docker::{docker, make_directory, remove_directory};
 use crate::layout::{proxy_app_directory, tls_directory};
-use crate::proxy_options::{self, PROXY_CONTAINER_NAME};
+use crate::proxy::deploy_args::{self, PROXY_CONTAINER_NAME};
 
 impl AppCommands<'_> {
     /// `docker exec kamal-proxy kamal-proxy deploy <prefix> --target="<target>:<port>" …`.
     /// Roles the proxy does not route to get no options beyond the target.
     pub fn deploy(&self, target: &str) -> Command {
         let args = match &self.role.proxy {
-            Some(p) => proxy_options::deploy_args(self.config, p, Some(&self.role.name), target, self.version),
+            Some(p) => deploy_args::deploy_args(self.config, p, Some(&self.role.name), target, self.version),
             None => Vec::new(),
         };
         self.proxy_exec("deploy").args(args).waits_for(Wait::ProxyDeploy)
@@ -30,7 +30,7 @@ impl AppCommands<'_> {
 
     /// `docker exec kamal-proxy kamal-proxy stop <prefix> [--drain-timeout="Ns"] [--message="…"]`.
     pub fn maintenance(&self, drain_timeout: Option<i64>, message: Option<&str>) -> Command {
-        self.proxy_exec("stop").args(proxy_options::stop_args(drain_timeout, message))
+        self.proxy_exec("stop").args(deploy_args::stop_args(drain_timeout, message))
     }
 
     /// `rm -r .kamal/proxy/apps-config/<svc_dest>`.

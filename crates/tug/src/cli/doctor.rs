@@ -17,7 +17,7 @@ use super::global::GlobalArgs;
 use super::load::load_config;
 use crate::error::{Error, ExitStatus};
 use crate::flows::doctor::{self, Check, Credentials, Options, Status};
-use crate::specifics::Specifics;
+use crate::selection::Selection;
 use crate::world::{Environment, SystemWorld};
 
 /// How long each remote or local call of a check may take.
@@ -88,8 +88,8 @@ pub fn report(checks: &[Check], json: bool, out: &mut dyn Write) -> ExitStatus {
 /// Runs `tug doctor`.
 pub fn run(global: &GlobalArgs, mut env: Environment) -> Result<ExitStatus, Error> {
     let config = load_config(global, &env.root)?;
-    let specifics =
-        Specifics::new(&config, global.hosts.as_deref(), global.roles.as_deref(), global.primary).map_err(|e| {
+    let selection =
+        Selection::new(&config, global.hosts.as_deref(), global.roles.as_deref(), global.primary).map_err(|e| {
             Error::InvalidArgument { message: e.0, help: Some("`tug config` lists the hosts and roles".into()) }
         })?;
     let mut ssh_options = crate::ssh_options::ssh_options(&config);
@@ -100,7 +100,7 @@ pub fn run(global: &GlobalArgs, mut env: Environment) -> Result<ExitStatus, Erro
         offline: global.offline,
         timeout: CALL_TIMEOUT,
         fanout,
-        hosts: specifics.hosts.clone(),
+        hosts: selection.hosts.clone(),
         files: files(global),
         credentials: if global.offline { Err("--offline".into()) } else { credentials(&config) },
     };

@@ -5,7 +5,7 @@ use tug_commands::proxy::boot_config::BootConfigSet;
 
 use super::remote::Remote;
 use crate::error::{Error, ExitStatus};
-use crate::flows::{proxy, proxy_boot_config};
+use crate::flows::proxy::{self, boot_config};
 
 use super::logs::LogArgs;
 
@@ -202,10 +202,10 @@ pub fn dispatch(remote: Remote<'_>, command: &ProxyCommand) -> Result<ExitStatus
         ProxyCommand::BootConfig(a) => match a.action {
             BootConfigAction::Set => {
                 let set = a.to_set();
-                remote.run(|ctx| proxy_boot_config::set(ctx, &set))
+                remote.run(|ctx| boot_config::set(ctx, &set))
             }
-            BootConfigAction::Get => remote.run(proxy_boot_config::get),
-            BootConfigAction::Reset => remote.run(proxy_boot_config::reset),
+            BootConfigAction::Get => remote.run(boot_config::get),
+            BootConfigAction::Reset => remote.run(boot_config::reset),
         },
         ProxyCommand::Upgrade(_) => Err(Error::kamal_1_migration(remote.command_line())),
     }

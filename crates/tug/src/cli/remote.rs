@@ -11,16 +11,16 @@ use tug_exec::ssh::SshRunner;
 use super::global::GlobalArgs;
 use super::load::load_config;
 use super::parse::Invocation;
-use crate::context::{Context, ContextParts, Mode, Options, SecretAccess};
 use crate::error::{Error, ExitStatus};
 use crate::events::EventSink;
 use crate::flows::FlowResult;
+use crate::flows::context::{Context, ContextParts, Mode, Options, SecretAccess};
 use crate::plan::{self, Plan};
 use crate::render::json::JsonRenderer;
 use crate::render::plan::PlanRenderer;
 use crate::render::progress::ProgressRenderer;
 use crate::render::{self, Verbosity};
-use crate::specifics::Specifics;
+use crate::selection::Selection;
 use crate::ssh_options::ssh_options;
 use crate::world::Environment;
 
@@ -65,8 +65,8 @@ impl<'a> Remote<'a> {
         let invocation = self.invocation;
         let global = &invocation.cli.global;
         let config = load_config(global, &self.env.root)?;
-        let specifics =
-            Specifics::new(&config, global.hosts.as_deref(), global.roles.as_deref(), global.primary).map_err(|e| {
+        let selection =
+            Selection::new(&config, global.hosts.as_deref(), global.roles.as_deref(), global.primary).map_err(|e| {
                 Error::InvalidArgument { message: e.0, help: Some("`tug config` lists the hosts and roles".into()) }
             })?;
         let plan_mode = global.dry_run;
@@ -99,7 +99,7 @@ impl<'a> Remote<'a> {
         };
         let ctx = Context::new(ContextParts {
             config: &config,
-            specifics,
+            selection,
             events: sink.as_ref(),
             inputs,
             options: Options {

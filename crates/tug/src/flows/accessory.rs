@@ -7,8 +7,8 @@ use tug_commands::env_file::{ENV_FILE_MODE, EnvFile};
 use tug_commands::logs::LogOptions;
 use tug_exec::Upload;
 
-use crate::context::Context;
 use crate::events::Event;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
 use crate::flows::{audit, lock, proxy, registry, terminal};
@@ -31,7 +31,7 @@ fn accessory<'a>(ctx: &Context<'a>, name: &str) -> FlowResult<AccessoryCommands<
 
 /// The selected hosts of the accessory.
 fn hosts(ctx: &Context, a: &AccessoryCommands) -> Vec<String> {
-    a.hosts().iter().filter(|h| ctx.specifics.accessory_hosts().contains(h)).cloned().collect()
+    a.hosts().iter().filter(|h| ctx.selection.accessory_hosts().contains(h)).cloned().collect()
 }
 
 fn names(ctx: &Context, name: &str) -> Vec<String> {

@@ -2,8 +2,8 @@
 
 use tug_commands::auditor::Auditor;
 
-use crate::context::Context;
 use crate::events::Event;
+use crate::flows::context::Context;
 use crate::flows::error::FlowResult;
 use crate::flows::step::host;
 
@@ -31,7 +31,7 @@ pub fn record_while<T: Send>(
 /// `tug audit`: the last 50 audit lines of every selected host.
 pub fn show(ctx: &Context) -> FlowResult<()> {
     let auditor = Auditor::new(ctx.config, ctx.tags());
-    ctx.on_hosts(&ctx.specifics.hosts, |h| {
+    ctx.on_hosts(&ctx.selection.hosts, |h| {
         let fact = ctx.query(&host(h), &auditor.reveal(), "audit log")?;
         if let Some(text) = fact.known() {
             ctx.emit(Event::Output { target: h.to_string(), text: text.to_string() });

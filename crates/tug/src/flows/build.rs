@@ -11,9 +11,9 @@ use tug_commands::docker::make_directory;
 use tug_commands::registry::RegistryCommands;
 use tug_exec::{RunOptions, Target};
 
-use crate::context::Context;
 use crate::events::LOCAL;
 use crate::flows::audit;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::hooks;
 use crate::flows::registry;
@@ -165,7 +165,7 @@ pub fn push(ctx: &Context, options: &PushOptions) -> FlowResult<()> {
 pub fn pull(ctx: &Context) -> FlowResult<()> {
     let version = ctx.version()?;
     let b = builder(ctx, &version)?;
-    let hosts = ctx.specifics.app_hosts().to_vec();
+    let hosts = ctx.selection.app_hosts().to_vec();
     if ctx.config.registry.is_local() {
         if !ctx.is_plan() {
             return Err(FlowError::msg(

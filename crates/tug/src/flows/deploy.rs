@@ -4,9 +4,9 @@
 use tug_commands::app::AppCommands;
 use tug_commands::builder::PushOptions;
 
-use crate::context::Context;
 use crate::events::Event;
 use crate::flows::app::boot::{self, role};
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
 use crate::flows::{accessory, app, build, db, hooks, lock, proxy, prune, registry, server};
@@ -149,9 +149,9 @@ pub fn redeploy(ctx: &Context, options: &DeployOptions) -> FlowResult<()> {
 pub fn rollback(ctx: &Context, version: &str) -> FlowResult<()> {
     let rolled_back = lock::with_lock(ctx, || {
         ctx.set_version(Some(version.to_string()));
-        let found = ctx.on_hosts(ctx.specifics.app_hosts(), |h| {
+        let found = ctx.on_hosts(ctx.selection.app_hosts(), |h| {
             let mut all = Some(true);
-            for r in ctx.specifics.roles_on(h) {
+            for r in ctx.selection.roles_on(h) {
                 let a = AppCommands::new(ctx.config, role(ctx, &r)?, h, version);
                 let id = ctx.query_lenient(
                     &host(h),
@@ -193,7 +193,7 @@ pub fn rollback(ctx: &Context, version: &str) -> FlowResult<()> {
 /// `rollback` without a version (Tug only): the versions each host could roll back to.
 pub fn rollback_candidates(ctx: &Context) -> FlowResult<()> {
     ctx.phase("Versions available to roll back to (containers still on the servers):");
-    ctx.on_roles(ctx.specifics.app_hosts(), true, |h, r| {
+    ctx.on_roles(ctx.selection.app_hosts(), true, |h, r| {
         let a = AppCommands::new(ctx.config, role(ctx, r)?, h, "");
         let all = ctx.query_lenient(&host(h), &a.list_versions(&["--all"], &[]), "versions")?;
         let current = ctx.query_lenient(&host(h), &a.current_running_version(), "running version")?;

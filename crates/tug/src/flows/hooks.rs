@@ -5,8 +5,8 @@
 use tug_commands::hook::{HookCommands, HookValue};
 use tug_exec::{RunOptions, Runner, Target};
 
-use crate::context::Context;
 use crate::events::Event;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 
 /// Whether the hook file exists.
@@ -20,8 +20,8 @@ pub fn run(ctx: &Context, name: &str, secrets: bool, extra: &[(&str, &str)]) -> 
     if ctx.options.skip_hooks || !exists(ctx, name) {
         return Ok(());
     }
-    let hosts = ctx.specifics.hosts.join(",");
-    let roles = ctx.specifics.specific_roles.as_ref().map(|r| r.join(","));
+    let hosts = ctx.selection.hosts.join(",");
+    let roles = ctx.selection.specific_roles.as_ref().map(|r| r.join(","));
     let lock = ctx.holding_lock().to_string();
     let mut tags = ctx
         .tags()

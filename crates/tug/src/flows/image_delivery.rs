@@ -8,7 +8,7 @@ use std::time::Duration;
 use tug_commands::image_delivery::{image_id, load, pull, save};
 use tug_exec::Runner;
 
-use crate::context::Context;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
 

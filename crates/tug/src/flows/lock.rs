@@ -6,8 +6,8 @@ use std::time::Duration;
 use tug_commands::lock::{Lock, LockDetails};
 use tug_commands::server::ServerCommands;
 
-use crate::context::Context;
 use crate::events::Event;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
 
@@ -20,7 +20,7 @@ enum Acquire {
 }
 
 fn primary(ctx: &Context) -> FlowResult<String> {
-    ctx.specifics
+    ctx.selection
         .primary_host
         .clone()
         .ok_or_else(|| FlowError::Invalid("no primary host to hold the deploy lock".into()))
@@ -49,7 +49,7 @@ pub fn with_lock<T>(ctx: &Context, body: impl FnOnce() -> FlowResult<T>) -> Flow
 
 fn ensure_run_directory(ctx: &Context) -> FlowResult<()> {
     let cmd = ServerCommands::new(ctx.config).ensure_run_directory();
-    ctx.on_hosts(&ctx.specifics.hosts, |h| ctx.execute(&host(h), &cmd).map(|_| ()))?;
+    ctx.on_hosts(&ctx.selection.hosts, |h| ctx.execute(&host(h), &cmd).map(|_| ()))?;
     Ok(())
 }
 

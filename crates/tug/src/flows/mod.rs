@@ -1,4 +1,4 @@
-//! The verbs: each flow runs Kamal's steps in Kamal's order against a [`crate::context::Context`],
+//! The verbs: each flow runs Kamal's steps in Kamal's order against a [`crate::flows::context::Context`],
 //! emitting events and never printing. The same code runs for real (SSH) and for plans
 //! (`--dry-run`), thanks to the primitives in [`step`].
 
@@ -6,6 +6,7 @@ pub mod accessory;
 pub mod app;
 pub mod audit;
 pub mod build;
+pub mod context;
 pub mod db;
 pub mod deploy;
 pub mod doctor;
@@ -13,8 +14,8 @@ pub mod error;
 pub mod hooks;
 pub mod image_delivery;
 pub mod lock;
+pub mod memo;
 pub mod proxy;
-pub mod proxy_boot_config;
 pub mod prune;
 pub mod registry;
 pub mod server;

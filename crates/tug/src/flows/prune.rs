@@ -3,7 +3,7 @@
 
 use tug_commands::prune::Prune;
 
-use crate::context::Context;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
 use crate::flows::{audit, lock};
@@ -14,7 +14,7 @@ pub fn all(ctx: &Context) -> FlowResult<()> {
     let retain = retained(ctx, None)?;
     lock::with_lock(ctx, || {
         let prune = Prune::new(ctx.config);
-        ctx.on_hosts(&ctx.specifics.hosts, |h| {
+        ctx.on_hosts(&ctx.selection.hosts, |h| {
             prune_containers_on(ctx, &prune, h, retain)?;
             prune_images_on(ctx, &prune, h)
         })?;
@@ -26,7 +26,7 @@ pub fn all(ctx: &Context) -> FlowResult<()> {
 pub fn images(ctx: &Context) -> FlowResult<()> {
     lock::with_lock(ctx, || {
         let prune = Prune::new(ctx.config);
-        ctx.on_hosts(&ctx.specifics.hosts, |h| prune_images_on(ctx, &prune, h))?;
+        ctx.on_hosts(&ctx.selection.hosts, |h| prune_images_on(ctx, &prune, h))?;
         Ok(())
     })
 }
@@ -47,7 +47,7 @@ pub fn containers(ctx: &Context, retain: Option<u64>) -> FlowResult<()> {
     let retain = retained(ctx, retain)?;
     lock::with_lock(ctx, || {
         let prune = Prune::new(ctx.config);
-        ctx.on_hosts(&ctx.specifics.hosts, |h| prune_containers_on(ctx, &prune, h, retain))?;
+        ctx.on_hosts(&ctx.selection.hosts, |h| prune_containers_on(ctx, &prune, h, retain))?;
         Ok(())
     })
 }

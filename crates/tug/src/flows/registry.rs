@@ -6,7 +6,7 @@ use tug_config::Sensitive;
 use tug_config::registry::{Credential, Registry};
 use tug_exec::Target;
 
-use crate::context::Context;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
 
@@ -44,7 +44,7 @@ fn login_key(h: &str, registry: &Registry) -> String {
 pub fn login_on(ctx: &Context, h: &str, registry: Option<&Registry>) -> FlowResult<()> {
     let Some(cmd) = login(ctx, registry)? else { return Ok(()) };
     let key = login_key(h, registry.unwrap_or(&ctx.config.registry));
-    ctx.learned.login_once(&key, || ctx.execute(&host(h), &cmd).map(|_| ()))
+    ctx.memo.login_once(&key, || ctx.execute(&host(h), &cmd).map(|_| ()))
 }
 
 /// `tug registry setup|login` (`login`: refuses a local registry).
@@ -65,7 +65,7 @@ pub fn setup(ctx: &Context, skip_local: bool, skip_remote: bool, refuse_local: b
         ctx.execute(&Target::Local, &cmd)?;
     }
     if !skip_remote {
-        ctx.on_hosts(&ctx.specifics.hosts, |h| login_on(ctx, h, None))?;
+        ctx.on_hosts(&ctx.selection.hosts, |h| login_on(ctx, h, None))?;
     }
     Ok(())
 }
@@ -88,8 +88,8 @@ pub fn remove(ctx: &Context, skip_local: bool, skip_remote: bool, refuse_local: 
         ctx.execute(&Target::Local, &commands.logout())?;
     }
     if !skip_remote {
-        ctx.on_hosts(&ctx.specifics.hosts, |h| {
-            ctx.learned.forget_login(&login_key(h, &ctx.config.registry));
+        ctx.on_hosts(&ctx.selection.hosts, |h| {
+            ctx.memo.forget_login(&login_key(h, &ctx.config.registry));
             ctx.execute(&host(h), &commands.logout()).map(|_| ())
         })?;
     }

@@ -3,8 +3,8 @@
 use tug_commands::Command;
 use tug_commands::docker::Docker;
 
-use crate::context::Context;
 use crate::events::Event;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
 use crate::flows::{audit, hooks, lock, terminal};
@@ -13,7 +13,7 @@ use crate::flows::{audit, hooks, lock, terminal};
 /// needed), adds the SSH user to the `docker` group, then runs the `docker-setup` hook.
 pub fn bootstrap(ctx: &Context) -> FlowResult<()> {
     lock::with_lock(ctx, || {
-        let missing = ctx.on_hosts(&ctx.specifics.hosts, |h| {
+        let missing = ctx.on_hosts(&ctx.selection.hosts, |h| {
             let t = host(h);
             let installed = ctx.check(&t, &Docker.installed(), "docker installed")?;
             let mut cannot = false;
@@ -65,8 +65,8 @@ pub fn bootstrap(ctx: &Context) -> FlowResult<()> {
 /// `server exec CMD` (without `--interactive`) on every selected host.
 pub fn exec(ctx: &Context, command: &[String]) -> FlowResult<()> {
     let cmd = command.join(" ");
-    ctx.phase(format!("Running '{cmd}' on {}...", ctx.specifics.hosts.join(", ")));
-    ctx.on_hosts(&ctx.specifics.hosts, |h| {
+    ctx.phase(format!("Running '{cmd}' on {}...", ctx.selection.hosts.join(", ")));
+    ctx.on_hosts(&ctx.selection.hosts, |h| {
         audit::record(ctx, h, &format!("Executed cmd '{cmd}' on {h}"), None)?;
         let out = ctx.execute(&host(h), &Command::new([cmd.clone()]))?;
         if !ctx.is_plan() {
@@ -80,7 +80,7 @@ pub fn exec(ctx: &Context, command: &[String]) -> FlowResult<()> {
 /// `server exec --interactive CMD`: on the primary host over `ssh -t`, with the terminal
 /// handed over.
 pub fn exec_interactive(ctx: &Context, command: &[String]) -> FlowResult<()> {
-    let primary = ctx.specifics.primary_host.clone().unwrap_or_default();
+    let primary = ctx.selection.primary_host.clone().unwrap_or_default();
     let local = tug_commands::ssh::run_over_ssh(&ctx.config.ssh, &primary, &Command::new([command.join(" ")]));
     terminal::hand_over(ctx, &local)
 }

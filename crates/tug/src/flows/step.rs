@@ -13,8 +13,8 @@ use std::time::Instant;
 use tug_commands::{Command, Wait};
 use tug_exec::{Output, RunOptions, Target, Upload};
 
-use crate::context::{Context, Mode};
 use crate::events::{Event, LOCAL};
+use crate::flows::context::{Context, Mode};
 use crate::flows::error::{FlowError, FlowResult};
 
 /// What a query found out, or (offline) a stand-in for it.
@@ -380,12 +380,12 @@ impl Context<'_> {
         if parallel && !self.is_plan() {
             let results: Vec<FlowResult<()>> = std::thread::scope(|s| {
                 let handles: Vec<_> = self
-                    .specifics
+                    .selection
                     .roles
                     .iter()
                     .filter_map(|role| {
                         let role_hosts: Vec<String> =
-                            self.specifics.role_hosts(role).into_iter().filter(|h| hosts.contains(h)).collect();
+                            self.selection.role_hosts(role).into_iter().filter(|h| hosts.contains(h)).collect();
                         if role_hosts.is_empty() {
                             return None;
                         }
@@ -401,15 +401,15 @@ impl Context<'_> {
             return results.into_iter().collect::<FlowResult<Vec<()>>>().map(|_| ());
         }
         if parallel {
-            for role in &self.specifics.roles {
+            for role in &self.selection.roles {
                 let role_hosts: Vec<String> =
-                    self.specifics.role_hosts(role).into_iter().filter(|h| hosts.contains(h)).collect();
+                    self.selection.role_hosts(role).into_iter().filter(|h| hosts.contains(h)).collect();
                 self.on_hosts(&role_hosts, |h| work(h, role))?;
             }
             return Ok(());
         }
         self.on_hosts(hosts, |h| {
-            for role in self.specifics.roles_on(h) {
+            for role in self.selection.roles_on(h) {
                 work(h, &role)?;
             }
             Ok(())

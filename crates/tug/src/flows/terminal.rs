@@ -3,8 +3,8 @@
 
 use tug_exec::{ExecError, LocalRunner};
 
-use crate::context::Context;
 use crate::events::{Event, LOCAL};
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 
 /// Runs `command` on this machine with the terminal handed over, until it ends.

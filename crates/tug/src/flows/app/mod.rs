@@ -9,8 +9,8 @@ use tug_commands::app::{AppCommands, ExecOptions, LogOptions};
 use tug_commands::layout::app_directory;
 use tug_commands::server::ServerCommands;
 
-use crate::context::Context;
 use crate::events::Event;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
 use crate::flows::{audit, hooks, lock, registry, terminal};
@@ -34,7 +34,7 @@ fn show(ctx: &Context, h: &str, text: Option<&str>) {
 pub fn start(ctx: &Context) -> FlowResult<()> {
     let version = version_or_empty(ctx);
     lock::with_lock(ctx, || {
-        ctx.on_roles(ctx.specifics.app_hosts(), ctx.config.boot.parallel_roles, |h, r| {
+        ctx.on_roles(ctx.selection.app_hosts(), ctx.config.boot.parallel_roles, |h, r| {
             let a = app(ctx, h, r, &version)?;
             audit::record(ctx, h, &format!("Started app version {version}"), None)?;
             ctx.execute_lenient(&host(h), &a.start())?;
@@ -58,7 +58,7 @@ pub fn start(ctx: &Context) -> FlowResult<()> {
 pub fn stop(ctx: &Context) -> FlowResult<()> {
     let version = version_or_empty(ctx);
     lock::with_lock(ctx, || {
-        ctx.on_roles(ctx.specifics.app_hosts(), ctx.config.boot.parallel_roles, |h, r| {
+        ctx.on_roles(ctx.selection.app_hosts(), ctx.config.boot.parallel_roles, |h, r| {
             let a = app(ctx, h, r, &version)?;
             audit::record(ctx, h, "Stopped app", Some(r))?;
             if a.role().running_proxy() {
@@ -78,7 +78,7 @@ pub fn stop(ctx: &Context) -> FlowResult<()> {
 /// `app details`.
 pub fn details(ctx: &Context) -> FlowResult<()> {
     let version = version_or_empty(ctx);
-    ctx.on_roles(ctx.specifics.app_hosts(), true, |h, r| {
+    ctx.on_roles(ctx.selection.app_hosts(), true, |h, r| {
         let fact = ctx.query(&host(h), &app(ctx, h, r, &version)?.info(), "app containers")?;
         show(ctx, h, fact.known());
         Ok(())
@@ -88,8 +88,8 @@ pub fn details(ctx: &Context) -> FlowResult<()> {
 /// `app containers`.
 pub fn containers(ctx: &Context) -> FlowResult<()> {
     let version = version_or_empty(ctx);
-    ctx.on_hosts(ctx.specifics.app_hosts(), |h| {
-        let Some(r) = ctx.specifics.roles_on(h).into_iter().next() else { return Ok(()) };
+    ctx.on_hosts(ctx.selection.app_hosts(), |h| {
+        let Some(r) = ctx.selection.roles_on(h).into_iter().next() else { return Ok(()) };
         let fact = ctx.query(&host(h), &app(ctx, h, &r, &version)?.list_containers(), "containers")?;
         show(ctx, h, fact.known());
         Ok(())
@@ -100,8 +100,8 @@ pub fn containers(ctx: &Context) -> FlowResult<()> {
 /// `app images`.
 pub fn images(ctx: &Context) -> FlowResult<()> {
     let version = version_or_empty(ctx);
-    ctx.on_hosts(ctx.specifics.app_hosts(), |h| {
-        let Some(r) = ctx.specifics.roles_on(h).into_iter().next() else { return Ok(()) };
+    ctx.on_hosts(ctx.selection.app_hosts(), |h| {
+        let Some(r) = ctx.selection.roles_on(h).into_iter().next() else { return Ok(()) };
         let fact = ctx.query(&host(h), &app(ctx, h, &r, &version)?.list_images(), "images")?;
         show(ctx, h, fact.known());
         Ok(())
@@ -112,8 +112,8 @@ pub fn images(ctx: &Context) -> FlowResult<()> {
 /// `app version`: the running version on each host.
 pub fn version(ctx: &Context) -> FlowResult<()> {
     let version = version_or_empty(ctx);
-    ctx.on_hosts(ctx.specifics.app_hosts(), |h| {
-        let Some(r) = ctx.specifics.roles_on(h).into_iter().next() else { return Ok(()) };
+    ctx.on_hosts(ctx.selection.app_hosts(), |h| {
+        let Some(r) = ctx.selection.roles_on(h).into_iter().next() else { return Ok(()) };
         let fact = ctx.query(&host(h), &app(ctx, h, &r, &version)?.current_running_version(), "running version")?;
         show(ctx, h, fact.known());
         Ok(())
@@ -125,12 +125,12 @@ pub fn version(ctx: &Context) -> FlowResult<()> {
 pub fn stale_containers(ctx: &Context, stop: bool) -> FlowResult<()> {
     let version = version_or_empty(ctx);
     let body = || {
-        ctx.on_roles(ctx.specifics.app_hosts(), true, |h, r| {
+        ctx.on_roles(ctx.selection.app_hosts(), true, |h, r| {
             let a = app(ctx, h, r, &version)?;
             let versions = ctx.query_lenient(&host(h), &a.list_versions(&[], &[]), "versions")?;
             let current = ctx.query_lenient(&host(h), &a.current_running_version(), "running version")?;
             if let Some(cur) = current.known() {
-                ctx.learned.remember_running(h, r, cur);
+                ctx.memo.remember_running(h, r, cur);
             }
             match (versions.known(), current.known()) {
                 (Some(all), Some(cur)) => {
@@ -162,8 +162,8 @@ pub fn stale_containers(ctx: &Context, stop: bool) -> FlowResult<()> {
 /// `app logs --follow`: the log of the primary host's first role, followed with the terminal
 /// handed over.
 pub fn follow_logs(ctx: &Context, container_id: Option<&str>, options: &LogOptions) -> FlowResult<()> {
-    let primary = ctx.specifics.primary_host.clone().unwrap_or_default();
-    let role_name = ctx.specifics.roles_on(&primary).into_iter().next().unwrap_or_default();
+    let primary = ctx.selection.primary_host.clone().unwrap_or_default();
+    let role_name = ctx.selection.roles_on(&primary).into_iter().next().unwrap_or_default();
     let command =
         AppCommands::new(ctx.config, role(ctx, &role_name)?, &primary, "").follow_logs(&primary, container_id, options);
     terminal::hand_over(ctx, &command)
@@ -172,7 +172,7 @@ pub fn follow_logs(ctx: &Context, container_id: Option<&str>, options: &LogOptio
 /// `app logs` (without `--follow`).
 pub fn logs(ctx: &Context, container_id: Option<&str>, options: &LogOptions) -> FlowResult<()> {
     let version = version_or_empty(ctx);
-    ctx.on_roles(ctx.specifics.app_hosts(), true, |h, r| {
+    ctx.on_roles(ctx.selection.app_hosts(), true, |h, r| {
         let fact = ctx.query_lenient(&host(h), &app(ctx, h, r, &version)?.logs(container_id, options), "logs")?;
         show(ctx, h, fact.known().map(|t| if t.is_empty() { "Nothing found" } else { t }));
         Ok(())
@@ -180,11 +180,11 @@ pub fn logs(ctx: &Context, container_id: Option<&str>, options: &LogOptions) -> 
 }
 
 fn hosts_removing_all_roles(ctx: &Context) -> Vec<String> {
-    ctx.specifics
+    ctx.selection
         .app_hosts()
         .iter()
         .filter(|h| {
-            let mut selected = ctx.specifics.roles_on(h);
+            let mut selected = ctx.selection.roles_on(h);
             selected.sort();
             let mut all: Vec<String> =
                 ctx.config.roles.iter().filter(|r| r.hosts().contains(h)).map(|r| r.name.clone()).collect();
@@ -209,7 +209,7 @@ pub fn remove(ctx: &Context) -> FlowResult<()> {
 pub fn remove_container(ctx: &Context, target_version: &str) -> FlowResult<()> {
     let version = version_or_empty(ctx);
     lock::with_lock(ctx, || {
-        ctx.on_roles(ctx.specifics.app_hosts(), true, |h, r| {
+        ctx.on_roles(ctx.selection.app_hosts(), true, |h, r| {
             audit::record(ctx, h, &format!("Removed app container with version {target_version}"), Some(r))?;
             ctx.execute(&host(h), &app(ctx, h, r, &version)?.remove_container(target_version))?;
             Ok(())
@@ -221,7 +221,7 @@ pub fn remove_container(ctx: &Context, target_version: &str) -> FlowResult<()> {
 pub fn remove_containers(ctx: &Context) -> FlowResult<()> {
     let version = version_or_empty(ctx);
     lock::with_lock(ctx, || {
-        ctx.on_roles(ctx.specifics.app_hosts(), true, |h, r| {
+        ctx.on_roles(ctx.selection.app_hosts(), true, |h, r| {
             audit::record(ctx, h, "Removed all app containers", Some(r))?;
             ctx.execute(&host(h), &app(ctx, h, r, &version)?.remove_containers())?;
             Ok(())
@@ -234,7 +234,7 @@ pub fn remove_images(ctx: &Context) -> FlowResult<()> {
     let version = version_or_empty(ctx);
     lock::with_lock(ctx, || {
         ctx.on_hosts(&hosts_removing_all_roles(ctx), |h| {
-            let Some(r) = ctx.specifics.roles_on(h).into_iter().next() else { return Ok(()) };
+            let Some(r) = ctx.selection.roles_on(h).into_iter().next() else { return Ok(()) };
             audit::record(ctx, h, "Removed all app images", None)?;
             ctx.execute(&host(h), &app(ctx, h, &r, &version)?.remove_images())?;
             Ok(())
@@ -248,7 +248,7 @@ pub fn remove_app_directories(ctx: &Context) -> FlowResult<()> {
     let version = version_or_empty(ctx);
     lock::with_lock(ctx, || {
         ctx.on_hosts(&hosts_removing_all_roles(ctx), |h| {
-            let Some(r) = ctx.specifics.roles_on(h).into_iter().next() else { return Ok(()) };
+            let Some(r) = ctx.selection.roles_on(h).into_iter().next() else { return Ok(()) };
             ctx.execute_lenient(&host(h), &ServerCommands::new(ctx.config).remove_app_directory())?;
             audit::record(ctx, h, &format!("Removed {}", app_directory(ctx.config)), None)?;
             ctx.execute_lenient(&host(h), &app(ctx, h, &r, &version)?.remove_proxy_app_directory())?;
@@ -262,7 +262,7 @@ pub fn remove_app_directories(ctx: &Context) -> FlowResult<()> {
 pub fn live(ctx: &Context) -> FlowResult<()> {
     let version = version_or_empty(ctx);
     lock::with_lock(ctx, || {
-        ctx.on_roles(ctx.specifics.proxy_hosts(), true, |h, r| {
+        ctx.on_roles(ctx.selection.proxy_hosts(), true, |h, r| {
             let a = app(ctx, h, r, &version)?;
             if a.role().running_proxy() {
                 ctx.execute(&host(h), &a.live())?;
@@ -277,7 +277,7 @@ pub fn maintenance(ctx: &Context, drain_timeout: Option<u64>, message: Option<&s
     let version = version_or_empty(ctx);
     let drain = drain_timeout.map_or(ctx.config.drain_timeout(), |d| i64::try_from(d).unwrap_or(i64::MAX));
     lock::with_lock(ctx, || {
-        ctx.on_roles(ctx.specifics.proxy_hosts(), true, |h, r| {
+        ctx.on_roles(ctx.selection.proxy_hosts(), true, |h, r| {
             let a = app(ctx, h, r, &version)?;
             if a.role().running_proxy() {
                 ctx.execute(&host(h), &a.maintenance(Some(drain), message))?;
@@ -294,12 +294,12 @@ pub fn exec(ctx: &Context, command: &[String], reuse: bool, options: &ExecOption
     let cmd = command.join(" ");
     let words = [cmd.as_str()];
     if reuse {
-        let primary = ctx.specifics.primary_host.clone().unwrap_or_default();
+        let primary = ctx.selection.primary_host.clone().unwrap_or_default();
         let version = match ctx.options.version_given {
             true => ctx.version()?,
             false => {
                 ctx.phase("Get current version of running container...");
-                let Some(r) = ctx.specifics.roles_on(&primary).into_iter().next() else { return Ok(()) };
+                let Some(r) = ctx.selection.roles_on(&primary).into_iter().next() else { return Ok(()) };
                 let v = ctx.on_host(&primary, |h| {
                     ctx.query(&host(h), &app(ctx, h, &r, "")?.current_running_version(), "running version")
                 })?;
@@ -307,7 +307,7 @@ pub fn exec(ctx: &Context, command: &[String], reuse: bool, options: &ExecOption
             }
         };
         ctx.phase(format!("Launching command with version {version} from existing container..."));
-        return ctx.on_roles(ctx.specifics.app_hosts(), true, |h, r| {
+        return ctx.on_roles(ctx.selection.app_hosts(), true, |h, r| {
             audit::record(ctx, h, &format!("Executed cmd '{cmd}' on app version {version}"), Some(r))?;
             let out =
                 ctx.execute(&host(h), &app(ctx, h, r, &version)?.execute_in_existing_container(&words, options))?;
@@ -322,8 +322,8 @@ pub fn exec(ctx: &Context, command: &[String], reuse: bool, options: &ExecOption
         tug_commands::image::latest_tag(ctx.config)
     };
     ctx.phase(format!("Launching command with version {version} from new container..."));
-    ctx.on_hosts(ctx.specifics.app_hosts(), |h| registry::login_on(ctx, h, None))?;
-    ctx.on_roles(ctx.specifics.app_hosts(), true, |h, r| {
+    ctx.on_hosts(ctx.selection.app_hosts(), |h| registry::login_on(ctx, h, None))?;
+    ctx.on_roles(ctx.selection.app_hosts(), true, |h, r| {
         audit::record(ctx, h, &format!("Executed cmd '{cmd}' on app version {version}"), None)?;
         let mut opts = options.clone();
         opts.random_hex = ctx.inputs.hex.hex(6);
@@ -359,8 +359,8 @@ fn interactive_exec_command(
 ) -> FlowResult<tug_commands::Command> {
     let cmd = command.join(" ");
     let words = [cmd.as_str()];
-    let primary = ctx.specifics.primary_host.clone().unwrap_or_default();
-    let r = ctx.specifics.primary_role.clone().unwrap_or_default();
+    let primary = ctx.selection.primary_host.clone().unwrap_or_default();
+    let r = ctx.selection.primary_role.clone().unwrap_or_default();
     if reuse {
         let version = if ctx.options.version_given {
             ctx.version()?

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use crate::context::Context;
 use crate::events::Event;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::Fact;
 

@@ -36,8 +36,8 @@ use tug_exec::{RunOptions, Target};
 
 pub use self::place::{Place, Volume, default_image, locate, volumes};
 use self::place::{db_host, image, require, tool_image};
-use crate::context::Context;
 use crate::events::{Event, LOCAL};
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::{Fact, host};
 use crate::flows::{app, audit, image_delivery, lock};
@@ -226,7 +226,7 @@ pub fn restore(ctx: &Context, file: Option<&str>, before_deploy_version: Option<
             show(ctx, &h, text);
         }
         // Start again the version that runs now, whatever git says.
-        let role_name = ctx.specifics.roles_on(&h).into_iter().next().unwrap_or_else(|| ctx.config.primary_role_name());
+        let role_name = ctx.selection.roles_on(&h).into_iter().next().unwrap_or_else(|| ctx.config.primary_role_name());
         let role = app::boot::role(ctx, &role_name)?;
         let running = ctx.query_lenient(
             &host(&h),

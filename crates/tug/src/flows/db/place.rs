@@ -7,7 +7,7 @@ use serde_json::Value;
 use tug_commands::db::TugDb;
 use tug_config::x_tug::DbSettings;
 
-use crate::context::Context;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::image_delivery;
 use crate::flows::step::{Fact, host};
@@ -94,8 +94,8 @@ pub fn db_host(ctx: &Context, s: &DbSettings) -> FlowResult<String> {
     if let Some(h) = &s.host {
         return Ok(h.clone());
     }
-    if ctx.specifics.hosts.len() == 1 {
-        return Ok(ctx.specifics.hosts[0].clone());
+    if ctx.selection.hosts.len() == 1 {
+        return Ok(ctx.selection.hosts[0].clone());
     }
     ctx.config
         .primary_host()

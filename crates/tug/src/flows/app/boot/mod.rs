@@ -22,8 +22,8 @@ use self::prepare::{assets, certificates, error_pages};
 pub use self::switch_back::rollback_on_failure;
 use self::switch_back::switch_back;
 use super::barrier::Barrier;
-use crate::context::Context;
 use crate::events::Event;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::{Fact, host};
 use crate::flows::{audit, hooks, lock};
@@ -65,7 +65,7 @@ pub fn boot(ctx: &Context, version: Option<String>) -> FlowResult<()> {
 /// Boots `version` everywhere (the body of `app boot`, inside the lock).
 pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
     ctx.phase(format!("Start container with version {version} (or reboot if already running)..."));
-    let app_hosts = ctx.specifics.app_hosts().to_vec();
+    let app_hosts = ctx.selection.app_hosts().to_vec();
     let existing = ExistingContainers::default();
     ctx.on_hosts(&app_hosts, |h| {
         // Whether a container already has the version's name is asked while the assets are
@@ -73,7 +73,7 @@ pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
         ctx.together(
             || {
                 error_pages(ctx, h, version)?;
-                for r in ctx.specifics.roles_on(h) {
+                for r in ctx.selection.roles_on(h) {
                     let app = AppCommands::new(ctx.config, role(ctx, &r)?, h, version);
                     assets(ctx, &app)?;
                     certificates(ctx, &app)?;
@@ -81,7 +81,7 @@ pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
                 Ok(())
             },
             || {
-                for r in ctx.specifics.roles_on(h) {
+                for r in ctx.selection.roles_on(h) {
                     let app = AppCommands::new(ctx.config, role(ctx, &r)?, h, version);
                     existing.ask(ctx, &app, version)?;
                 }
@@ -123,7 +123,7 @@ pub fn boot_version(ctx: &Context, version: &str) -> FlowResult<()> {
         }
     }
     ctx.on_hosts(&app_hosts, |h| {
-        let Some(first) = ctx.specifics.roles_on(h).into_iter().next() else { return Ok(()) };
+        let Some(first) = ctx.selection.roles_on(h).into_iter().next() else { return Ok(()) };
         let app = AppCommands::new(ctx.config, role(ctx, &first)?, h, version);
         audit::record_while(
             ctx,
@@ -164,12 +164,12 @@ impl ExistingContainers {
 /// containers were detected just before), else asked now.
 fn running_version(ctx: &Context, app: &AppCommands) -> FlowResult<Fact> {
     let (h, r) = (app.host(), &app.role().name);
-    if let Some(v) = ctx.learned.running(h, r) {
+    if let Some(v) = ctx.memo.running(h, r) {
         return Ok(Fact::Known(v));
     }
     let fact = ctx.query_lenient(&host(h), &app.current_running_version(), "running version")?;
     if let Some(v) = fact.known() {
-        ctx.learned.remember_running(h, r, v);
+        ctx.memo.remember_running(h, r, v);
     }
     Ok(fact)
 }

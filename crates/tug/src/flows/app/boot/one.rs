@@ -8,11 +8,11 @@ use tug_commands::app::{AppCommands, LogOptions, container_hostname};
 
 use super::switch_back::Switched;
 use super::{ExistingContainers, env_file_upload, role, running_version};
-use crate::context::Context;
 use crate::events::Event;
 use crate::flows::app::barrier::Barrier;
 use crate::flows::app::poller;
 use crate::flows::audit;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::{Fact, host};
 
@@ -53,7 +53,7 @@ pub(super) fn boot_one(
 ) -> FlowResult<()> {
     let r = role(ctx, role_name)?;
     let app = AppCommands::new(ctx.config, r, h, version);
-    let primary = ctx.specifics.primary_role.clone().unwrap_or_default();
+    let primary = ctx.selection.primary_role.clone().unwrap_or_default();
     let gatekeeper = role_name == primary;
     let result = (|| {
         let old = rename_if_clashing(ctx, &app, version, existing.take(&app))?;
@@ -86,7 +86,7 @@ pub(super) fn boot_one(
             let logs = logs.map(|l| format!("; last log lines: {l}")).unwrap_or_default();
             return Err(FlowError::msg(format!("Failed to boot {role_name} on {h}: {}{logs}", reason(&e))));
         }
-        ctx.learned.remember_running(h, role_name, version);
+        ctx.memo.remember_running(h, role_name, version);
         if let Ok(mut s) = switched.lock() {
             s.push(Switched {
                 host: h.to_string(),
@@ -145,12 +145,12 @@ fn rename_if_clashing(
         let renamed = format!("{version}_replaced_{}", ctx.inputs.hex.hex(16));
         audit::record(ctx, h, &format!("Renaming container {version} to {renamed}"), None)?;
         ctx.execute(&host(h), &app.rename_container(version, &renamed))?;
-        ctx.learned.forget_running(h, &app.role().name);
+        ctx.memo.forget_running(h, &app.role().name);
         Ok(())
     })?;
     // Nothing renamed: what this run found out still holds (no second round trip).
     if existing.present() != Some(false) {
-        ctx.learned.forget_running(h, &app.role().name);
+        ctx.memo.forget_running(h, &app.role().name);
     }
     let running = running_version(ctx, app)?;
     Ok(match running {

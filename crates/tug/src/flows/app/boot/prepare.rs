@@ -7,7 +7,7 @@ use tug_commands::layout::{error_pages_directory, tls_directory};
 use tug_exec::Upload;
 
 use super::{role, running_version};
-use crate::context::Context;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
 
@@ -24,7 +24,7 @@ pub(super) fn error_pages(ctx: &Context, h: &str, version: &str) -> FlowResult<(
     if pages.is_empty() {
         return Ok(());
     }
-    let role_name = ctx.specifics.roles_on(h).into_iter().next().unwrap_or_default();
+    let role_name = ctx.selection.roles_on(h).into_iter().next().unwrap_or_default();
     let app = AppCommands::new(ctx.config, role(ctx, &role_name)?, h, version);
     ctx.execute(&host(h), &app.create_error_pages_directory())?;
     for page in pages {

@@ -4,9 +4,9 @@
 use tug_commands::app::AppCommands;
 
 use super::role;
-use crate::context::Context;
 use crate::flows::app::poller;
 use crate::flows::audit;
+use crate::flows::context::Context;
 use crate::flows::error::FlowError;
 use crate::flows::step::host;
 
@@ -52,7 +52,7 @@ pub(super) fn switch_back(ctx: &Context, version: &str, error: FlowError, switch
     let reverted = ctx.on_hosts(&hosts, |h| {
         let mut olds = Vec::new();
         for s in switched.iter().filter(|s| s.host == h) {
-            ctx.learned.forget_running(h, &s.role);
+            ctx.memo.forget_running(h, &s.role);
             let r = role(ctx, &s.role)?;
             let app = AppCommands::new(ctx.config, r, h, version);
             match &s.old {

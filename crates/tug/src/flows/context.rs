@@ -20,7 +20,7 @@ use tug_exec::Runner;
 
 use crate::events::{Event, EventSink};
 use crate::flows::error::{FlowError, FlowResult};
-use crate::specifics::Specifics;
+use crate::selection::Selection;
 use crate::world::Inputs;
 
 /// Real run or plan.
@@ -64,7 +64,7 @@ pub struct Context<'a> {
     /// The configuration.
     pub config: &'a Config,
     /// Selected hosts and roles.
-    pub specifics: Specifics,
+    pub selection: Selection,
     /// Events go here.
     pub events: &'a dyn EventSink,
     /// Clock, performer, random hex.
@@ -84,7 +84,7 @@ pub struct Context<'a> {
     connected: AtomicBool,
     query_count: AtomicUsize,
     /// What this run already did or found out on each host.
-    pub(crate) learned: crate::learned::Learned,
+    pub(crate) memo: crate::flows::memo::RunMemo,
 }
 
 /// How a context is made.
@@ -92,7 +92,7 @@ pub struct ContextParts<'a> {
     /// The configuration.
     pub config: &'a Config,
     /// Selected hosts and roles.
-    pub specifics: Specifics,
+    pub selection: Selection,
     /// Events go here.
     pub events: &'a dyn EventSink,
     /// Inputs from the world.
@@ -119,7 +119,7 @@ impl<'a> Context<'a> {
         let holding = p.inputs.lock_inherited;
         Context {
             config: p.config,
-            specifics: p.specifics,
+            selection: p.selection,
             events: p.events,
             inputs: p.inputs,
             options: p.options,
@@ -133,7 +133,7 @@ impl<'a> Context<'a> {
             holding_lock: AtomicBool::new(holding),
             connected: AtomicBool::new(false),
             query_count: AtomicUsize::new(0),
-            learned: crate::learned::Learned::default(),
+            memo: crate::flows::memo::RunMemo::default(),
         }
     }
 

@@ -6,12 +6,12 @@ use std::sync::{Arc, Mutex};
 
 /// Per-run memory, shared by the threads of one run.
 #[derive(Default)]
-pub struct Learned {
+pub struct RunMemo {
     logins: Mutex<HashMap<String, Arc<Mutex<bool>>>>,
     running: Mutex<HashMap<(String, String), String>>,
 }
 
-impl Learned {
+impl RunMemo {
     /// Runs `login` unless this run already logged in under `key` (host and registry). Two
     /// threads asking for the same key at once take turns: the second one waits for the first
     /// and then does nothing. A failed login is not remembered.
@@ -57,54 +57,52 @@ impl Learned {
 
 #[cfg(test)]
 mod tests {
-    use super::Learned;
+    use super::RunMemo;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn a_login_runs_once_per_key_and_again_after_a_logout() {
-        let learned = Learned::default();
+        let memo = RunMemo::default();
         let count = AtomicUsize::new(0);
         let login = || -> Result<(), ()> {
             count.fetch_add(1, Ordering::SeqCst);
             Ok(())
         };
-        learned.login_once("h1 registry", login).unwrap();
-        learned.login_once("h1 registry", login).unwrap();
-        learned.login_once("h2 registry", login).unwrap();
+        memo.login_once("h1 registry", login).unwrap();
+        memo.login_once("h1 registry", login).unwrap();
+        memo.login_once("h2 registry", login).unwrap();
         assert_eq!(count.load(Ordering::SeqCst), 2);
-        learned.forget_login("h1 registry");
-        learned.login_once("h1 registry", login).unwrap();
+        memo.forget_login("h1 registry");
+        memo.login_once("h1 registry", login).unwrap();
         assert_eq!(count.load(Ordering::SeqCst), 3);
     }
 
     #[test]
     fn a_failed_login_is_tried_again() {
-        let learned = Learned::default();
-        assert!(learned.login_once("h", || Err::<(), _>("refused")).is_err());
+        let memo = RunMemo::default();
+        assert!(memo.login_once("h", || Err::<(), _>("refused")).is_err());
         let mut ran = false;
-        learned
-            .login_once("h", || {
-                ran = true;
-                Ok::<(), ()>(())
-            })
-            .unwrap();
+        memo.login_once("h", || {
+            ran = true;
+            Ok::<(), ()>(())
+        })
+        .unwrap();
         assert!(ran);
     }
 
     #[test]
     fn logins_at_once_on_one_host_run_once() {
-        let learned = Learned::default();
+        let memo = RunMemo::default();
         let count = AtomicUsize::new(0);
         std::thread::scope(|s| {
             for _ in 0..8 {
                 s.spawn(|| {
-                    learned
-                        .login_once("h", || {
-                            std::thread::sleep(std::time::Duration::from_millis(20));
-                            count.fetch_add(1, Ordering::SeqCst);
-                            Ok::<(), ()>(())
-                        })
-                        .unwrap();
+                    memo.login_once("h", || {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        count.fetch_add(1, Ordering::SeqCst);
+                        Ok::<(), ()>(())
+                    })
+                    .unwrap();
                 });
             }
         });
@@ -113,13 +111,13 @@ mod tests {
 
     #[test]
     fn running_versions_are_remembered_per_host_and_role_until_forgotten() {
-        let learned = Learned::default();
-        learned.remember_running("h1", "web", "v1\n");
-        learned.remember_running("h1", "job", "");
-        assert_eq!(learned.running("h1", "web").as_deref(), Some("v1"));
-        assert_eq!(learned.running("h1", "job").as_deref(), Some(""));
-        assert_eq!(learned.running("h2", "web"), None);
-        learned.forget_running("h1", "web");
-        assert_eq!(learned.running("h1", "web"), None);
+        let memo = RunMemo::default();
+        memo.remember_running("h1", "web", "v1\n");
+        memo.remember_running("h1", "job", "");
+        assert_eq!(memo.running("h1", "web").as_deref(), Some("v1"));
+        assert_eq!(memo.running("h1", "job").as_deref(), Some(""));
+        assert_eq!(memo.running("h2", "web"), None);
+        memo.forget_running("h1", "web");
+        assert_eq!(memo.running("h1", "web"), None);
     }
 }

@@ -1,13 +1,15 @@
 //! `tug proxy …`: kamal-proxy on the servers (boot, reboot, start, stop, restart, details,
 //! logs, remove).
 
+pub mod boot_config;
+
 use tug_commands::docker::Docker;
 use tug_commands::logs::LogOptions;
 use tug_commands::proxy::{MINIMUM_VERSION, ProxyCommands};
 use tug_commands::server::ServerCommands;
 
-use crate::context::Context;
 use crate::events::Event;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
 use crate::flows::{audit, hooks, image_delivery, lock, registry};
@@ -38,8 +40,8 @@ pub fn create_network(ctx: &Context, h: &str) -> FlowResult<()> {
 /// first).
 pub fn boot(ctx: &Context) -> FlowResult<()> {
     lock::with_lock(ctx, || {
-        let proxy_hosts = ctx.specifics.proxy_hosts();
-        ctx.on_hosts(&ctx.specifics.hosts, |h| {
+        let proxy_hosts = ctx.selection.proxy_hosts();
+        ctx.on_hosts(&ctx.selection.hosts, |h| {
             create_network(ctx, h)?;
             if !proxy_hosts.iter().any(|p| p == h) {
                 return Ok(());
@@ -98,7 +100,7 @@ pub fn ensure_image(ctx: &Context, h: &str, proxy: &ProxyCommands) -> FlowResult
 /// `proxy reboot [--rolling]`: a new kamal-proxy container, host group by host group.
 pub fn reboot(ctx: &Context, rolling: bool) -> FlowResult<()> {
     lock::with_lock(ctx, || {
-        let all = ctx.specifics.proxy_hosts().to_vec();
+        let all = ctx.selection.proxy_hosts().to_vec();
         let groups: Vec<Vec<String>> = if rolling { all.iter().map(|h| vec![h.clone()]).collect() } else { vec![all] };
         for group in groups {
             let list = group.join(",");
@@ -122,7 +124,7 @@ pub fn reboot(ctx: &Context, rolling: bool) -> FlowResult<()> {
 /// `proxy start`.
 pub fn start(ctx: &Context) -> FlowResult<()> {
     lock::with_lock(ctx, || {
-        ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+        ctx.on_hosts(ctx.selection.proxy_hosts(), |h| {
             audit::record(ctx, h, "Started proxy", None)?;
             ctx.execute(&host(h), &ProxyCommands::new(ctx.config, h).start())?;
             Ok(())
@@ -134,7 +136,7 @@ pub fn start(ctx: &Context) -> FlowResult<()> {
 /// `proxy stop`.
 pub fn stop(ctx: &Context) -> FlowResult<()> {
     lock::with_lock(ctx, || {
-        ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+        ctx.on_hosts(ctx.selection.proxy_hosts(), |h| {
             audit::record(ctx, h, "Stopped proxy", None)?;
             ctx.execute_lenient(&host(h), &ProxyCommands::new(ctx.config, h).stop())?;
             Ok(())
@@ -153,7 +155,7 @@ pub fn restart(ctx: &Context) -> FlowResult<()> {
 
 /// `proxy details`.
 pub fn details(ctx: &Context) -> FlowResult<()> {
-    ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+    ctx.on_hosts(ctx.selection.proxy_hosts(), |h| {
         let fact = ctx.query(&host(h), &ProxyCommands::new(ctx.config, h).info(), "proxy container")?;
         if let Some(t) = fact.known() {
             ctx.emit(Event::Output { target: h.to_string(), text: t.to_string() });
@@ -165,7 +167,7 @@ pub fn details(ctx: &Context) -> FlowResult<()> {
 
 /// `proxy logs` (without `--follow`).
 pub fn logs(ctx: &Context, options: &LogOptions) -> FlowResult<()> {
-    ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+    ctx.on_hosts(ctx.selection.proxy_hosts(), |h| {
         let fact = ctx.query(&host(h), &ProxyCommands::new(ctx.config, h).logs(options), "proxy logs")?;
         if let Some(t) = fact.known() {
             ctx.emit(Event::Output { target: h.to_string(), text: t.to_string() });
@@ -178,7 +180,7 @@ pub fn logs(ctx: &Context, options: &LogOptions) -> FlowResult<()> {
 /// `proxy logs --follow`: kamal-proxy's log on the primary host, followed with the terminal
 /// handed over.
 pub fn follow_logs(ctx: &Context, timestamps: bool, grep: Option<&str>) -> FlowResult<()> {
-    let primary = ctx.specifics.primary_host.clone().unwrap_or_default();
+    let primary = ctx.selection.primary_host.clone().unwrap_or_default();
     let command = ProxyCommands::new(ctx.config, &primary).follow_logs(&primary, timestamps, grep, None);
     crate::flows::terminal::hand_over(ctx, &command)
 }
@@ -187,7 +189,7 @@ pub fn follow_logs(ctx: &Context, timestamps: bool, grep: Option<&str>) -> FlowR
 pub fn remove(ctx: &Context, force: bool) -> FlowResult<()> {
     lock::with_lock(ctx, || {
         let count = ServerCommands::new(ctx.config).app_directory_count();
-        let counts = ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| ctx.query(&host(h), &count, "number of apps"))?;
+        let counts = ctx.on_hosts(ctx.selection.proxy_hosts(), |h| ctx.query(&host(h), &count, "number of apps"))?;
         let others = counts
             .iter()
             .map(|c| c.decide(|t| t.trim().parse::<u64>().unwrap_or(0) > 0))
@@ -218,7 +220,7 @@ pub fn remove(ctx: &Context, force: bool) -> FlowResult<()> {
 /// `proxy remove_container`.
 pub fn remove_container(ctx: &Context) -> FlowResult<()> {
     lock::with_lock(ctx, || {
-        ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+        ctx.on_hosts(ctx.selection.proxy_hosts(), |h| {
             audit::record(ctx, h, "Removed proxy container", None)?;
             ctx.execute(&host(h), &ProxyCommands::new(ctx.config, h).remove_container())?;
             Ok(())
@@ -230,7 +232,7 @@ pub fn remove_container(ctx: &Context) -> FlowResult<()> {
 /// `proxy remove_image`.
 pub fn remove_image(ctx: &Context) -> FlowResult<()> {
     lock::with_lock(ctx, || {
-        ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+        ctx.on_hosts(ctx.selection.proxy_hosts(), |h| {
             audit::record(ctx, h, "Removed proxy image", None)?;
             ctx.execute(&host(h), &ProxyCommands::new(ctx.config, h).remove_image())?;
             Ok(())
@@ -242,7 +244,7 @@ pub fn remove_image(ctx: &Context) -> FlowResult<()> {
 /// `proxy remove_proxy_directory`.
 pub fn remove_proxy_directory(ctx: &Context) -> FlowResult<()> {
     lock::with_lock(ctx, || {
-        ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+        ctx.on_hosts(ctx.selection.proxy_hosts(), |h| {
             ctx.execute_lenient(&host(h), &ProxyCommands::new(ctx.config, h).remove_proxy_directory())?;
             Ok(())
         })?;

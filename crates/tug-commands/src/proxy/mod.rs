@@ -4,9 +4,10 @@
 //! `proxy boot_config set|get|reset`.
 //!
 //! [`run`] reads `proxy.run`; the `kamal-proxy deploy|stop` flags are in
-//! [`crate::proxy_options`].
+//! [`crate::proxy::deploy_args`].
 
 pub mod boot_config;
+pub mod deploy_args;
 pub mod run;
 
 use tug_config::Config;

@@ -6,8 +6,8 @@ use tug_commands::proxy::ProxyCommands;
 use tug_commands::proxy::boot_config::{self, BootConfigSet};
 use tug_exec::Upload;
 
-use crate::context::Context;
 use crate::events::Event;
+use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::host;
 
@@ -19,7 +19,7 @@ const DEPRECATED: &str =
 pub fn set(ctx: &Context, options: &BootConfigSet) -> FlowResult<()> {
     ctx.warn(None, DEPRECATED);
     let files = options.files().map_err(|e| FlowError::Invalid(format!("Invalid publish IP address: {}", e.0)))?;
-    ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+    ctx.on_hosts(ctx.selection.proxy_hosts(), |h| {
         let proxy = ProxyCommands::new(ctx.config, h);
         ctx.execute(&host(h), &proxy.ensure_proxy_directory())?;
         let parts = [
@@ -47,7 +47,7 @@ pub fn set(ctx: &Context, options: &BootConfigSet) -> FlowResult<()> {
 /// `proxy boot_config get`: what each proxy host would boot with.
 pub fn get(ctx: &Context) -> FlowResult<()> {
     ctx.warn(None, DEPRECATED);
-    ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+    ctx.on_hosts(ctx.selection.proxy_hosts(), |h| {
         let fact = ctx.query(&host(h), &ProxyCommands::new(ctx.config, h).boot_config(), "boot config")?;
         if let Some(text) = fact.known() {
             ctx.emit(Event::Output { target: h.to_string(), text: format!("Host {h}: {text}") });
@@ -60,7 +60,7 @@ pub fn get(ctx: &Context) -> FlowResult<()> {
 /// `proxy boot_config reset`: removes the boot files, so the defaults apply again.
 pub fn reset(ctx: &Context) -> FlowResult<()> {
     ctx.warn(None, DEPRECATED);
-    ctx.on_hosts(ctx.specifics.proxy_hosts(), |h| {
+    ctx.on_hosts(ctx.selection.proxy_hosts(), |h| {
         let proxy = ProxyCommands::new(ctx.config, h);
         for reset in
             [proxy.reset_boot_options(), proxy.reset_image(), proxy.reset_image_version(), proxy.reset_run_command()]

@@ -1,10 +1,12 @@
 //! Which hosts and roles a command acts on (Kamal's `Commander::Specifics`): `-h`, `-r` and
 //! `-p` applied to the config, the primary role and its hosts sorted first.
 
+pub mod fnmatch;
+
 use tug_config::Config;
 use tug_config::role::Role;
 
-use crate::fnmatch::fnmatch;
+use crate::selection::fnmatch::fnmatch;
 
 /// A `-h`/`-r` filter that matched nothing (Kamal's `ArgumentError`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +20,7 @@ impl std::fmt::Display for NoMatch {
 
 /// The selected hosts and roles.
 #[derive(Debug, Clone)]
-pub struct Specifics {
+pub struct Selection {
     /// Selected role names, primary first.
     pub roles: Vec<String>,
     /// Selected hosts, hosts of the primary role first.
@@ -57,9 +59,9 @@ fn stable_sort(items: &mut [String], key: impl Fn(&String) -> u8) {
     items.sort_by_key(|i| key(i));
 }
 
-impl Specifics {
+impl Selection {
     /// Applies `--hosts`, `--roles` (comma-separated, with wildcards) and `--primary`.
-    pub fn new(config: &Config, hosts: Option<&str>, roles: Option<&str>, primary: bool) -> Result<Specifics, NoMatch> {
+    pub fn new(config: &Config, hosts: Option<&str>, roles: Option<&str>, primary: bool) -> Result<Selection, NoMatch> {
         let all_roles: Vec<String> = config.roles.iter().map(|r| r.name.clone()).collect();
         let specific_roles = match split(roles) {
             Some(filters) => {
@@ -158,7 +160,7 @@ impl Specifics {
                     v
                 },
             );
-        Ok(Specifics {
+        Ok(Selection {
             roles,
             hosts,
             primary_host,
