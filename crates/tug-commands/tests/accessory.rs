@@ -3,7 +3,7 @@
 use tug_commands::accessory::AccessoryCommands;
 use tug_commands::docker::Interactive;
 use tug_commands::logs::LogOptions;
-use tug_config::{Config, LoadOptions};
+use tug_config::Config;
 
 const ACCESSORIES: &str = r#"service: app
 image: dhh/app
@@ -52,18 +52,8 @@ MYSQL_EXTRA
 "#;
 
 fn load(mysql_extra: &str, root_extra: &str) -> (tempfile::TempDir, Config) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
     let yaml = format!("{}{root_extra}", ACCESSORIES.replace("MYSQL_EXTRA\n", mysql_extra));
-    std::fs::write(dir.path().join("config/deploy.yml"), yaml).expect("write");
-    let opts = LoadOptions {
-        root: dir.path().to_path_buf(),
-        config_file: "config/deploy.yml".into(),
-        destination: None,
-        version: Some("123".into()),
-    };
-    let config = tug_config::load(&opts).unwrap_or_else(|e| panic!("config: {e:?}"));
-    (dir, config)
+    tug_test::Project::new(&yaml).version(Some("123")).load()
 }
 
 fn default() -> (tempfile::TempDir, Config) {

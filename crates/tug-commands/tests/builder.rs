@@ -3,25 +3,15 @@
 
 use indexmap::IndexMap;
 use tug_commands::builder::{BuildInputs, BuilderCommands, BuilderError, BuilderKind, CloneDirs, PushOptions};
-use tug_config::{Config, LoadOptions, Sensitive};
+use tug_config::{Config, Sensitive};
 
 const LOCAL_ARCH: &str = "amd64";
 const REMOTE_ARCH: &str = "arm64";
 
 fn load(builder: &str, registry: Option<&str>) -> (tempfile::TempDir, Config) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
     let registry = registry.unwrap_or("registry:\n  username: dhh\n  password: secret\n");
     let yaml = format!("service: app\nimage: dhh/app\n{registry}servers:\n  - 1.1.1.1\nbuilder:\n{builder}");
-    std::fs::write(dir.path().join("config/deploy.yml"), yaml).expect("write");
-    let opts = LoadOptions {
-        root: dir.path().to_path_buf(),
-        config_file: "config/deploy.yml".into(),
-        destination: None,
-        version: Some("123".into()),
-    };
-    let config = tug_config::load(&opts).unwrap_or_else(|e| panic!("config: {e:?}"));
-    (dir, config)
+    tug_test::Project::new(&yaml).version(Some("123")).load()
 }
 
 fn inputs(secrets: &[(&str, &str)]) -> BuildInputs {

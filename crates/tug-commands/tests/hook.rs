@@ -4,29 +4,19 @@
 use indexmap::IndexMap;
 use tug_commands::hook::{HookCommands, HookValue};
 use tug_commands::tags::Tags;
+use tug_config::Config;
 use tug_config::secrets::Secrets;
-use tug_config::{Config, LoadOptions};
 
 const BASE: &str = "service: app\nimage: dhh/app\nregistry:\n  username: dhh\n  password: secret\nservers:\n  - 1.1.1.1\nbuilder:\n  arch: amd64\n";
 const RECORDED_AT: &str = "2024-01-01T00:00:00Z";
 const PERFORMER: &str = "dhh@example.com";
 
 fn load(extra: &str, secrets: Option<&str>) -> (tempfile::TempDir, Config) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
-    std::fs::create_dir_all(dir.path().join(".kamal")).expect("mkdir");
-    std::fs::write(dir.path().join("config/deploy.yml"), format!("{BASE}{extra}")).expect("write");
-    if let Some(s) = secrets {
-        std::fs::write(dir.path().join(".kamal/secrets"), s).expect("write");
+    let project = tug_test::Project::new(&format!("{BASE}{extra}")).dir(".kamal").version(Some("123"));
+    match secrets {
+        Some(s) => project.secrets(s).load(),
+        None => project.load(),
     }
-    let opts = LoadOptions {
-        root: dir.path().to_path_buf(),
-        config_file: "config/deploy.yml".into(),
-        destination: None,
-        version: Some("123".into()),
-    };
-    let config = tug_config::load(&opts).unwrap_or_else(|e| panic!("config: {e:?}"));
-    (dir, config)
 }
 
 fn tags(c: &Config) -> Vec<(String, String)> {

@@ -11,7 +11,7 @@ use tug_commands::Command;
 use tug_commands::accessory::AccessoryCommands;
 use tug_commands::builder::{BuildInputs, BuilderCommands, PushOptions};
 use tug_commands::registry::RegistryCommands;
-use tug_config::{Config, LoadOptions, Sensitive};
+use tug_config::{Config, Sensitive};
 
 /// Runs `cmd` with `docker` as a function that prints each argument NUL-terminated.
 fn argv(cmd: &Command) -> Vec<String> {
@@ -26,16 +26,9 @@ fn yaml_str(s: &str) -> String {
 }
 
 fn load(yaml: &str) -> Option<(tempfile::TempDir, Config)> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
-    std::fs::write(dir.path().join("config/deploy.yml"), yaml).expect("write");
-    let opts = LoadOptions {
-        root: dir.path().to_path_buf(),
-        config_file: "config/deploy.yml".into(),
-        destination: None,
-        version: Some("123".into()),
-    };
-    tug_config::load(&opts).ok().map(|c| (dir, c))
+    let project = tug_test::Project::new(yaml).version(Some("123"));
+    let config = project.try_load().ok()?;
+    Some((project.into_dir(), config))
 }
 
 /// Hostile text that Kamal's quoting protects: no `${…}` (left for the shell on purpose), no

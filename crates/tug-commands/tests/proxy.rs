@@ -4,22 +4,12 @@
 use tug_commands::logs::LogOptions;
 use tug_commands::proxy::ProxyCommands;
 use tug_commands::proxy::boot_config::{BootConfigSet, BootFiles, InvalidBindIp};
-use tug_config::{Config, LoadOptions};
+use tug_config::Config;
 
 const BASE: &str = "service: app\nimage: dhh/app\nregistry:\n  username: dhh\n  password: secret\nservers:\n  - 1.1.1.1\nbuilder:\n  arch: amd64\n";
 
 fn load(yaml: &str) -> (tempfile::TempDir, Config) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
-    std::fs::write(dir.path().join("config/deploy.yml"), yaml).expect("write");
-    let opts = LoadOptions {
-        root: dir.path().to_path_buf(),
-        config_file: "config/deploy.yml".into(),
-        destination: None,
-        version: Some("123".into()),
-    };
-    let config = tug_config::load(&opts).unwrap_or_else(|e| panic!("config: {e:?}"));
-    (dir, config)
+    tug_test::Project::new(yaml).version(Some("123")).load()
 }
 
 fn with_run(run: &str) -> String {

@@ -3,7 +3,7 @@
 use tug_commands::registry::RegistryCommands;
 use tug_config::registry::Registry;
 use tug_config::secrets::Secrets;
-use tug_config::{Config, LoadOptions, Sensitive};
+use tug_config::{Config, Sensitive};
 
 fn yaml(registry_password: &str, registry_username: &str, db_password: &str) -> String {
     format!(
@@ -12,20 +12,11 @@ fn yaml(registry_password: &str, registry_username: &str, db_password: &str) -> 
 }
 
 fn load(yaml: &str, secrets: Option<&str>) -> (tempfile::TempDir, Config, Secrets) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
-    std::fs::create_dir_all(dir.path().join(".kamal")).expect("mkdir");
-    std::fs::write(dir.path().join("config/deploy.yml"), yaml).expect("write");
-    if let Some(s) = secrets {
-        std::fs::write(dir.path().join(".kamal/secrets"), s).expect("write");
-    }
-    let opts = LoadOptions {
-        root: dir.path().to_path_buf(),
-        config_file: "config/deploy.yml".into(),
-        destination: None,
-        version: None,
+    let project = tug_test::Project::new(yaml).dir(".kamal");
+    let (dir, config) = match secrets {
+        Some(s) => project.secrets(s).load(),
+        None => project.load(),
     };
-    let config = tug_config::load(&opts).unwrap_or_else(|e| panic!("config: {e:?}"));
     let secrets = Secrets::new(dir.path(), Secrets::DEFAULT_PATH, None);
     (dir, config, secrets)
 }

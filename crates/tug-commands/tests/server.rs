@@ -1,25 +1,15 @@
 //! Kamal's `test/commands/server_test.rb`, pinned against our own fixture.
 
 use tug_commands::server::ServerCommands;
-use tug_config::LoadOptions;
 
 #[test]
 fn ensure_run_directory() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("config/deploy.yml"),
+    let (_dir, c) = tug_test::Project::new(
         "service: app\nimage: dhh/app\nregistry:\n  username: dhh\n  password: secret\nservers:\n  - 1.1.1.1\nbuilder:\n  arch: amd64\n",
     )
-    .expect("write");
-    let opts = LoadOptions {
-        root: dir.path().to_path_buf(),
-        config_file: "config/deploy.yml".into(),
-        destination: Some("staging".into()),
-        version: None,
-    };
-    std::fs::write(dir.path().join("config/deploy.staging.yml"), "{}\n").expect("write");
-    let c = tug_config::load(&opts).unwrap_or_else(|e| panic!("config: {e:?}"));
+    .file("config/deploy.staging.yml", "{}\n")
+    .destination("staging")
+    .load();
     let server = ServerCommands::new(&c);
     assert_eq!(server.ensure_run_directory().to_shell(), "mkdir -p .kamal");
     assert_eq!(server.ensure_run_directory().to_remote_shell(), "/usr/bin/env mkdir -p .kamal");

@@ -4,14 +4,11 @@
 use tug_config::advice::{Level, advise};
 
 fn load(body: &str) -> tug_config::Config {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
     let text = format!(
         "service: zen_miner\nimage: me/zen_miner\nregistry:\n  username: me\n  password: [KAMAL_REGISTRY_PASSWORD]\nbuilder:\n  arch: amd64\n{body}"
     );
-    std::fs::write(dir.path().join("config/deploy.yml"), text).expect("write");
-    let opts = tug_config::LoadOptions::new(dir.path());
-    tug_config::load(&opts)
+    tug_test::Project::new(&text)
+        .try_load()
         .unwrap_or_else(|e| panic!("{:?}", e.0.iter().map(|e| e.message.clone()).collect::<Vec<_>>()))
 }
 
@@ -94,11 +91,8 @@ fn sqlite_follows_x_tug_db_path() {
 
 #[test]
 fn unknown_x_tug_keys_fail_loading() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
     let text = "service: a\nimage: me/a\nregistry:\n  username: me\n  password: [P]\nbuilder:\n  arch: amd64\nservers: [1.2.3.4]\nx-tug:\n  cloudflare:\n    ssl_mod: full\n";
-    std::fs::write(dir.path().join("config/deploy.yml"), text).expect("write");
-    let errors = tug_config::load(&tug_config::LoadOptions::new(dir.path())).expect_err("invalid").0;
+    let errors = tug_test::Project::new(text).try_load().expect_err("invalid").0;
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].position().as_deref(), Some("config/deploy.yml:11:5"));
     assert!(errors[0].help.as_deref().unwrap_or("").contains("did you mean `ssl_mode`"));

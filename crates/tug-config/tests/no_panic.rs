@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use serde_json::{Map, Value};
-use tug_config::{LoadOptions, SourceFile, yaml};
+use tug_config::{SourceFile, yaml};
 
 const KEYS: &[&str] = &[
     "service",
@@ -125,12 +125,7 @@ proptest! {
 
     #[test]
     fn loader_and_validator_never_panic(cfg in config()) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
-        std::fs::write(dir.path().join("config/deploy.yml"), cfg.to_string()).expect("write");
-        let mut opts = LoadOptions::new(dir.path());
-        opts.version = Some("v1".into());
-        match tug_config::load(&opts) {
+        match tug_test::Project::new(&cfg.to_string()).version(Some("v1")).try_load() {
             Ok(config) => {
                 let _ = (config.all_hosts(), config.primary_host(), config.repository());
             }

@@ -2,7 +2,8 @@
 //! to 127.0.0.1 through `pebble-challtestsrv`'s mock DNS and validates challenges for real
 //! against the proxy: its `httpPort`/`tlsPort` are the proxy's HTTP and HTTPS ports. Pebble's
 //! directory is served with a certificate from a test CA made here, which the proxy trusts
-//! through `AcmeSettings::extra_roots`. Without pebble installed these tests fail, saying so.
+//! through `AcmeSettings::extra_roots`. Built only with the `system-tools` feature (.ci/run turns
+//! it on); without pebble installed they fail, saying so.
 mod common;
 use common::*;
 

@@ -1,7 +1,8 @@
 //! `pgo/train`, the workload the shipped binary's profile comes from (`pgo/build`), run against
 //! this build of tug-proxy: every load it drives must reach the backend without errors (the
 //! script checks each wrk run and that HTTP/2 is negotiated), or the profile would be of the
-//! wrong paths. Needs nginx, wrk, curl and openssl (.ci/run installs them).
+//! wrong paths. Needs nginx, wrk, curl and openssl: built only with the `system-tools` feature,
+//! which .ci/run turns on after installing them.
 use std::path::Path;
 use std::process::Command;
 

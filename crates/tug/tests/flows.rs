@@ -7,31 +7,18 @@ use tug::flows;
 use tug::flows::context::{Context, ContextParts, Mode, Options, SecretAccess};
 use tug::selection::Selection;
 use tug::world::Inputs;
+use tug_config::Config;
 use tug_config::secrets::Secrets;
-use tug_config::{Config, LoadOptions};
 use tug_exec::{Output, RecordingRunner, Target};
 
 const CONFIG: &str = "service: app\nimage: dhh/app\nservers:\n  web: [1.1.1.1, 1.1.1.2]\n  workers: [1.1.1.3]\nregistry:\n  username: dhh\n  password: [KAMAL_REGISTRY_PASSWORD]\nenv:\n  secret: [RAILS_MASTER_KEY]\nbuilder:\n  arch: amd64\nreadiness_delay: 0\n";
 const SENTINELS: [&str; 2] = ["sentinel-pw-4411", "sentinel-key-8822"];
 
 fn project() -> (tempfile::TempDir, Config) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
-    std::fs::create_dir_all(dir.path().join(".kamal")).expect("mkdir");
-    std::fs::write(dir.path().join("config/deploy.yml"), CONFIG).expect("write");
-    std::fs::write(
-        dir.path().join(".kamal/secrets"),
-        format!("KAMAL_REGISTRY_PASSWORD={}\nRAILS_MASTER_KEY={}\n", SENTINELS[0], SENTINELS[1]),
-    )
-    .expect("write");
-    let opts = LoadOptions {
-        root: dir.path().to_path_buf(),
-        config_file: "config/deploy.yml".into(),
-        destination: None,
-        version: Some("999".into()),
-    };
-    let config = tug_config::load(&opts).unwrap_or_else(|e| panic!("config: {e:?}"));
-    (dir, config)
+    tug_test::Project::new(CONFIG)
+        .secrets(&format!("KAMAL_REGISTRY_PASSWORD={}\nRAILS_MASTER_KEY={}\n", SENTINELS[0], SENTINELS[1]))
+        .version(Some("999"))
+        .load()
 }
 
 fn run(

@@ -8,7 +8,6 @@ use std::path::Path;
 use tug::world::{Environment, Inputs, SharedBuf};
 
 const SENTINELS: [&str; 3] = ["sentinel-registry-pw-7731", "sentinel-master-key-5512", "sentinel-pg-pw-9043"];
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tug-config/tests/fixtures");
 const ZEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/zen-miner/config/deploy.yml");
 
 struct Project {
@@ -41,7 +40,7 @@ impl Project {
     }
 
     fn fixture(name: &str) -> Project {
-        Project::new(&Path::new(FIXTURES).join(name), None)
+        Project::new(&tug_test::config_fixtures().join(name), None)
     }
 
     /// Runs `tug <line>` and returns (exit code, stdout, stderr).
@@ -166,8 +165,8 @@ plan_snapshot!(
 plan_snapshot!(
     destination_deploy,
     Project::new(
-        &Path::new(FIXTURES).join("dest_overlay.yml"),
-        Some(&Path::new(FIXTURES).join("dest_overlay.alpha.yml"))
+        &tug_test::config_fixtures().join("dest_overlay.yml"),
+        Some(&tug_test::config_fixtures().join("dest_overlay.alpha.yml"))
     ),
     "deploy -P -d alpha --dry-run --offline --version 999"
 );

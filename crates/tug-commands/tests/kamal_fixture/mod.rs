@@ -1,10 +1,10 @@
 //! Test configurations written as `config/deploy.yml` in a temp dir and loaded with
-//! `tug_config::load`, the way the CLI loads them. Each root key is one flow-style YAML value,
+//! `tug_config::load` (through `tug_test::Project`), the way the CLI loads them. Each root key is one flow-style YAML value,
 //! so a test replaces exactly the keys it is about.
 
 #![allow(dead_code)]
 
-use tug_config::{Config, LoadOptions};
+use tug_config::Config;
 
 /// A loaded config and the directory it lives in.
 pub struct Fixture {
@@ -42,21 +42,15 @@ impl Yaml {
     }
 
     pub fn load(&self) -> Fixture {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
-        std::fs::write(dir.path().join("config/deploy.yml"), self.text()).expect("write deploy.yml");
+        let mut project = tug_test::Project::new(&self.text()).version(Some("999"));
         if let Some(d) = &self.destination {
-            std::fs::write(dir.path().join(format!("config/deploy.{d}.yml")), "x-destination: true\n")
-                .expect("write destination file");
+            project = project.file(&format!("config/deploy.{d}.yml"), "x-destination: true\n").destination(d);
         }
-        let mut opts = LoadOptions::new(dir.path());
-        opts.destination = self.destination.clone();
-        opts.version = Some("999".into());
-        let config = match tug_config::load(&opts) {
+        let config = match project.try_load() {
             Ok(c) => c,
             Err(e) => panic!("fixture does not load: {e:?}\n{}", self.text()),
         };
-        Fixture { _dir: dir, config }
+        Fixture { _dir: project.into_dir(), config }
     }
 }
 

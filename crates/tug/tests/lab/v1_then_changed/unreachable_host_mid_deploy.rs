@@ -5,16 +5,12 @@
 //! before Tug exits; the deploy lock is released. Once the server answers again, the same
 //! deploy succeeds everywhere.
 
-mod lab_support;
-
-use lab_support::{PausedServer, Project};
+use crate::session;
+use crate::support::PausedServer;
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn unreachable_host_mid_deploy() {
-    let lab = lab_support::lab("unreachable_host_mid_deploy");
-    let p = Project::new(lab);
-    p.tug(&["setup", "--version", "v1"]).ok();
+    let p = session::v1_serving("unreachable_host_mid_deploy");
     p.assert_serving("v1");
 
     let victim = p.lab.server_names[2].clone();

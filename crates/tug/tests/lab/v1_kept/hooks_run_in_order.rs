@@ -1,9 +1,7 @@
 //! Lab scenario: the nine hooks run in Kamal's order with the `KAMAL_*` environment, and a
 //! hook that calls `kamal app exec …` (as the user's hooks do) drives this Tug.
 
-mod lab_support;
-
-use lab_support::Project;
+use crate::session;
 
 const HOOKS: [&str; 9] = [
     "pre-connect",
@@ -18,10 +16,8 @@ const HOOKS: [&str; 9] = [
 ];
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn hooks_run_in_order() {
-    let lab = lab_support::lab("hooks_run_in_order");
-    let p = Project::new(lab);
+    let p = session::v1_serving("hooks_run_in_order");
     let log = p.path().join("hooks.log");
     for name in HOOKS {
         // One line per run: the hook, then the KAMAL_* variables it got (sorted), and whether
@@ -106,4 +102,5 @@ fn hooks_run_in_order() {
         "{}",
         by_name("pre-proxy-reboot")
     );
+    p.v1_still_serving();
 }

@@ -2,9 +2,8 @@
 //! lab reports every check for every server and passes; with one server down it fails exactly
 //! that server's SSH check, says how to fix it, and exits 1. `--json` gives the same report.
 
-mod lab_support;
-
-use lab_support::{PausedServer, Project, Run};
+use crate::session;
+use crate::support::{PausedServer, Run};
 
 /// The report lines about `check` (and `server`, when given).
 fn lines<'a>(run: &'a Run, check: &str, server: Option<&str>) -> Vec<&'a str> {
@@ -16,11 +15,8 @@ fn lines<'a>(run: &'a Run, check: &str, server: Option<&str>) -> Vec<&'a str> {
 }
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn doctor() {
-    let lab = lab_support::lab("doctor");
-    let p = Project::new(lab);
-    p.tug(&["setup", "--version", "v1"]).ok();
+    let p = session::v1_serving("doctor");
 
     let healthy = p.tug(&["doctor"]).ok();
     for check in ["config", "cloudflare", "sqlite", "registry", "dns", "tls"] {
@@ -81,4 +77,7 @@ fn doctor() {
         "a server that does not answer is given up on in bounded time ({:.1}s)",
         broken.seconds
     );
+    paused.unpause();
+    drop(paused);
+    p.v1_still_serving();
 }

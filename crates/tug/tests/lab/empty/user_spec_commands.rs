@@ -4,9 +4,8 @@
 //! config/deploy.yml. It starts on two servers and scales out to three the way the spec says:
 //! add the server to the config and run `setup`.
 
-mod lab_support;
-
-use lab_support::{Project, Run, request};
+use crate::session;
+use crate::support::{Run, request};
 
 fn served_by(server: &str) -> String {
     match request(server, "GET", "/version", "") {
@@ -20,10 +19,8 @@ fn assert_line(run: &Run, want: &str) {
 }
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn user_spec_commands() {
-    let lab = lab_support::lab("user_spec_commands");
-    let p = Project::new(lab);
+    let p = session::empty_servers("user_spec_commands");
     let (s1, s2, s3) = (p.lab.servers[0].clone(), p.lab.servers[1].clone(), p.lab.servers[2].clone());
     // Two servers to begin with; the third comes with "Scaling".
     p.edit("config/deploy.lab.yml", &format!("      - {s3}\n"), "");
@@ -123,11 +120,11 @@ fn user_spec_commands() {
     // The spec types these as `bin/kamal …`: the example's wrapper runs Tug.
     let wrapper = p.path().join("bin/kamal");
     std::fs::create_dir_all(wrapper.parent().unwrap()).expect("bin/");
-    std::fs::copy(lab_support::repo_root().join("examples/zen-miner/bin/kamal"), &wrapper).expect("copy bin/kamal");
+    std::fs::copy(crate::support::repo_root().join("examples/zen-miner/bin/kamal"), &wrapper).expect("copy bin/kamal");
     let mut cmd = p.command(&wrapper);
     cmd.args(["-d", "lab", "app", "details"]).env("TUG", env!("CARGO_BIN_EXE_tug"));
     let (status, stdout, stderr) =
-        lab_support::run_bounded(cmd, std::time::Duration::from_secs(60)).expect("bin/kamal");
+        crate::support::run_bounded(cmd, std::time::Duration::from_secs(60)).expect("bin/kamal");
     assert_eq!(status, Some(0), "bin/kamal -d lab app details: {stderr}");
     assert_eq!(stdout.matches("zen_miner-web-lab-v2").count(), 2, "bin/kamal runs tug: {stdout}");
     let proxy = p.tug(&["proxy", "details"]).ok();

@@ -1,16 +1,12 @@
 //! Lab scenario: after a deploy, `app exec`, `app logs`, `app details`, `proxy details`,
 //! `details` and `audit` show what the servers run and did.
 
-mod lab_support;
-
-use lab_support::{Project, request};
+use crate::session;
+use crate::support::request;
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn app_commands_show_what_runs() {
-    let lab = lab_support::lab("app_commands_show_what_runs");
-    let p = Project::new(lab);
-    p.tug(&["setup", "--version", "v1"]).ok();
+    let p = session::v1_serving("app_commands_show_what_runs");
     let (status, _) = request(&p.lab.servers[0], "POST", "/entries", "hello from the lab").expect("POST /entries");
     assert_eq!(status, 201);
 
@@ -62,4 +58,5 @@ fn app_commands_show_what_runs() {
             );
         }
     }
+    p.v1_still_serving();
 }

@@ -5,13 +5,12 @@
 //! certificate, verified against the CA; `tug config` has no Cloudflare warning once
 //! `x-tug.cloudflare.ssl_mode: full_strict` says so.
 
-mod lab_support;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use lab_support::{APP_HOST, Project, run_bounded};
+use crate::session;
+use crate::support::{APP_HOST, run_bounded};
 
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl");
@@ -68,10 +67,8 @@ fn https_version(server: &str, ca: &Path) -> Result<String, String> {
 }
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn cloudflare_origin_certificate() {
-    let lab = lab_support::lab("cloudflare_origin_certificate");
-    let p = Project::new(lab);
+    let p = session::empty_servers("cloudflare_origin_certificate");
     let certs = p.path().join("certs");
     std::fs::create_dir_all(&certs).expect("certs dir");
     origin_certificate(&certs);

@@ -4,16 +4,11 @@
 //! line naming the host and the reason (with the container's last log lines), the lock is
 //! released, and once the cause is fixed the same deploy succeeds.
 
-mod lab_support;
-
-use lab_support::Project;
+use crate::session;
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn broken_deploy_keeps_old_version() {
-    let lab = lab_support::lab("broken_deploy_keeps_old_version");
-    let p = Project::new(lab);
-    p.tug(&["setup", "--version", "v1"]).ok();
+    let p = session::v1_serving("broken_deploy_keeps_old_version");
     p.assert_serving("v1");
 
     // v3: the database directory does not exist anywhere, so the app never becomes healthy.

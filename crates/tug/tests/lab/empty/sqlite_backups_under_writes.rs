@@ -15,8 +15,6 @@
 //! - `restore --before-deploy v2` after deploying v2 brings back the database as it was.
 //! - A backup killed halfway leaves no complete-looking file; the next one works.
 
-mod lab_support;
-
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,7 +22,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use lab_support::{Project, Run, get, repo_root, request};
+use crate::session;
+use crate::support::{Project, Run, get, repo_root, request};
 
 const TOOL_IMAGE: &str = concat!("tug/tug-db:", env!("CARGO_PKG_VERSION"));
 /// Where the copies go on the second server.
@@ -137,10 +136,8 @@ fn local_sha256(path: &std::path::Path) -> String {
 }
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn sqlite_backups_under_writes() {
-    let lab = lab_support::lab("sqlite_backups_under_writes");
-    let p = Project::new(lab);
+    let p = session::empty_servers("sqlite_backups_under_writes");
     let s1 = p.lab.server_names[0].clone();
     let ip1 = p.lab.servers[0].clone();
     // A fresh database host: no data from earlier scenarios (volumes outlive `remove`), no tool image.

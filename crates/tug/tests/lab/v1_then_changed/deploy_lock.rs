@@ -1,18 +1,13 @@
 //! Lab scenario: while someone holds the deploy lock, a deploy is refused and nothing
 //! changes; with `--lock-wait` a deploy waits for another deploy's lock, then goes ahead.
 
-mod lab_support;
-
 use std::time::{Duration, Instant};
 
-use lab_support::Project;
+use crate::session;
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn deploy_lock() {
-    let lab = lab_support::lab("deploy_lock");
-    let p = Project::new(lab);
-    p.tug(&["setup", "--version", "v1"]).ok();
+    let p = session::v1_serving("deploy_lock");
 
     p.tug(&["lock", "acquire", "-m", "Database maintenance"]).ok();
     let refused = p.tug(&["deploy", "--version", "v2"]).failed();

@@ -1,16 +1,11 @@
 //! Lab scenario: after five deploys, the servers keep the running container and the newest
 //! `retain_containers` (3 in the lab destination) stopped ones, and only their images.
 
-mod lab_support;
-
-use lab_support::Project;
+use crate::session;
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn prune_keeps_retained_containers() {
-    let lab = lab_support::lab("prune_keeps_retained_containers");
-    let p = Project::new(lab);
-    p.tug(&["setup", "--version", "v1"]).ok();
+    let p = session::v1_serving("prune_keeps_retained_containers");
     for v in ["v2", "v3", "v4", "v5"] {
         p.tug(&["deploy", "--version", v]).ok();
     }

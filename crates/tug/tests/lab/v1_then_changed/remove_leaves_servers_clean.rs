@@ -1,15 +1,11 @@
 //! Lab scenario: `remove -y` takes the app, its proxy, images and files off every server.
 
-mod lab_support;
-
-use lab_support::{Project, get};
+use crate::session;
+use crate::support::get;
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn remove_leaves_servers_clean() {
-    let lab = lab_support::lab("remove_leaves_servers_clean");
-    let p = Project::new(lab);
-    p.tug(&["setup", "--version", "v1"]).ok();
+    let p = session::v1_serving("remove_leaves_servers_clean");
     p.tug(&["deploy", "--version", "v2"]).ok();
     p.assert_serving("v2");
 

@@ -1,16 +1,16 @@
 //! Lab scenario: every `tug …` command shown in docs/DEPLOYMENT.md and docs/RUNBOOK.md runs
 //! against the lab, in the order the documents give them, and succeeds. Placeholders are filled
-//! in as a reader would: VERSION is a version deployed earlier, FILE the newest backup, the
-//! example addresses the lab's servers. The
-//! interactive ones run on a terminal (`console`, `shell`, `dbc`, a confirmation), `logs`
-//! follows until interrupted. (docs_commands.rs checks, without servers, that every documented
-//! command line parses; this runs them.)
-
-mod lab_support;
+//! in as a reader would: VERSION is a version deployed earlier (v1, by the lab session), FILE
+//! the newest backup, the example addresses the lab's servers. The interactive ones run on a
+//! terminal (`console`, `shell`, `dbc`, a confirmation), `logs` follows until interrupted.
+//! (docs_commands.rs checks, without servers, that every documented command line parses; this
+//! runs them.) Each line runs in the same project, one after the other: they are one reader's
+//! session, and later lines use what earlier ones made (a deployed commit, its backups).
 
 use std::path::Path;
 
-use lab_support::{Project, repo_root};
+use crate::session;
+use crate::support::{Project, repo_root};
 
 /// The `tug …` lines of the fenced code blocks of a document (up to a comment).
 fn documented(file: &Path) -> Vec<String> {
@@ -62,14 +62,12 @@ fn newest_backup(p: &Project) -> String {
 }
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn docs_commands_run() {
-    let lab = lab_support::lab("docs_commands_run");
-    let p = Project::new(lab);
+    let p = session::v1_serving("docs_commands_run");
     p.git_init();
-    // An earlier version for the documents' VERSION, and a row in the database.
-    p.tug(&["setup", "--version", "v0"]).ok();
-    lab_support::request(&p.lab.servers[0], "POST", "/entries", "from the docs run").expect("POST");
+    // v1 (deployed by the session) is the earlier version for the documents' VERSION; and a row
+    // in the database.
+    crate::support::request(&p.lab.servers[0], "POST", "/entries", "from the docs run").expect("POST");
     std::fs::create_dir_all(p.path().join("backups")).expect("backups dir");
 
     let commit = String::from_utf8(
@@ -86,9 +84,9 @@ fn docs_commands_run() {
     let mut ran = 0;
     for doc in ["docs/DEPLOYMENT.md", "docs/RUNBOOK.md"] {
         for line in documented(&repo_root().join(doc)) {
-            // The deploy a `--before-deploy` backup belongs to is the commit's; rollbacks go to v0.
+            // The deploy a `--before-deploy` backup belongs to is the commit's; rollbacks go to v1.
             let mut line =
-                line.replace("--before-deploy VERSION", &format!("--before-deploy {commit}")).replace("VERSION", "v0");
+                line.replace("--before-deploy VERSION", &format!("--before-deploy {commit}")).replace("VERSION", "v1");
             // The documents' example addresses are the lab's servers ("a new server": the third).
             line = line
                 .replace("123.45.67.89", &p.lab.servers[0])
@@ -131,6 +129,6 @@ fn docs_commands_run() {
         }
     }
     assert!(ran >= 40, "the documents show at least 40 commands; ran {ran}");
-    let (status, _) = lab_support::get(&p.lab.servers[0], "/up").expect("GET /up");
+    let (status, _) = crate::support::get(&p.lab.servers[0], "/up").expect("GET /up");
     assert_eq!(status, 200, "the app serves after the whole runbook");
 }

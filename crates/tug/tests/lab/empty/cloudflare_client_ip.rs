@@ -4,12 +4,11 @@
 //! the app sees that address itself. With `ONLY_TRUSTED_PROXIES`, such connections are refused.
 //! The proxy's settings come from the deploy config (`proxy.run.options.env`, docs/cloudflare.md).
 
-mod lab_support;
-
 use std::process::Command;
 use std::time::Duration;
 
-use lab_support::{APP_HOST, Project, request, run_bounded};
+use crate::session;
+use crate::support::{APP_HOST, Project, request, run_bounded};
 
 /// The front proxy's address on the lab network (outside the range Docker hands out).
 const FRONT: &str = "172.31.250.50";
@@ -76,10 +75,8 @@ fn app_saw(p: &Project, path: &str) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn cloudflare_client_ip() {
-    let lab = lab_support::lab("cloudflare_client_ip");
-    let p = Project::new(lab);
+    let p = session::empty_servers("cloudflare_client_ip");
     let s1 = p.lab.servers[0].clone();
     p.edit(
         "config/deploy.lab.yml",

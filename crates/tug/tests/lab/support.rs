@@ -2,8 +2,8 @@
 //! its `lab` destination, `tug` runs with a time bound, HTTP through each server's proxy, what
 //! each server holds (over SSH), and a load generator.
 //!
-//! Scenarios are `#[ignore]`d (the rest of the suite needs no Docker) and run with
-//! `cargo test -- --include-ignored`, as `.ci/run` does; then a lab that cannot start fails them.
+//! The scenarios are built only with the `lab` feature (the rest of the suite needs no Docker),
+//! as `.ci/run` builds them; then a lab that cannot start fails them.
 
 #![allow(dead_code)]
 
@@ -32,9 +32,7 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
 }
 
-/// The lab, started if need be; a lab that cannot start fails the scenario. Scenarios are
-/// `#[ignore]`d, so a plain `cargo test` lists them as ignored instead of passing them; `.ci/run`
-/// (and anyone with the lab) runs them with `--include-ignored`.
+/// The lab, started if need be; a lab that cannot start fails the scenario.
 pub fn lab(scenario: &str) -> Lab {
     match Lab::up() {
         Ok(lab) => lab,
@@ -98,15 +96,14 @@ impl Run {
 pub struct Project {
     pub lab: Lab,
     pub dir: tempfile::TempDir,
-    /// Held while the project lives: one scenario (or timing script) uses the servers at a time,
-    /// across test processes.
-    _servers: std::fs::File,
 }
 
 /// The lock file every user of the lab's servers holds (`scripts/deploy-timing` too).
 pub const LAB_USE_LOCK: &str = "/run/lock/tug-lab-use.lock";
 
-fn lock_servers() -> std::fs::File {
+/// Waits for the lab-use lock and holds it while the file lives: one user of the servers at a
+/// time, across processes.
+pub fn lock_servers() -> std::fs::File {
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -118,28 +115,25 @@ fn lock_servers() -> std::fs::File {
 }
 
 impl Project {
-    /// A fresh copy of the example project; the servers are cleared of anything an earlier
-    /// scenario left (`lock release`, `remove -y`).
+    /// A fresh copy of the example project (the servers are the session's: see `session`).
     pub fn new(lab: Lab) -> Project {
         let example = repo_root().join("examples/zen-miner");
         ensure_binary(&example);
-        let servers = lock_servers();
         let dir = tempfile::Builder::new().prefix("tug-lab-").tempdir().expect("temp dir");
         for item in ["Dockerfile", ".dockerignore", "rootfs", "build", "config"] {
             copy_tree(&example.join(item), &dir.path().join(item));
         }
         std::fs::create_dir_all(dir.path().join(".kamal/hooks")).expect("hooks dir");
         std::fs::copy(example.join(".kamal/secrets.lab"), dir.path().join(".kamal/secrets.lab")).expect("secrets.lab");
-        let p = Project { lab, dir, _servers: servers };
-        p.clear_servers();
-        p
+        Project { lab, dir }
     }
 
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    /// Removes the app from every server and checks nothing of it is left.
+    /// Removes the app from every server (`lock release`, `remove -y`) and checks nothing of it
+    /// is left.
     pub fn clear_servers(&self) {
         let _ = self.tug(&["lock", "release"]);
         self.tug(&["remove", "-y"]).ok();

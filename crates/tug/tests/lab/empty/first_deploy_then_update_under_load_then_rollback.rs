@@ -1,17 +1,14 @@
 //! Lab scenario: a team sets up three servers with version v1, ships v2 while users keep
 //! hitting every server (not one request fails), then rolls back to v1.
 
-mod lab_support;
-
 use std::time::Duration;
 
-use lab_support::{Load, Project};
+use crate::session;
+use crate::support::Load;
 
 #[test]
-#[ignore = "lab scenario: needs the lab (tests/lab/up, as root); .ci/run runs it with --include-ignored"]
 fn first_deploy_then_update_under_load_then_rollback() {
-    let lab = lab_support::lab("first_deploy_then_update_under_load_then_rollback");
-    let p = Project::new(lab);
+    let p = session::empty_servers("first_deploy_then_update_under_load_then_rollback");
 
     let setup = p.tug(&["setup", "--version", "v1"]).ok();
     p.assert_serving("v1");

@@ -1,0 +1,5 @@
+//! Scenarios that start from the shared "v1 serving" state and leave v1 serving.
+
+mod app_commands_show_what_runs;
+mod doctor;
+mod hooks_run_in_order;
