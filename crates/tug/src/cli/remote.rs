@@ -10,7 +10,6 @@ use tug_exec::ssh::SshRunner;
 
 use super::global::GlobalArgs;
 use super::load::load_config;
-use super::parse::Invocation;
 use crate::error::{Error, ExitStatus};
 use crate::events::EventSink;
 use crate::flows::FlowResult;
@@ -26,25 +25,29 @@ use crate::world::Environment;
 
 /// A command for the servers, not run yet: [`Remote::run`] runs its flow.
 pub struct Remote<'a> {
-    invocation: &'a Invocation,
+    global: &'a GlobalArgs,
+    /// Canonical command names from the top down (`app`, `boot`).
+    path: &'a [String],
     env: Environment,
     question: Option<&'static str>,
 }
 
 impl<'a> Remote<'a> {
-    /// The command of `invocation`, to run in `env`.
-    pub fn new(invocation: &'a Invocation, env: Environment) -> Self {
-        Remote { invocation, env, question: None }
+    /// The command named by `path` (canonical words from the top down), with `global`'s
+    /// options, to run in `env`. Not the parsed command line itself: the clap tree names every
+    /// group's arguments, and the groups use this type.
+    pub fn new(global: &'a GlobalArgs, path: &'a [String], env: Environment) -> Self {
+        Remote { global, path, env, question: None }
     }
 
     /// The global options of the command line.
     pub fn global(&self) -> &'a GlobalArgs {
-        &self.invocation.cli.global
+        self.global
     }
 
     /// The command without global options (`proxy upgrade`).
     pub fn command_line(&self) -> String {
-        self.invocation.command_line()
+        self.path.join(" ")
     }
 
     /// How `docker exec` gets standard input: a terminal when this side has one.
@@ -62,8 +65,7 @@ impl<'a> Remote<'a> {
 
     /// Runs `flow` for real, or as a plan with `--dry-run`.
     pub fn run(mut self, flow: impl FnOnce(&Context) -> FlowResult<()>) -> Result<ExitStatus, Error> {
-        let invocation = self.invocation;
-        let global = &invocation.cli.global;
+        let global = self.global;
         let config = load_config(global, &self.env.root)?;
         let selection =
             Selection::new(&config, global.hosts.as_deref(), global.roles.as_deref(), global.primary).map_err(|e| {
@@ -74,7 +76,7 @@ impl<'a> Remote<'a> {
             return Err(Error::InvalidArgument {
                 message: format!(
                     "`tug {}` needs the servers, and --offline forbids contacting them",
-                    invocation.command_line()
+                    self.command_line()
                 ),
                 help: Some("add --dry-run to see the plan without contacting any server".into()),
             });
@@ -86,6 +88,7 @@ impl<'a> Remote<'a> {
             let _ = writeln!(self.env.err, "Aborted");
             return Ok(ExitStatus::Failure);
         }
+        let command_line = self.command_line();
         let Environment { inputs, out, err, .. } = self.env;
         let sink = renderer(global, out, err);
         let secrets = Secrets::new(config.root.clone(), config.secrets_path(), config.destination.clone());
@@ -109,14 +112,14 @@ impl<'a> Remote<'a> {
                 lock_wait_interval: global.lock_wait_interval,
                 version_given: global.app_version.is_some(),
             },
-            command: names(invocation),
+            command: names(self.path),
             secrets: secret_access,
             runner,
             queries: plan.queries,
             mode,
             version: config.version().ok().map(str::to_string),
         });
-        let result = if plan_mode { plan::run(&ctx, &invocation.command_line(), flow) } else { flow(&ctx) };
+        let result = if plan_mode { plan::run(&ctx, &command_line, flow) } else { flow(&ctx) };
         result.map(|()| ExitStatus::Success).map_err(Error::Flow)
     }
 }
@@ -140,8 +143,8 @@ fn renderer(global: &GlobalArgs, out: Box<dyn Write + Send>, err: Box<dyn Write 
 }
 
 /// The words of the command (`app`, `boot`) for `KAMAL_COMMAND`/`KAMAL_SUBCOMMAND`.
-fn names(invocation: &Invocation) -> (String, Option<String>) {
-    let mut path = invocation.path.iter().cloned();
+fn names(path: &[String]) -> (String, Option<String>) {
+    let mut path = path.iter().cloned();
     let command = path.next().unwrap_or_default();
     (command, path.next())
 }

@@ -15,7 +15,7 @@ use crate::world::Environment;
 /// Runs a parsed command line in `env` (tests pass fixed inputs and captured output).
 pub fn run_in(invocation: &Invocation, mut env: Environment) -> Result<ExitStatus, Error> {
     let global = &invocation.cli.global;
-    let remote = |env| Remote::new(invocation, env);
+    let remote = |env| Remote::new(global, &invocation.path, env);
     match &invocation.cli.command {
         Command::Version => version::run(&mut env),
         Command::Config(args) => config::run(global, args, &mut env),
