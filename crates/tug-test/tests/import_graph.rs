@@ -128,10 +128,11 @@ fn graph_of(src: &Path) -> Graph {
         let text = std::fs::read_to_string(file).expect("readable source file");
         let edges = graph.entry(here.clone()).or_default();
         for path in referenced_paths(&code_of(&text), &here) {
-            if let Some(target) = owning_module(&path, &modules) {
-                if !target.is_empty() && !here.starts_with(&target) {
-                    edges.insert(target);
-                }
+            if let Some(target) = owning_module(&path, &modules)
+                && !target.is_empty()
+                && !here.starts_with(&target)
+            {
+                edges.insert(target);
             }
         }
     }
