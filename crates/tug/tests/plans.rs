@@ -308,3 +308,85 @@ fn proxy_boot_config_writes_kamals_legacy_files() {
     let reset = run(&["proxy", "boot_config", "reset"]);
     assert!(reset.contains("rm .kamal/proxy/options") && reset.contains("rm .kamal/proxy/run_command"), "{reset}");
 }
+
+/// The zen config with Cloudflare's Full mode stated in front of `proxy.ssl: false`.
+fn zen_full_mode_without_tls() -> Project {
+    let p = zen();
+    let config = std::fs::read_to_string(ZEN).expect("zen") + "\nx-tug:\n  cloudflare:\n    ssl_mode: full\n";
+    std::fs::write(p.dir.path().join("config/deploy.yml"), config).expect("write");
+    p
+}
+
+#[test]
+fn an_advice_error_stops_deploy_setup_and_redeploy_and_their_plans() {
+    let p = zen_full_mode_without_tls();
+    for line in [
+        "deploy --dry-run --offline --version 999",
+        "setup --dry-run --offline --version 999",
+        "redeploy --dry-run --offline --version 999",
+        "deploy -q --dry-run --offline --version 999",
+        // A real run stops before contacting any server (the host does not exist).
+        "deploy --version 999",
+        "setup -q --version 999",
+        "redeploy --version 999",
+    ] {
+        let (code, out, err) = p.tug(line);
+        assert_eq!(code, 2, "{line}: {out}{err}");
+        assert!(err.contains("error 525"), "{line}: the error is shown: {err}");
+        assert!(!out.contains("docker ") && !err.contains("docker "), "{line}: nothing planned or run: {out}{err}");
+        if line.contains("--dry-run") && !line.contains("-q") {
+            assert!(out.contains("error: [cloudflare]"), "{line}: the plan shows it: {out}");
+        }
+    }
+    let (code, json, _) = p.tug("deploy --dry-run --offline --version 999 --json");
+    assert_eq!(code, 2);
+    assert!(json.lines().any(|l| l.contains("error 525")), "{json}");
+    // Rollback and other commands are not deploys: the advice does not stop them.
+    let (code, _, err) = p.tug("app boot --dry-run --offline --version 999");
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn config_exits_2_on_an_advice_error_even_when_quiet() {
+    let p = zen_full_mode_without_tls();
+    for line in ["config --version 999", "config -q --version 999"] {
+        let (code, out, err) = p.tug(line);
+        assert_eq!(code, 2, "{line}: {err}");
+        assert!(err.contains("error: [cloudflare]") && err.contains("error 525"), "{line}: {err}");
+        assert!(out.contains(":service_with_version:"), "{line}: the data is still printed: {out}");
+    }
+    let (code, out, _) = p.tug("config --json --version 999");
+    assert_eq!(code, 2);
+    let lines: Vec<serde_json::Value> =
+        out.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    assert_eq!(lines.len(), 2, "one error event, then the config on one line: {out}");
+    assert_eq!(lines[0]["event"], "error");
+    assert!(lines[1]["roles"].is_array(), "{out}");
+    // Without the contradiction `config` succeeds and `-q` hides the warnings.
+    let (code, _, err) = zen().tug("config -q --version 999");
+    assert_eq!((code, err.as_str()), (0, ""));
+}
+
+#[test]
+fn aliases_and_hooks_that_copy_a_live_sqlite_file_get_the_sqlite_advice() {
+    let p = zen();
+    let config = std::fs::read_to_string(ZEN).expect("zen").replace(
+        "aliases:\n",
+        "aliases:\n  backup: db backup\n  snapshot: app exec --reuse \"cp /rails/storage/production.sqlite3 /rails/storage/copy.sqlite3\"\n",
+    );
+    std::fs::write(p.dir.path().join("config/deploy.yml"), config).expect("write");
+    std::fs::write(
+        p.dir.path().join(".kamal/hooks/pre-deploy"),
+        "#!/bin/sh\n# cp is fine in a comment: x.sqlite3\nscp $KAMAL_HOSTS:/srv/storage/production.sqlite3 backups/\n",
+    )
+    .expect("hook");
+    let (code, _, err) = p.tug("config --version 999");
+    assert_eq!(code, 0, "a warning: {err}");
+    assert!(err.contains("warning: [sqlite] the alias `snapshot` copies a live SQLite file"), "{err}");
+    assert!(err.contains("the hook `.kamal/hooks/pre-deploy` copies a live SQLite file"), "{err}");
+    assert!(!err.contains("alias `backup`"), "`db backup` is the safe way: {err}");
+    let (code, out, _) = p.tug("deploy --dry-run --offline --version 999");
+    assert_eq!(code, 0);
+    assert!(out.contains("the alias `snapshot` copies a live SQLite file"), "{out}");
+    assert!(out.contains("the hook `.kamal/hooks/pre-deploy`"), "{out}");
+}
