@@ -390,3 +390,26 @@ fn aliases_and_hooks_that_copy_a_live_sqlite_file_get_the_sqlite_advice() {
     assert!(out.contains("the alias `snapshot` copies a live SQLite file"), "{out}");
     assert!(out.contains("the hook `.kamal/hooks/pre-deploy`"), "{out}");
 }
+
+#[test]
+fn the_origin_key_is_uploaded_readable_by_the_proxy_user_only() {
+    let p = zen();
+    let config = std::fs::read_to_string(ZEN).expect("zen").replace(
+        "  ssl: false  # Cloudflare handles SSL\n",
+        "  ssl:\n    certificate_pem: CLOUDFLARE_ORIGIN_CERT\n    private_key_pem: CLOUDFLARE_ORIGIN_KEY\n",
+    );
+    std::fs::write(p.dir.path().join("config/deploy.yml"), config).expect("write");
+    let secrets = secrets() + &format!("CLOUDFLARE_ORIGIN_CERT=cert\nCLOUDFLARE_ORIGIN_KEY={}\n", SENTINELS[2]);
+    std::fs::write(p.dir.path().join(".kamal/secrets"), secrets).expect("secrets");
+    let out = plan(&p, "deploy --dry-run --offline --version 999");
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let key = ".kamal/proxy/apps-config/zen_miner/tls/web/key.pem";
+    assert!(out.contains(&format!("upload {key} (mode 0600)")), "{out}");
+    assert!(out.contains("tls/web/cert.pem (mode 0644)"), "the certificate is public: {out}");
+    assert!(
+        out.contains(&format!(
+            "chown \"$(stat -c %u:%g /proc/$(docker inspect --format '{{{{.State.Pid}}}}' kamal-proxy))\" {key}"
+        )),
+        "{out}"
+    );
+}
