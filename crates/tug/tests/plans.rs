@@ -413,3 +413,59 @@ fn the_origin_key_is_uploaded_readable_by_the_proxy_user_only() {
         "{out}"
     );
 }
+
+/// Runs the `tug` binary in `dir` with `PATH` limited to `bin` and git's directory.
+fn tug_bin(dir: &Path, bin: &Path, args: &[&str]) -> (i32, String, String) {
+    let git = std::process::Command::new("sh").args(["-c", "command -v git"]).output().expect("sh");
+    let git_dir =
+        Path::new(String::from_utf8_lossy(&git.stdout).trim()).parent().expect("git's directory").to_path_buf();
+    let out = assert_cmd::Command::cargo_bin("tug")
+        .expect("tug")
+        .current_dir(dir)
+        .env("PATH", format!("{}:{}:/usr/bin:/bin", bin.display(), git_dir.display()))
+        .env("NO_COLOR", "1")
+        .env("TMPDIR", dir.join("tmp"))
+        .args(args)
+        .output()
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn an_online_plan_of_a_git_clone_build_shows_the_clone_without_asking_it() {
+    let p = zen();
+    let root = p.dir.path();
+    std::fs::create_dir_all(root.join("tmp")).expect("tmp");
+    std::fs::write(root.join(".gitignore"), "tmp/\n").expect("gitignore");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(root)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "first"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    // A docker that answers every local question, so the plan needs no daemon.
+    let bin = root.join("tmp/bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    std::fs::write(bin.join("docker"), "#!/bin/sh\nexit 0\n").expect("docker");
+    std::fs::set_permissions(bin.join("docker"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let (code, out, err) = tug_bin(root, &bin, &["build", "push", "--dry-run"]);
+    assert_eq!(code, 0, "the first plan of a clone build succeeds:\n{out}{err}");
+    assert!(out.contains(&format!("clone {} --recurse-submodules", root.display())), "the clone is shown: {out}");
+    assert!(out.contains("status --porcelain"), "the check of the clone is shown: {out}");
+    assert!(out.contains(&format!(":{head}")), "the build after the clone is shown: {out}");
+    assert!(!root.join("tmp/kamal-clones").exists(), "a plan makes no clone");
+    assert_no_secret(&out);
+    assert_no_secret(&err);
+}
