@@ -469,3 +469,47 @@ fn an_online_plan_of_a_git_clone_build_shows_the_clone_without_asking_it() {
     assert_no_secret(&out);
     assert_no_secret(&err);
 }
+
+#[test]
+fn plans_report_missing_empty_and_failing_secrets_without_showing_values() {
+    let with_secrets = |text: &str| {
+        let p = zen();
+        std::fs::write(p.dir.path().join(".kamal/secrets"), text).expect("secrets");
+        p
+    };
+    let others = format!("RAILS_MASTER_KEY={}\n", SENTINELS[1]);
+    let cases: [(&str, String, u8, u8, &str); 4] = [
+        // (what, secrets file, exit online, exit offline, what the error says)
+        ("empty", format!("{others}KAMAL_REGISTRY_PASSWORD=\n"), 2, 2, "secret `KAMAL_REGISTRY_PASSWORD` is empty"),
+        ("missing", others.clone(), 2, 2, "Secret 'KAMAL_REGISTRY_PASSWORD' not found in .kamal/secrets"),
+        ("failing", format!("{others}KAMAL_REGISTRY_PASSWORD=$(exit 3)\n"), 2, 0, "command `exit 3` failed"),
+        ("empty output", format!("{others}KAMAL_REGISTRY_PASSWORD=$(printf '')\n"), 2, 0, "is empty"),
+    ];
+    for (what, text, online, offline, says) in &cases {
+        let p = with_secrets(text);
+        for (line, expected) in [
+            ("registry login --skip-remote --dry-run --version 999", online),
+            ("deploy --dry-run --offline --version 999", offline),
+        ] {
+            let (code, out, err) = p.tug(line);
+            assert_eq!(code, *expected, "{what}: {line}:\n{out}{err}");
+            assert_no_secret(&out);
+            assert_no_secret(&err);
+            if *expected == 2 {
+                assert!(err.contains(says), "{what}: {line}: {err}");
+            }
+            let (jcode, json, jerr) = p.tug(&format!("{line} --json"));
+            assert_eq!(jcode, *expected, "{what}: {line} --json");
+            assert_no_secret(&json);
+            assert_no_secret(&jerr);
+        }
+    }
+    // Offline, a value made by a command is not run, and the plan says so.
+    let p = with_secrets(&format!("{others}KAMAL_REGISTRY_PASSWORD=$(exit 3)\n"));
+    let (_, out, _) = p.tug("deploy --dry-run --offline --version 999");
+    assert!(out.contains("secret `KAMAL_REGISTRY_PASSWORD` is made by `$(…)`") && out.contains("not checked"), "{out}");
+    // Online, a good value is read as the run would read it, and shown redacted.
+    let p = with_secrets(&format!("{others}KAMAL_REGISTRY_PASSWORD=$(printf {})\n", SENTINELS[0]));
+    let plan = plan(&p, "registry login --skip-remote --dry-run --version 999");
+    assert!(plan.starts_with("exit: 0") && plan.contains("-p [REDACTED]"), "{plan}");
+}
