@@ -335,7 +335,10 @@ fn an_advice_error_stops_deploy_setup_and_redeploy_and_their_plans() {
         assert!(err.contains("error 525"), "{line}: the error is shown: {err}");
         assert!(!out.contains("docker ") && !err.contains("docker "), "{line}: nothing planned or run: {out}{err}");
         if line.contains("--dry-run") && !line.contains("-q") {
-            assert!(out.contains("error: [cloudflare]"), "{line}: the plan shows it: {out}");
+            assert!(
+                out.contains("== Stop: error: [cloudflare]") && out.contains("error 525"),
+                "{line}: the plan shows it: {out}"
+            );
         }
     }
     let (code, json, _) = p.tug("deploy --dry-run --offline --version 999 --json");

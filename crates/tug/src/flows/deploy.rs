@@ -85,7 +85,10 @@ fn check_advice(ctx: &Context) -> FlowResult<()> {
             }
             tug_config::advice::Level::Warning => {}
             tug_config::advice::Level::Error => {
-                ctx.warn(None, format!("error: [{}] {} (help: {})", a.topic, a.message, a.help));
+                if ctx.is_plan() {
+                    // The plan ends here; the error (with its help) follows it.
+                    ctx.phase(format!("Stop: error: [{}] {}", a.topic, a.message));
+                }
                 errors.push(format!("[{}] {}; help: {}", a.topic, a.message, a.help));
             }
         }
