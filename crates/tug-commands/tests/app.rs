@@ -935,4 +935,8 @@ fn deploy_with_every_proxy_option_in_kamal_order() {
         r#"docker exec kamal-proxy kamal-proxy deploy app-web --target="172.1.0.2:3000" --host="a.example.com" --host="b.example.com" --tls --tls-certificate-path="/home/kamal-proxy/.apps-config/app/tls/web/cert.pem" --tls-private-key-path="/home/kamal-proxy/.apps-config/app/tls/web/key.pem" --deploy-timeout="30s" --drain-timeout="30s" --health-check-interval="2s" --health-check-timeout="4s" --health-check-path="/health" --target-timeout="10s" --buffer-requests="false" --buffer-responses --buffer-memory="1000" --max-request-body="2000" --max-response-body="3000" --path-prefix="/api" --path-prefix="/v2" --strip-path-prefix="false" --forward-headers --tls-redirect="false" --log-request-header="X-Req" --log-response-header="X-Res""#
     );
     assert_eq!(web(&f).create_ssl_directory().to_shell(), "mkdir -p .kamal/proxy/apps-config/app/tls/web");
+    assert_eq!(
+        web(&f).give_to_proxy_user(".kamal/proxy/apps-config/app/tls/web/key.pem").to_shell(),
+        "chown \"$(stat -c %u:%g /proc/$(docker inspect --format '{{.State.Pid}}' kamal-proxy))\" .kamal/proxy/apps-config/app/tls/web/key.pem"
+    );
 }

@@ -8,7 +8,9 @@
 //!   files unless stated as `x-tug.cloudflare.ssl_mode`; without it Tug reminds, with it Tug
 //!   checks.
 //! - **SQLite**: a volume lives on one server, so a role with a SQLite volume on several hosts
-//!   gives each host its own database.
+//!   gives each host its own database. And a copy of the live database file (`cp`, `rsync`,
+//!   `scp`, `tar` of a `*.sqlite3` in an alias or hook) can be torn: committed rows may still
+//!   be in the `-wal` file, pages change while they are read.
 
 use crate::Config;
 use crate::proxy::Proxy;
@@ -56,7 +58,75 @@ pub fn advise(config: &Config) -> Vec<Advice> {
     for role in &config.roles {
         out.extend(sqlite(config, role, x));
     }
+    out.extend(live_copies(config));
     out
+}
+
+/// Programs that copy a file byte by byte, which tears a SQLite database being written.
+const COPIERS: [&str; 4] = ["cp", "rsync", "scp", "tar"];
+
+/// Whether a shell line copies a SQLite file: a copier word and a `*.sqlite3`/`*.sqlite`
+/// word (or `x-tug.db.path`) in the same command.
+fn copies_sqlite(line: &str, db_path: Option<&str>) -> bool {
+    line.split(['\n', ';', '&', '|']).any(|command| {
+        let words: Vec<&str> = command
+            .split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '`' || c == '(' || c == ')')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let copier = words.iter().any(|w| COPIERS.contains(&w.rsplit('/').next().unwrap_or(w)));
+        let sqlite = words.iter().any(|w| {
+            let w = w.to_ascii_lowercase();
+            let file = w.trim_end_matches('*').trim_end_matches("-wal").trim_end_matches("-shm");
+            file.ends_with(".sqlite3") || file.ends_with(".sqlite") || db_path.is_some_and(|p| w.contains(p))
+        });
+        copier && sqlite
+    })
+}
+
+/// The lines of a hook script that are not comments.
+fn script_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter(|l| !l.trim_start().starts_with('#'))
+}
+
+/// Aliases and hooks that copy the live SQLite file instead of taking a backup.
+fn live_copies(config: &Config) -> Vec<Advice> {
+    let db = config.x_tug.db.path.as_deref();
+    let mut places: Vec<String> = config
+        .aliases
+        .iter()
+        .filter(|(_, command)| copies_sqlite(command, db))
+        .map(|(name, _)| format!("the alias `{name}`"))
+        .collect();
+    let hooks_dir = config.root.join(config.hooks_path());
+    let mut hooks: Vec<(String, String)> = std::fs::read_dir(&hooks_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let text = std::fs::read(e.path()).ok()?;
+            (!name.ends_with(".sample")).then(|| (name, String::from_utf8_lossy(&text).into_owned()))
+        })
+        .collect();
+    hooks.sort();
+    for (name, text) in hooks {
+        if script_lines(&text).any(|l| copies_sqlite(l, db)) {
+            places.push(format!("the hook `{}/{name}`", config.hooks_path()));
+        }
+    }
+    places
+        .into_iter()
+        .map(|place| Advice {
+            level: Level::Warning,
+            topic: "sqlite",
+            role: String::new(),
+            message: format!(
+                "{place} copies a live SQLite file: a copy taken while the app writes can be torn, and rows committed in WAL mode may still be in the `-wal` file, so the copy may miss them or not open"
+            ),
+            help: "take a consistent snapshot instead: `tug db backup` (as an alias: `backup: db backup`), or `sqlite3 DB \".backup TARGET\"` inside the container. See docs/RUNBOOK.md".into(),
+        })
+        .collect()
 }
 
 const ORIGIN_CA: &str = "`ssl: {certificate_pem: CLOUDFLARE_ORIGIN_CERT, private_key_pem: CLOUDFLARE_ORIGIN_KEY}` (secrets holding a Cloudflare Origin CA certificate and key)";
@@ -200,5 +270,16 @@ mod tests {
         assert!(looks_like_sqlite_dir("/var/lib/sqlite"));
         assert!(!looks_like_sqlite_dir("/rails/public/assets"));
         assert!(!looks_like_sqlite_dir("/tmp"));
+    }
+
+    #[test]
+    fn copies_of_sqlite_files_are_seen() {
+        assert!(copies_sqlite("app exec cp /rails/storage/production.sqlite3 /tmp/x", None));
+        assert!(copies_sqlite("server exec 'docker cp app:/data/app.sqlite /backup/'", None));
+        assert!(copies_sqlite("set -e; rsync -a /data/db.sqlite3-wal host:/b", None));
+        assert!(copies_sqlite("cp /data/app.db /b", Some("/data/app.db")));
+        assert!(!copies_sqlite("db backup", None));
+        assert!(!copies_sqlite("cp config/a.yml /tmp", None));
+        assert!(!copies_sqlite("echo production.sqlite3; ls", None));
     }
 }

@@ -46,11 +46,28 @@ impl Style {
 /// Reports the outcome of a run on stderr (help and clap's displays go to stdout) and returns
 /// the exit status.
 pub fn finish(outcome: Result<ExitStatus, Error>) -> ExitStatus {
+    finish_as(outcome, false)
+}
+
+/// Whether the command line asks for JSON (`--json` before any `--`): then errors are JSON
+/// events on stdout, as every other event of the run.
+pub fn wants_json(argv: &[String]) -> bool {
+    argv.iter().skip(1).take_while(|a| *a != "--").any(|a| a == "--json")
+}
+
+/// [`finish`], with errors as JSON events on stdout when `json` (see [`json_events`]).
+pub fn finish_as(outcome: Result<ExitStatus, Error>, json: bool) -> ExitStatus {
     match outcome {
         Ok(status) => status,
         Err(error) => {
             let status = error.exit_status();
-            if let Error::Usage(clap_error) = &error {
+            if json && status != ExitStatus::Success {
+                let mut out = std::io::stdout().lock();
+                for event in json_events(&error) {
+                    let _ = writeln!(out, "{event}");
+                }
+                let _ = out.flush();
+            } else if let Error::Usage(clap_error) = &error {
                 // clap draws its own errors and help, with its own colour handling.
                 let _ = clap_error.print();
             } else {
@@ -81,6 +98,47 @@ pub fn render(error: &Error, style: Style) -> String {
         Error::Missing { .. } | Error::Io { .. } | Error::Flow(_) => lines(error, None),
         Error::Secrets(_) => {
             lines(error, Some("`tug secrets print` shows what the secrets files give; `tug docs env` explains secrets"))
+        }
+    }
+}
+
+/// An error as JSON events, one per problem: `{"event": "error", "message", "help", "exit_status"}`,
+/// with `file`, `line` and `column` for a located configuration error.
+pub fn json_events(error: &Error) -> Vec<serde_json::Value> {
+    let exit_status = error.exit_status().code();
+    let event = |message: String, help: Option<String>| serde_json::json!({"event": "error", "message": message, "help": help, "exit_status": exit_status});
+    match error {
+        Error::Config(errors) => errors
+            .0
+            .iter()
+            .map(|e| {
+                let mut v = event(e.message.clone(), e.help.clone());
+                if let (Some(l), Some(map)) = (&e.location, v.as_object_mut()) {
+                    let (line, column) = l.line_col();
+                    map.insert("file".into(), l.file.name.clone().into());
+                    map.insert("line".into(), line.into());
+                    map.insert("column".into(), column.into());
+                }
+                v
+            })
+            .collect(),
+        Error::Usage(e) => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string();
+            vec![event(first, Some("`tug help` lists the commands and options".into()))]
+        }
+        _ => {
+            let text = render(error, Style::PLAIN);
+            let mut message = String::new();
+            let mut help = Vec::new();
+            for line in text.lines() {
+                if let Some(h) = line.strip_prefix("help: ") {
+                    help.push(h.to_string());
+                } else if message.is_empty() {
+                    message = line.strip_prefix("error: ").unwrap_or(line).to_string();
+                }
+            }
+            vec![event(message, (!help.is_empty()).then(|| help.join("; ")))]
         }
     }
 }
@@ -204,6 +262,23 @@ mod tests {
             "error: `tug proxy upgrade` is Kamal's migration from 1.x (Traefik) to 2.0, which Tug does not do: migrate those servers with Kamal 2 first, then use Tug\n"
         );
         assert_eq!(e.exit_status(), ExitStatus::Failure);
+    }
+
+    #[test]
+    fn errors_as_json_events() {
+        let e = Error::UnknownCommand { name: "deplyo".into(), suggestion: Some("deploy".into()) };
+        let events = json_events(&e);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0]["event"], "error");
+        assert_eq!(events[0]["message"], "unknown command `deplyo`");
+        assert_eq!(events[0]["exit_status"], 2);
+        assert!(events[0]["help"].as_str().is_some_and(|h| h.contains("did you mean `deploy`")));
+        let text = "service: app\nproxy:\n  helthcheck:\n";
+        let errors = ConfigErrors(vec![error_at(text, "helthcheck", "unknown key")]);
+        let events = json_events(&Error::Config(errors));
+        assert_eq!((events[0]["file"].as_str(), events[0]["line"].as_u64()), (Some("config/deploy.yml"), Some(3)));
+        assert!(wants_json(&["tug".into(), "config".into(), "--json".into()]));
+        assert!(!wants_json(&["tug".into(), "app".into(), "exec".into(), "--".into(), "--json".into()]));
     }
 
     #[test]

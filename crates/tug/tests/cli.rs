@@ -264,6 +264,7 @@ fn help_lists_every_top_level_command() {
         "remove",
         "upgrade",
         "version",
+        "completions",
         "doctor",
         "accessory",
         "app",
@@ -346,5 +347,98 @@ fn invalid_arguments_exit_2() {
         "deploy --lock-wait-timeout soon",
     ] {
         tug(&dir).args(words(line)).assert().code(2).stdout("");
+    }
+}
+
+#[test]
+fn completions_are_printed_for_bash_zsh_and_fish() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (shell, marker) in [("bash", "complete -F"), ("zsh", "#compdef tug"), ("fish", "complete -c tug")] {
+        let out = tug(&dir).args(["completions", shell]).output().expect("runs");
+        assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        let script = String::from_utf8(out.stdout).expect("utf-8");
+        assert!(script.contains(marker), "{shell}: {script}");
+        for word in ["deploy", "rollback", "stale_containers", "dry-run", "skip-backup"] {
+            assert!(script.contains(word), "{shell} completes `{word}`");
+        }
+    }
+    tug(&dir).args(["completions", "tcsh"]).assert().code(2).stderr(predicate::str::contains("bash, zsh, fish"));
+    let help = tug(&dir).arg("help").output().expect("runs");
+    let help = String::from_utf8_lossy(&help.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains("`tug completions bash|zsh|fish`"), "{help}");
+}
+
+#[test]
+fn with_json_errors_are_json_events_on_stdout() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (line, code, says) in [
+        ("config --json", 2, "configuration file not found"),
+        ("--json deploy --dry-run --offline", 2, "configuration file not found"),
+        ("deplyo --json", 2, "unknown command `deplyo`"),
+        ("doctor --json --offline", 2, "configuration file not found"),
+        ("deploy --json --no-such-flag", 2, "--no-such-flag"),
+    ] {
+        let out = tug(&dir).args(words(line)).output().expect("runs");
+        assert_eq!(out.status.code(), Some(code), "{line}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{line}: nothing as text");
+        let stdout = String::from_utf8(out.stdout).expect("utf-8");
+        let events: Vec<serde_json::Value> =
+            stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{line}: {e}: {l}"))).collect();
+        assert!(!events.is_empty(), "{line}: an event");
+        for e in &events {
+            assert_eq!(e["event"], "error", "{line}: {e}");
+            assert_eq!(e["exit_status"], code, "{line}: {e}");
+        }
+        assert!(events.iter().any(|e| e["message"].as_str().is_some_and(|m| m.contains(says))), "{line}: {stdout}");
+    }
+    // Help is not an error, with or without --json.
+    tug(&dir).args(["--json", "--help"]).assert().success().stdout(predicate::str::contains("Usage: tug"));
+}
+
+#[test]
+fn config_json_is_one_line_as_the_help_says() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/zen-miner");
+    let mut cmd = Command::cargo_bin("tug").expect("tug");
+    let out = cmd.current_dir(&example).args(["config", "--json", "--version", "999"]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(v["version"], "999");
+    let help = tug(&tempfile::tempdir().expect("temp dir")).args(["config", "--help"]).output().expect("runs");
+    assert!(String::from_utf8_lossy(&help.stdout).contains("one JSON event per line"));
+}
+
+#[test]
+fn docs_proxy_tells_the_default_proxy_and_where_client_ip_filtering_is_set() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = tug(&dir).args(["docs", "proxy"]).output().expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("`basecamp/kamal-proxy`"), "{text}");
+    assert!(!text.contains("by default Tug runs its own proxy image"), "{text}");
+    assert!(text.contains("not an `x-tug` setting") && text.contains("TRUSTED_PROXIES=cloudflare"), "{text}");
+    assert_eq!(
+        tug_commands_default_proxy(),
+        "basecamp/kamal-proxy",
+        "what the page says is what the proxy run command uses"
+    );
+}
+
+fn tug_commands_default_proxy() -> &'static str {
+    tug_commands::proxy::run::DEFAULT_IMAGE
+}
+
+#[test]
+fn init_names_the_origin_certificate_as_the_docs_do() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    tug(&dir).arg("init").assert().success();
+    let deploy = std::fs::read_to_string(dir.path().join("config/deploy.yml")).expect("deploy.yml");
+    let secrets = std::fs::read_to_string(dir.path().join(".kamal/secrets")).expect("secrets");
+    let docs = tug(&dir).args(["docs", "proxy"]).output().expect("runs");
+    for (what, text) in
+        [("deploy.yml", deploy), ("secrets", secrets), ("docs", String::from_utf8_lossy(&docs.stdout).into())]
+    {
+        assert!(text.contains("CLOUDFLARE_ORIGIN_CERT"), "{what}: {text}");
+        assert!(!text.contains("CLOUDFLARE_ORIGIN_CERTIFICATE"), "{what}: {text}");
     }
 }

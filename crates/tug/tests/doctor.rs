@@ -388,12 +388,19 @@ fn reports_as_text_and_json() {
     let mut json = Vec::new();
     tug::cli::doctor::report(&checks, true, &mut json);
     let json = String::from_utf8(json).expect("utf-8");
-    assert_eq!(json.lines().count(), checks.len());
-    for line in json.lines() {
+    assert_eq!(json.lines().count(), checks.len() + 1, "each check, then the result: {json}");
+    let (check_lines, result_line) = json.trim_end().rsplit_once('\n').expect("several lines");
+    for line in check_lines.lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("one JSON object per line");
         assert!(["pass", "warn", "fail", "skip"].contains(&v["status"].as_str().unwrap_or("")), "{line}");
         assert!(v["check"].is_string() && v["found"].is_string(), "{line}");
+        assert_eq!(v["event"], "check", "{line}");
     }
+    let result: serde_json::Value = serde_json::from_str(result_line).expect("the result is JSON");
+    assert_eq!(
+        result,
+        serde_json::json!({"event": "doctor", "ok": false, "passed": 8, "warnings": 1, "failed": 1, "not_checked": 1})
+    );
 }
 
 #[test]

@@ -307,3 +307,211 @@ fn proxy_boot_config_writes_kamals_legacy_files() {
     let reset = run(&["proxy", "boot_config", "reset"]);
     assert!(reset.contains("rm .kamal/proxy/options") && reset.contains("rm .kamal/proxy/run_command"), "{reset}");
 }
+
+/// The zen config with Cloudflare's Full mode stated in front of `proxy.ssl: false`.
+fn zen_full_mode_without_tls() -> Project {
+    let p = zen();
+    let config = std::fs::read_to_string(ZEN).expect("zen") + "\nx-tug:\n  cloudflare:\n    ssl_mode: full\n";
+    std::fs::write(p.dir.path().join("config/deploy.yml"), config).expect("write");
+    p
+}
+
+#[test]
+fn an_advice_error_stops_deploy_setup_and_redeploy_and_their_plans() {
+    let p = zen_full_mode_without_tls();
+    for line in [
+        "deploy --dry-run --offline --version 999",
+        "setup --dry-run --offline --version 999",
+        "redeploy --dry-run --offline --version 999",
+        "deploy -q --dry-run --offline --version 999",
+        // A real run stops before contacting any server (the host does not exist).
+        "deploy --version 999",
+        "setup -q --version 999",
+        "redeploy --version 999",
+    ] {
+        let (code, out, err) = p.tug(line);
+        assert_eq!(code, 2, "{line}: {out}{err}");
+        assert!(err.contains("error 525"), "{line}: the error is shown: {err}");
+        assert!(!out.contains("docker ") && !err.contains("docker "), "{line}: nothing planned or run: {out}{err}");
+        if line.contains("--dry-run") && !line.contains("-q") {
+            assert!(
+                out.contains("== Stop: error: [cloudflare]") && out.contains("error 525"),
+                "{line}: the plan shows it: {out}"
+            );
+        }
+    }
+    let (code, json, _) = p.tug("deploy --dry-run --offline --version 999 --json");
+    assert_eq!(code, 2);
+    assert!(json.lines().any(|l| l.contains("error 525")), "{json}");
+    // Rollback and other commands are not deploys: the advice does not stop them.
+    let (code, _, err) = p.tug("app boot --dry-run --offline --version 999");
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn config_exits_2_on_an_advice_error_even_when_quiet() {
+    let p = zen_full_mode_without_tls();
+    for line in ["config --version 999", "config -q --version 999"] {
+        let (code, out, err) = p.tug(line);
+        assert_eq!(code, 2, "{line}: {err}");
+        assert!(err.contains("error: [cloudflare]") && err.contains("error 525"), "{line}: {err}");
+        assert!(out.contains(":service_with_version:"), "{line}: the data is still printed: {out}");
+    }
+    let (code, out, _) = p.tug("config --json --version 999");
+    assert_eq!(code, 2);
+    let lines: Vec<serde_json::Value> =
+        out.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    assert_eq!(lines.len(), 2, "one error event, then the config on one line: {out}");
+    assert_eq!(lines[0]["event"], "error");
+    assert!(lines[1]["roles"].is_array(), "{out}");
+    // Without the contradiction `config` succeeds and `-q` hides the warnings.
+    let (code, _, err) = zen().tug("config -q --version 999");
+    assert_eq!((code, err.as_str()), (0, ""));
+}
+
+#[test]
+fn aliases_and_hooks_that_copy_a_live_sqlite_file_get_the_sqlite_advice() {
+    let p = zen();
+    let config = std::fs::read_to_string(ZEN).expect("zen").replace(
+        "aliases:\n",
+        "aliases:\n  backup: db backup\n  snapshot: app exec --reuse \"cp /rails/storage/production.sqlite3 /rails/storage/copy.sqlite3\"\n",
+    );
+    std::fs::write(p.dir.path().join("config/deploy.yml"), config).expect("write");
+    std::fs::write(
+        p.dir.path().join(".kamal/hooks/pre-deploy"),
+        "#!/bin/sh\n# cp is fine in a comment: x.sqlite3\nscp $KAMAL_HOSTS:/srv/storage/production.sqlite3 backups/\n",
+    )
+    .expect("hook");
+    let (code, _, err) = p.tug("config --version 999");
+    assert_eq!(code, 0, "a warning: {err}");
+    assert!(err.contains("warning: [sqlite] the alias `snapshot` copies a live SQLite file"), "{err}");
+    assert!(err.contains("the hook `.kamal/hooks/pre-deploy` copies a live SQLite file"), "{err}");
+    assert!(!err.contains("alias `backup`"), "`db backup` is the safe way: {err}");
+    let (code, out, _) = p.tug("deploy --dry-run --offline --version 999");
+    assert_eq!(code, 0);
+    assert!(out.contains("the alias `snapshot` copies a live SQLite file"), "{out}");
+    assert!(out.contains("the hook `.kamal/hooks/pre-deploy`"), "{out}");
+}
+
+#[test]
+fn the_origin_key_is_uploaded_readable_by_the_proxy_user_only() {
+    let p = zen();
+    let config = std::fs::read_to_string(ZEN).expect("zen").replace(
+        "  ssl: false  # Cloudflare handles SSL\n",
+        "  ssl:\n    certificate_pem: CLOUDFLARE_ORIGIN_CERT\n    private_key_pem: CLOUDFLARE_ORIGIN_KEY\n",
+    );
+    std::fs::write(p.dir.path().join("config/deploy.yml"), config).expect("write");
+    let secrets = secrets() + &format!("CLOUDFLARE_ORIGIN_CERT=cert\nCLOUDFLARE_ORIGIN_KEY={}\n", SENTINELS[2]);
+    std::fs::write(p.dir.path().join(".kamal/secrets"), secrets).expect("secrets");
+    let out = plan(&p, "deploy --dry-run --offline --version 999");
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let key = ".kamal/proxy/apps-config/zen_miner/tls/web/key.pem";
+    assert!(out.contains(&format!("upload {key} (mode 0600)")), "{out}");
+    assert!(out.contains("tls/web/cert.pem (mode 0644)"), "the certificate is public: {out}");
+    assert!(
+        out.contains(&format!(
+            "chown \"$(stat -c %u:%g /proc/$(docker inspect --format '{{{{.State.Pid}}}}' kamal-proxy))\" {key}"
+        )),
+        "{out}"
+    );
+}
+
+/// Runs the `tug` binary in `dir` with `PATH` limited to `bin` and git's directory.
+fn tug_bin(dir: &Path, bin: &Path, args: &[&str]) -> (i32, String, String) {
+    let git = std::process::Command::new("sh").args(["-c", "command -v git"]).output().expect("sh");
+    let git_dir =
+        Path::new(String::from_utf8_lossy(&git.stdout).trim()).parent().expect("git's directory").to_path_buf();
+    let out = assert_cmd::Command::cargo_bin("tug")
+        .expect("tug")
+        .current_dir(dir)
+        .env("PATH", format!("{}:{}:/usr/bin:/bin", bin.display(), git_dir.display()))
+        .env("NO_COLOR", "1")
+        .env("TMPDIR", dir.join("tmp"))
+        .args(args)
+        .output()
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn an_online_plan_of_a_git_clone_build_shows_the_clone_without_asking_it() {
+    let p = zen();
+    let root = p.dir.path();
+    std::fs::create_dir_all(root.join("tmp")).expect("tmp");
+    std::fs::write(root.join(".gitignore"), "tmp/\n").expect("gitignore");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(root)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "first"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    // A docker that answers every local question, so the plan needs no daemon.
+    let bin = root.join("tmp/bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    std::fs::write(bin.join("docker"), "#!/bin/sh\nexit 0\n").expect("docker");
+    std::fs::set_permissions(bin.join("docker"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let (code, out, err) = tug_bin(root, &bin, &["build", "push", "--dry-run"]);
+    assert_eq!(code, 0, "the first plan of a clone build succeeds:\n{out}{err}");
+    assert!(out.contains(&format!("clone {} --recurse-submodules", root.display())), "the clone is shown: {out}");
+    assert!(out.contains("status --porcelain"), "the check of the clone is shown: {out}");
+    assert!(out.contains(&format!(":{head}")), "the build after the clone is shown: {out}");
+    assert!(!root.join("tmp/kamal-clones").exists(), "a plan makes no clone");
+    assert_no_secret(&out);
+    assert_no_secret(&err);
+}
+
+#[test]
+fn plans_report_missing_empty_and_failing_secrets_without_showing_values() {
+    let with_secrets = |text: &str| {
+        let p = zen();
+        std::fs::write(p.dir.path().join(".kamal/secrets"), text).expect("secrets");
+        p
+    };
+    let others = format!("RAILS_MASTER_KEY={}\n", SENTINELS[1]);
+    let cases: [(&str, String, u8, u8, &str); 4] = [
+        // (what, secrets file, exit online, exit offline, what the error says)
+        ("empty", format!("{others}KAMAL_REGISTRY_PASSWORD=\n"), 2, 2, "secret `KAMAL_REGISTRY_PASSWORD` is empty"),
+        ("missing", others.clone(), 2, 2, "Secret 'KAMAL_REGISTRY_PASSWORD' not found in .kamal/secrets"),
+        ("failing", format!("{others}KAMAL_REGISTRY_PASSWORD=$(exit 3)\n"), 2, 0, "command `exit 3` failed"),
+        ("empty output", format!("{others}KAMAL_REGISTRY_PASSWORD=$(printf '')\n"), 2, 0, "is empty"),
+    ];
+    for (what, text, online, offline, says) in &cases {
+        let p = with_secrets(text);
+        for (line, expected) in [
+            ("registry login --skip-remote --dry-run --version 999", online),
+            ("deploy --dry-run --offline --version 999", offline),
+        ] {
+            let (code, out, err) = p.tug(line);
+            assert_eq!(code, *expected, "{what}: {line}:\n{out}{err}");
+            assert_no_secret(&out);
+            assert_no_secret(&err);
+            if *expected == 2 {
+                assert!(err.contains(says), "{what}: {line}: {err}");
+            }
+            let (jcode, json, jerr) = p.tug(&format!("{line} --json"));
+            assert_eq!(jcode, *expected, "{what}: {line} --json");
+            assert_no_secret(&json);
+            assert_no_secret(&jerr);
+        }
+    }
+    // Offline, a value made by a command is not run, and the plan says so.
+    let p = with_secrets(&format!("{others}KAMAL_REGISTRY_PASSWORD=$(exit 3)\n"));
+    let (_, out, _) = p.tug("deploy --dry-run --offline --version 999");
+    assert!(out.contains("secret `KAMAL_REGISTRY_PASSWORD` is made by `$(…)`") && out.contains("not checked"), "{out}");
+    // Online, a good value is read as the run would read it, and shown redacted.
+    let p = with_secrets(&format!("{others}KAMAL_REGISTRY_PASSWORD=$(printf {})\n", SENTINELS[0]));
+    let plan = plan(&p, "registry login --skip-remote --dry-run --version 999");
+    assert!(plan.starts_with("exit: 0") && plan.contains("-p [REDACTED]"), "{plan}");
+}

@@ -43,6 +43,20 @@ impl AppCommands<'_> {
         make_directory(&format!("{}/{}", tls_directory(self.config), self.role.name))
     }
 
+    /// `chown "$(stat -c %u:%g /proc/<proxy pid>)" <key>`: a private key uploaded with mode
+    /// 0600 belongs to the SSH user, but the proxy reads it as its own user (`kamal-proxy`
+    /// in kamal-proxy's and tug-proxy's images); the user is found from the running proxy
+    /// process, since the images name it without a fixed uid.
+    pub fn give_to_proxy_user(&self, path: &str) -> Command {
+        Command::new([
+            "chown".to_string(),
+            format!(
+                "\"$(stat -c %u:%g /proc/$(docker inspect --format '{{{{.State.Pid}}}}' {PROXY_CONTAINER_NAME}))\""
+            ),
+            crate::shell::shell_word(path),
+        ])
+    }
+
     fn proxy_exec(&self, verb: &str) -> Command {
         docker(["exec", PROXY_CONTAINER_NAME, "kamal-proxy", verb]).arg(self.container_prefix())
     }

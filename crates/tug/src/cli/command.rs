@@ -9,7 +9,9 @@
 use clap::{CommandFactory, Parser, Subcommand};
 
 use super::global::GlobalArgs;
-use super::{accessory, app, build, config, db, deploy, docs, init, lock, proxy, prune, registry, secrets, server};
+use super::{
+    accessory, app, build, completions, config, db, deploy, docs, init, lock, proxy, prune, registry, secrets, server,
+};
 
 /// The whole command line of `tug`.
 #[derive(Debug, Parser)]
@@ -23,7 +25,8 @@ use super::{accessory, app, build, config, db, deploy, docs, init, lock, proxy, 
     args_override_self = true,
     max_term_width = 100,
     after_help = "Run `tug help COMMAND` (or `tug COMMAND --help`) for a command's options. \
-                  Words that are not commands are looked up in the `aliases:` of the configuration."
+                  Words that are not commands are looked up in the `aliases:` of the configuration. \
+                  Shell completion: `tug completions bash|zsh|fish` prints a script to source."
 )]
 pub struct Cli {
     /// Options accepted by every command.
@@ -61,6 +64,8 @@ pub enum Command {
     Upgrade(deploy::UpgradeArgs),
     /// Print Tug's version
     Version,
+    /// Print a shell completion script: bash, zsh or fish (Tug only)
+    Completions(completions::CompletionsArgs),
     /// Check SSH, Docker, registry login, ports, disk and DNS before a deploy (Tug only)
     Doctor,
     /// Manage accessories (databases, caches, search)

@@ -1,7 +1,8 @@
 //! `tug doctor`: loads the configuration (an invalid one is reported as every other command
 //! reports it, exit 2), runs the checks of [`crate::flows::doctor`] against the real world (SSH
 //! through the system OpenSSH client, `docker` and `curl` on this machine, the system
-//! resolver), and prints one line per check, or one JSON object per check with `--json`.
+//! resolver), and prints one line per check, or one JSON object per check with `--json`, then
+//! the result (a summary line, or a `doctor` JSON event).
 //! Exit 1 when any check fails.
 
 use std::io::Write;
@@ -57,7 +58,7 @@ pub fn text_line(c: &Check) -> String {
 
 /// One check as a JSON object.
 pub fn json_line(c: &Check) -> serde_json::Value {
-    json!({"check": c.check, "target": c.target, "status": c.status.name(), "found": c.found, "fix": c.fix})
+    json!({"event": "check", "check": c.check, "target": c.target, "status": c.status.name(), "found": c.found, "fix": c.fix})
 }
 
 fn summary(checks: &[Check]) -> String {
@@ -72,13 +73,29 @@ fn summary(checks: &[Check]) -> String {
     )
 }
 
+/// The result of the checks as the last JSON line: `{"event": "doctor", "ok", "passed",
+/// "warnings", "failed", "not_checked"}`.
+pub fn result_json(checks: &[Check]) -> serde_json::Value {
+    let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
+    json!({
+        "event": "doctor",
+        "ok": !doctor::failed(checks),
+        "passed": count(Status::Pass),
+        "warnings": count(Status::Warn),
+        "failed": count(Status::Fail),
+        "not_checked": count(Status::Skip),
+    })
+}
+
 /// Writes the report; the exit status is 1 when a check failed.
 pub fn report(checks: &[Check], json: bool, out: &mut dyn Write) -> ExitStatus {
     for c in checks {
         let line = if json { json_line(c).to_string() } else { text_line(c) };
         let _ = writeln!(out, "{line}");
     }
-    if !json {
+    if json {
+        let _ = writeln!(out, "{}", result_json(checks));
+    } else {
         let _ = writeln!(out, "{}", summary(checks));
     }
     let _ = out.flush();

@@ -7,6 +7,7 @@ pub mod aliases;
 pub mod app;
 pub mod build;
 pub mod command;
+pub mod completions;
 pub mod config;
 pub mod db;
 pub mod deploy;

@@ -96,7 +96,9 @@ impl<'a> Remote<'a> {
         let queries: Option<&dyn Runner> = if global.offline { None } else { Some(&ssh) };
         let plan = Plan::new(queries);
         let (runner, mode, secret_access): (&dyn Runner, Mode, SecretAccess) = if plan_mode {
-            (&plan.recorder, plan.mode(), SecretAccess::Redacted)
+            // A plan checks the secrets as the run would read them; offline, without `$(…)`.
+            let access = if global.offline { SecretAccess::Redacted } else { SecretAccess::Checked(&secrets) };
+            (&plan.recorder, plan.mode(), access)
         } else {
             (&ssh, Mode::Run, SecretAccess::Read(&secrets))
         };

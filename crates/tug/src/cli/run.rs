@@ -6,7 +6,8 @@ use super::deploy::REMOVE_QUESTION;
 use super::parse::Invocation;
 use super::remote::Remote;
 use super::{
-    accessory, app, build, config, db, docs, doctor, init, lock, proxy, prune, registry, secrets, server, version,
+    accessory, app, build, completions, config, db, docs, doctor, init, lock, proxy, prune, registry, secrets, server,
+    version,
 };
 use crate::error::{Error, ExitStatus};
 use crate::flows::{audit, deploy};
@@ -18,6 +19,7 @@ pub fn run_in(invocation: &Invocation, mut env: Environment) -> Result<ExitStatu
     let remote = |env| Remote::new(global, &invocation.path, env);
     match &invocation.cli.command {
         Command::Version => version::run(&mut env),
+        Command::Completions(args) => completions::run(args, &mut env),
         Command::Config(args) => config::run(global, args, &mut env),
         Command::Docs(args) => docs::run(args, &mut env),
         Command::Init(args) => init::run(args, &mut env),

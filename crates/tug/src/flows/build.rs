@@ -81,11 +81,13 @@ fn clone(ctx: &Context, b: &BuilderCommands, version: &str) -> FlowResult<String
             ctx.execute(&Target::Local, &step)?;
         }
     }
-    let status = ctx.query(&Target::Local, &b.clone_status(&dirs), "clone status")?;
+    // In a plan the clone above was not made: its state is what the clone would give, shown
+    // as a placeholder, not asked of a directory that does not exist (or is left from before).
+    let status = ctx.query_made(&Target::Local, &b.clone_status(&dirs), "clone status")?;
     if status.present() == Some(true) {
         return Err(FlowError::msg(format!("Clone in {build_dir} is dirty, {}", status.text())));
     }
-    let revision = ctx.query(&Target::Local, &b.clone_revision(&dirs), "clone revision")?;
+    let revision = ctx.query_made(&Target::Local, &b.clone_revision(&dirs), "clone revision")?;
     if let Some(r) = revision.known().filter(|r| *r != version) {
         return Err(FlowError::msg(format!(
             "Clone in {build_dir} is not on the correct revision, expected `{version}` but got `{r}`"

@@ -54,10 +54,16 @@ pub struct Options {
 pub enum SecretAccess<'a> {
     /// The project's secrets files (real runs).
     Read(&'a Secrets),
-    /// Never read (plans): values are `[REDACTED]`, names come from scanning the files
-    /// without evaluating them.
+    /// Online plans: the files are evaluated as a real run evaluates them (`$(…)` included),
+    /// and a missing, empty or failing secret stops the plan; values are `[REDACTED]`.
+    Checked(&'a Secrets),
+    /// Offline plans: the files are read without running their `$(…)` commands; a secret
+    /// written nowhere, or written empty, stops the plan; values are `[REDACTED]`.
     Redacted,
 }
+
+/// What plans show instead of a secret's value.
+const REDACTED: &str = "[REDACTED]";
 
 /// A flow's world.
 pub struct Context<'a> {
@@ -83,6 +89,8 @@ pub struct Context<'a> {
     holding_lock: AtomicBool,
     connected: AtomicBool,
     query_count: AtomicUsize,
+    /// Secrets an offline plan said it did not evaluate.
+    unevaluated: Mutex<Vec<String>>,
     /// What this run already did or found out on each host.
     pub(crate) memo: crate::flows::memo::RunMemo,
 }
@@ -133,6 +141,7 @@ impl<'a> Context<'a> {
             holding_lock: AtomicBool::new(holding),
             connected: AtomicBool::new(false),
             query_count: AtomicUsize::new(0),
+            unevaluated: Mutex::new(Vec::new()),
             memo: crate::flows::memo::RunMemo::default(),
         }
     }
@@ -217,39 +226,94 @@ impl<'a> Context<'a> {
         self.connected.swap(true, Ordering::SeqCst)
     }
 
-    /// The secret `name` (`[REDACTED]` in plans, which read no secrets).
+    /// The secret `name`. Plans check it as a real run would need it (there, missing, empty
+    /// and failing secrets are errors) and give `[REDACTED]`: no value ever reaches a plan.
     pub fn secret(&self, name: &str) -> FlowResult<Sensitive<String>> {
         match &self.secrets {
             SecretAccess::Read(s) => Ok(s.get(name)?),
-            SecretAccess::Redacted => Ok(Sensitive::new("[REDACTED]".to_string())),
+            SecretAccess::Checked(s) => {
+                let value = s.get(name)?;
+                if value.expose().trim().is_empty() {
+                    return Err(self.empty_secret(name, &s.existing_files()));
+                }
+                Ok(Sensitive::new(REDACTED.to_string()))
+            }
+            SecretAccess::Redacted => {
+                self.check_unevaluated(name)?;
+                Ok(Sensitive::new(REDACTED.to_string()))
+            }
         }
     }
 
     /// Every secret, for hooks that get them (names only, values `[REDACTED]`, in plans).
     pub fn all_secrets(&self) -> FlowResult<IndexMap<String, Sensitive<String>>> {
+        let redacted = |names: Vec<String>| names.into_iter().map(|n| (n, Sensitive::new(REDACTED.to_string())));
         match &self.secrets {
             SecretAccess::Read(s) => Ok(s.all()?),
+            SecretAccess::Checked(s) => Ok(redacted(s.all()?.into_keys().collect()).collect()),
             SecretAccess::Redacted => {
-                Ok(self.secret_names().into_iter().map(|n| (n, Sensitive::new("[REDACTED]".to_string()))).collect())
+                Ok(redacted(self.written_secrets().into_iter().map(|(name, _)| name).collect()).collect())
             }
         }
     }
 
-    /// The names assigned in the secrets files, read without evaluating them.
-    fn secret_names(&self) -> Vec<String> {
-        let probe = Secrets::new(self.config.root.clone(), self.config.secrets_path(), self.config.destination.clone());
-        let mut names: Vec<String> = Vec::new();
-        for file in probe.existing_files() {
+    fn empty_secret(&self, name: &str, files: &[String]) -> FlowError {
+        FlowError::Invalid(format!(
+            "secret `{name}` is empty in {}: the command needs a value; set one there (a real run would use the empty value)",
+            if files.is_empty() { self.config.secrets_path() } else { files.join(", ") }
+        ))
+    }
+
+    /// Offline: the secret must be written in a secrets file, and not be written empty; a
+    /// value made by `$(…)` is not run, which the plan says once per secret.
+    fn check_unevaluated(&self, name: &str) -> FlowResult<()> {
+        let written = self.written_secrets();
+        let probe = self.secrets_files();
+        let files = probe.existing_files();
+        let Some((_, raw)) = written.iter().rev().find(|(n, _)| n == name) else {
+            return Err(if files.is_empty() {
+                tug_config::secrets::SecretsError::NoSecretFiles { key: name.to_string(), filenames: probe.filenames() }
+            } else {
+                tug_config::secrets::SecretsError::NotFound { key: name.to_string(), files }
+            }
+            .into());
+        };
+        let unquoted = raw.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+        if unquoted.is_empty() {
+            return Err(self.empty_secret(name, &files));
+        }
+        if raw.contains('$')
+            && let Ok(mut noted) = self.unevaluated.lock()
+            && !noted.iter().any(|n| n == name)
+        {
+            noted.push(name.to_string());
+            self.warn(
+                None,
+                format!(
+                    "secret `{name}` is made by `$(…)` or `$VAR` in the secrets files, which an --offline plan does not evaluate: its value is not checked (a plan without --offline checks it)"
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn secrets_files(&self) -> Secrets {
+        Secrets::new(self.config.root.clone(), self.config.secrets_path(), self.config.destination.clone())
+    }
+
+    /// The names assigned in the secrets files with their raw values, in file order, read
+    /// without evaluating them.
+    fn written_secrets(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for file in self.secrets_files().existing_files() {
             let Ok(text) = std::fs::read_to_string(self.config.root.join(&file)) else { continue };
             let text = tug_config::secrets::dotenv::normalize_newlines(&text).into_owned();
             for a in tug_config::secrets::dotenv::scan(&text) {
-                let name = text[a.key.clone()].to_string();
-                if !names.contains(&name) {
-                    names.push(name);
-                }
+                let raw = a.value.clone().map_or(String::new(), |v| text[v].to_string());
+                out.push((text[a.key.clone()].to_string(), raw));
             }
         }
-        names
+        out
     }
 
     /// The project directory (hooks and builds run there).

@@ -72,17 +72,40 @@ fn nothing_between_pull_and_prepare(ctx: &Context) -> bool {
     ctx.options.skip_hooks || !hooks::exists(ctx, "pre-deploy")
 }
 
-/// The SQLite advice, as warnings before `setup`, `deploy` and `redeploy` start: deploying a
-/// SQLite volume to several hosts splits the data.
-fn sqlite_warnings(ctx: &Context) {
-    for a in tug_config::advice::advise(ctx.config).into_iter().filter(|a| a.topic == "sqlite") {
-        ctx.warn(None, format!("{} ({})", a.message, a.help));
+/// The advice on the configuration, before `setup`, `deploy` and `redeploy` touch anything
+/// (plans included): SQLite warnings are shown and the run goes on (`tug config` and `tug
+/// doctor` show the others); errors of any topic (a setup that cannot work, such as
+/// Cloudflare's Full mode in front of `proxy.ssl: false`) are shown and stop it.
+fn check_advice(ctx: &Context) -> FlowResult<()> {
+    let mut errors = Vec::new();
+    for a in tug_config::advice::advise(ctx.config) {
+        match a.level {
+            tug_config::advice::Level::Warning if a.topic == "sqlite" => {
+                ctx.warn(None, format!("{} ({})", a.message, a.help));
+            }
+            tug_config::advice::Level::Warning => {}
+            tug_config::advice::Level::Error => {
+                if ctx.is_plan() {
+                    // The plan ends here; the error (with its help) follows it.
+                    ctx.phase(format!("Stop: error: [{}] {}", a.topic, a.message));
+                }
+                errors.push(format!("[{}] {}; help: {}", a.topic, a.message, a.help));
+            }
+        }
     }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(FlowError::Invalid(format!(
+        "the configuration cannot work as written, so `{}` stops before touching any server: {}",
+        ctx.command,
+        errors.join("; ")
+    )))
 }
 
 /// `deploy` (`boot_accessories`: also boot the accessories).
 pub fn deploy(ctx: &Context, options: &DeployOptions, boot_accessories: bool) -> FlowResult<()> {
-    sqlite_warnings(ctx);
+    check_advice(ctx)?;
     deploy_steps(ctx, options, boot_accessories)
 }
 
@@ -119,7 +142,7 @@ fn deploy_steps(ctx: &Context, options: &DeployOptions, boot_accessories: bool) 
 
 /// `setup`: bootstrap the servers, then deploy with the accessories, all under the lock.
 pub fn setup(ctx: &Context, options: &DeployOptions) -> FlowResult<()> {
-    sqlite_warnings(ctx);
+    check_advice(ctx)?;
     lock::with_lock(ctx, || {
         ctx.phase("Ensure Docker is installed...");
         server::bootstrap(ctx)?;
@@ -129,7 +152,7 @@ pub fn setup(ctx: &Context, options: &DeployOptions) -> FlowResult<()> {
 
 /// `redeploy`: build, lock, stale containers, boot (no proxy boot, accessories or prune).
 pub fn redeploy(ctx: &Context, options: &DeployOptions) -> FlowResult<()> {
-    sqlite_warnings(ctx);
+    check_advice(ctx)?;
     let version = ctx.version()?;
     build_or_pull(ctx, options)?;
     lock::with_lock(ctx, || {

@@ -55,14 +55,27 @@ pub(super) fn certificates(ctx: &Context, app: &AppCommands) -> FlowResult<()> {
     };
     let h = app.host();
     ctx.execute(&host(h), &app.create_ssl_directory())?;
-    for (secret, file) in [(proxy.certificate_pem(), "cert.pem"), (proxy.private_key_pem(), "key.pem")] {
+    // The certificate is public; the key is readable by its owner only, and given to the
+    // user the proxy runs as (a `chown` the SSH user cannot do leaves it unreadable to the
+    // proxy, which is then reported rather than opened up to every user of the server).
+    for (secret, file, mode) in
+        [(proxy.certificate_pem(), "cert.pem", 0o644), (proxy.private_key_pem(), "key.pem", 0o600)]
+    {
         let Some(name) = secret else { continue };
         let value = ctx.secret(&name)?;
         let remote_path = format!("{}/{}/{file}", tls_directory(ctx.config), r.name);
         ctx.upload(
             h,
-            &Upload { remote_path, mode: 0o644, content: value.expose().as_bytes().to_vec(), sensitive: true },
+            &Upload {
+                remote_path: remote_path.clone(),
+                mode,
+                content: value.expose().as_bytes().to_vec(),
+                sensitive: true,
+            },
         )?;
+        if mode == 0o600 {
+            ctx.execute(&host(h), &app.give_to_proxy_user(&remote_path))?;
+        }
     }
     Ok(())
 }
