@@ -1,7 +1,8 @@
 //! Tug's helper image (`tug-db`), run for real against a scripted `RecordingRunner`: it is made
 //! on the server from the tug executable under a local-only, content-addressed name and never
 //! pulled; a server of another architecture (or a tug that is not a Linux executable) gets one
-//! clear error; a failed pre-deploy backup stops the deploy unless `--skip-backup` is given.
+//! clear error; a failed pre-deploy backup stops the deploy unless `--skip-backup` is given; a
+//! proxy image in Docker Hub's `tug/` namespace is never pulled either.
 
 use std::sync::Arc;
 
@@ -182,4 +183,23 @@ fn skip_backup_deploys_without_a_backup() {
     let web = runner.commands_on(&Target::Host(HOST.into()));
     assert!(!web.iter().any(|c| c.contains("tug-db")), "{web:#?}");
     assert!(web.iter().any(|c| c.starts_with("docker run --detach")), "{web:#?}");
+}
+
+/// A sibling: a proxy image named in Docker Hub's `tug/` namespace is never pulled, also on
+/// `proxy reboot` (whose `docker run` would pull it): it can only be sent from this machine, and
+/// when it cannot be, the old proxy keeps running.
+#[test]
+fn proxy_reboot_never_pulls_a_tug_namespace_image() {
+    let runner = RecordingRunner::new();
+    let image = "tug/tug-proxy:v0.0.0-never-built-here";
+    runner.reply(Some(HOST), &format!("docker image inspect \"{image}\""), Output::failed(1, "No such image"));
+    let config = "proxy:\n  run:\n    repository: tug/tug-proxy\n    version: v0.0.0-never-built-here\n";
+    let inputs = Inputs::fixed();
+    let (result, _) =
+        super::run_in(&runner, &format!("{CONFIG}{config}"), inputs, |ctx| flows::proxy::reboot(ctx, false));
+    let err = result.expect_err("not deliverable").to_string();
+    assert!(err.contains("Tug never pulls tug/tug-proxy:v0.0.0-never-built-here"), "{err}");
+    let steps = all(&runner);
+    assert!(!steps.iter().any(|c| c.contains("docker pull")), "{steps:#?}");
+    assert!(!steps.iter().any(|c| c.contains("docker stop") || c.contains("docker container stop")), "{steps:#?}");
 }
