@@ -51,7 +51,10 @@ impl ToolSource for RunningTool {
 
 fn running() -> Result<Helper, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this tug's executable: {e}"))?;
-    let bytes = std::fs::read(&exe).map_err(|e| format!("cannot read {}: {e}", exe.display()))?;
+    // The running file itself, even when it was replaced on disk since it started (Linux).
+    let bytes = std::fs::read("/proc/self/exe")
+        .or_else(|_| std::fs::read(&exe))
+        .map_err(|e| format!("cannot read {}: {e}", exe.display()))?;
     let facts = elf::read(&bytes).map_err(|e| e.to_string())?;
     let mut libraries = Vec::new();
     if let Some(interpreter) = &facts.interpreter {
