@@ -33,7 +33,9 @@ pub struct Backup<'a> {
 }
 
 impl TugDb<'_> {
-    /// `docker run --rm --network none --volume …  IMAGE tug-db ARGS`, every value quoted.
+    /// `docker run --rm --pull never --network none --volume …  IMAGE tug-db ARGS`, every value
+    /// quoted. Never pulled: the image is Tug's own, made on the server, or the one
+    /// `x-tug.db.image` names, pulled (or sent) before it runs.
     pub fn command(&self, args: &[&str]) -> Command {
         container(false, self.volumes.iter().copied(), self.image, args)
     }
@@ -88,7 +90,7 @@ impl TugDb<'_> {
     }
 }
 
-/// `docker run --rm -i --network none --volume "DIR:DIR" IMAGE tug-db receive --dir DIR --keep
+/// `docker run --rm -i --pull never --network none --volume "DIR:DIR" IMAGE tug-db receive --dir DIR --keep
 /// N`: a copy read from standard input, verified before it is put in place in `dir` (a host
 /// directory) and retention applied there.
 pub fn receive(image: &str, dir: &str, keep: i64) -> Command {
@@ -102,7 +104,7 @@ fn container<'v>(stdin: bool, volumes: impl IntoIterator<Item = &'v str>, image:
     if stdin {
         cmd = cmd.arg("-i");
     }
-    cmd = cmd.args(["--network", "none"]);
+    cmd = cmd.args(["--pull", "never", "--network", "none"]);
     for v in volumes {
         cmd = cmd.args(["--volume".to_string(), escape_shell_value(v)]);
     }

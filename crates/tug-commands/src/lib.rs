@@ -16,6 +16,7 @@ pub mod command;
 pub mod db;
 pub mod docker;
 pub mod env_file;
+pub mod helper_image;
 pub mod hook;
 pub mod image;
 pub mod image_delivery;

@@ -8,7 +8,7 @@ fn tool() -> TugDb<'static> {
     TugDb { image: "tug/tug-db:1", volumes: vec!["app_storage:/rails/storage", "logs:/logs:ro"] }
 }
 
-const RUN: &str = r#"docker run --rm --network none --volume "app_storage:/rails/storage" --volume "logs:/logs:ro" "tug/tug-db:1" tug-db"#;
+const RUN: &str = r#"docker run --rm --pull never --network none --volume "app_storage:/rails/storage" --volume "logs:/logs:ro" "tug/tug-db:1" tug-db"#;
 
 #[test]
 fn tool_commands_quote_every_value() {
@@ -60,7 +60,7 @@ fn backup_arguments() {
 fn receive_mounts_the_copy_directory() {
     assert_eq!(
         receive("tug/tug-db:1", "/var/backups/zen", 10).to_shell(),
-        r#"docker run --rm -i --network none --volume "/var/backups/zen:/var/backups/zen" "tug/tug-db:1" tug-db "receive" "--dir" "/var/backups/zen" "--keep" "10""#
+        r#"docker run --rm -i --pull never --network none --volume "/var/backups/zen:/var/backups/zen" "tug/tug-db:1" tug-db "receive" "--dir" "/var/backups/zen" "--keep" "10""#
     );
 }
 

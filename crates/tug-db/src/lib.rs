@@ -2,7 +2,8 @@
 //!
 //! `tug db` runs the `tug-db` binary on the server, in a short-lived container that mounts the
 //! app's volume, so nothing depends on the app's image. This library is that tool, and `tug`
-//! links it too, to verify a downloaded backup on the deploying machine.
+//! links it too, to verify a downloaded backup on the deploying machine and to be the tool
+//! itself in the helper image it makes from its own executable ([`cli`]).
 //!
 //! A backup is two files in the backup directory:
 //!
@@ -18,6 +19,7 @@
 
 pub mod backup;
 pub mod catalog;
+pub mod cli;
 pub mod error;
 pub mod files;
 pub mod restore;

@@ -17,6 +17,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod events;
 pub mod flows;
+pub mod helper_image;
 pub mod plan;
 pub mod render;
 pub mod selection;

@@ -1,8 +1,12 @@
-//! The `tug` binary: read the machine, parse, run, report, exit.
+//! The `tug` binary: read the machine, parse, run, report, exit. Started under the name
+//! `tug-db` (as in the helper image Tug makes from itself), it is the backup tool.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    if tug::helper_image::runs_as_tool(std::env::args_os().next().as_deref()) {
+        return tug_db::cli::main_with(std::env::args_os());
+    }
     let env = tug::world::Environment::system();
     let argv = tug::cli::args();
     let json = argv.as_ref().is_ok_and(|a| tug::diagnostics::wants_json(a));

@@ -158,6 +158,8 @@ pub struct Inputs {
     pub tmp_dir: String,
     /// `KAMAL_LOCK=true` in the environment: a parent Tug (or Kamal) holds the lock.
     pub lock_inherited: bool,
+    /// What Tug's helper image (`tug-db`) is made of: this executable.
+    pub tool: Arc<dyn crate::helper_image::ToolSource>,
 }
 
 impl Inputs {
@@ -171,6 +173,7 @@ impl Inputs {
             local_arch: "amd64".into(),
             tmp_dir: "/tmp".into(),
             lock_inherited: false,
+            tool: Arc::new(crate::helper_image::FixedTool::x86_64()),
         }
     }
 }
@@ -221,6 +224,7 @@ impl Environment {
                 local_arch: local_arch.into(),
                 tmp_dir: std::env::temp_dir().display().to_string().trim_end_matches('/').to_string(),
                 lock_inherited: std::env::var("KAMAL_LOCK").is_ok_and(|v| v == "true"),
+                tool: Arc::new(crate::helper_image::RunningTool::default()),
             },
             out: Box::new(std::io::stdout()),
             err: Box::new(std::io::stderr()),

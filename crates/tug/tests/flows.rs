@@ -1,6 +1,10 @@
 //! Flows run for real against a scripted `RecordingRunner`: per-host command sequences for a
 //! clashing container, a held lock and a failed health check; secrets stay out of every
-//! recorded step and event.
+//! recorded step and event. Tug's helper image (`tug-db`) and the backup before a deploy are in
+//! `flows/db_helper_image.rs`.
+
+#[path = "flows/db_helper_image.rs"]
+mod db_helper_image;
 
 use tug::events::Collector;
 use tug::flows;
@@ -14,8 +18,8 @@ use tug_exec::{Output, RecordingRunner, Target};
 const CONFIG: &str = "service: app\nimage: dhh/app\nservers:\n  web: [1.1.1.1, 1.1.1.2]\n  workers: [1.1.1.3]\nregistry:\n  username: dhh\n  password: [KAMAL_REGISTRY_PASSWORD]\nenv:\n  secret: [RAILS_MASTER_KEY]\nbuilder:\n  arch: amd64\nreadiness_delay: 0\n";
 const SENTINELS: [&str; 2] = ["sentinel-pw-4411", "sentinel-key-8822"];
 
-fn project() -> (tempfile::TempDir, Config) {
-    tug_test::Project::new(CONFIG)
+fn project(deploy_yml: &str) -> (tempfile::TempDir, Config) {
+    tug_test::Project::new(deploy_yml)
         .secrets(&format!("KAMAL_REGISTRY_PASSWORD={}\nRAILS_MASTER_KEY={}\n", SENTINELS[0], SENTINELS[1]))
         .version(Some("999"))
         .load()
@@ -25,14 +29,24 @@ fn run(
     runner: &RecordingRunner,
     flow: impl FnOnce(&Context) -> flows::FlowResult<()>,
 ) -> (flows::FlowResult<()>, Collector) {
-    let (_dir, config) = project();
+    run_in(runner, CONFIG, Inputs::fixed(), flow)
+}
+
+/// [`run`] with another `deploy.yml` and other inputs.
+fn run_in(
+    runner: &RecordingRunner,
+    deploy_yml: &str,
+    inputs: Inputs,
+    flow: impl FnOnce(&Context) -> flows::FlowResult<()>,
+) -> (flows::FlowResult<()>, Collector) {
+    let (_dir, config) = project(deploy_yml);
     let secrets = Secrets::new(config.root.clone(), config.secrets_path(), None);
     let events = Collector::new();
     let ctx = Context::new(ContextParts {
         config: &config,
         selection: Selection::new(&config, None, None, false).expect("selection"),
         events: &events,
-        inputs: Inputs::fixed(),
+        inputs,
         options: Options { version_given: true, ..Options::default() },
         command: ("app".into(), Some("boot".into())),
         secrets: SecretAccess::Read(&secrets),
@@ -140,7 +154,7 @@ fn lock_wait_gives_up_after_the_timeout() {
         Output::failed(1, "mkdir: cannot create directory '.kamal/lock-app': File exists"),
     );
     runner.reply(Some("1.1.1.1"), "base64 -d", Output::ok("Locked by: Someone\nMessage: Automatic deploy lock"));
-    let (_dir, config) = project();
+    let (_dir, config) = project(CONFIG);
     let events = Collector::new();
     let ctx = Context::new(ContextParts {
         config: &config,

@@ -27,14 +27,14 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-/// Prints the completion script for the shell asked for on stdout.
-pub fn run(args: &CompletionsArgs, env: &mut Environment) -> Result<ExitStatus, Error> {
+/// Prints the completion script of `cmd` (the command tree that parses the command line) for
+/// the shell asked for on stdout.
+pub fn run(args: &CompletionsArgs, mut cmd: clap::Command, env: &mut Environment) -> Result<ExitStatus, Error> {
     let shell = match args.shell {
         Shell::Bash => clap_complete::Shell::Bash,
         Shell::Zsh => clap_complete::Shell::Zsh,
         Shell::Fish => clap_complete::Shell::Fish,
     };
-    let mut cmd = super::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut cmd, "tug", &mut script);
     env.out.write_all(&script).map_err(|source| Error::Io { action: "write the completion script".into(), source })?;

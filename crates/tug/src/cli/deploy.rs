@@ -20,7 +20,8 @@ pub struct DeployArgs {
     #[arg(long)]
     pub no_cache: bool,
 
-    /// Take no backup of the SQLite database before deploying (Tug only)
+    /// Take no backup of the SQLite database before deploying (Tug only; without it, a backup
+    /// that cannot be taken stops the deploy)
     #[arg(long)]
     pub skip_backup: bool,
 }

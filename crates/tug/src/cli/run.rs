@@ -1,7 +1,7 @@
 //! Runs a parsed command line: the one table from top-level commands to what runs them.
 //! Local commands run here; each command group for the servers has its `dispatch`.
 
-use super::command::Command;
+use super::command::{Command, command};
 use super::deploy::REMOVE_QUESTION;
 use super::parse::Invocation;
 use super::remote::Remote;
@@ -19,7 +19,7 @@ pub fn run_in(invocation: &Invocation, mut env: Environment) -> Result<ExitStatu
     let remote = |env| Remote::new(global, &invocation.path, env);
     match &invocation.cli.command {
         Command::Version => version::run(&mut env),
-        Command::Completions(args) => completions::run(args, &mut env),
+        Command::Completions(args) => completions::run(args, command(), &mut env),
         Command::Config(args) => config::run(global, args, &mut env),
         Command::Docs(args) => docs::run(args, &mut env),
         Command::Init(args) => init::run(args, &mut env),

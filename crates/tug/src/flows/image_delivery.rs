@@ -1,7 +1,10 @@
 //! Tug only (a deliberate difference): Tug's own images (the proxy, `tug-db`) reach a server
 //! that lacks them even when no registry has them or the server cannot reach one. An image
 //! that is not on the host is pulled there; when that fails too and this machine has it, it is
-//! streamed over SSH: `docker save IMAGE | ssh HOST docker load`.
+//! streamed over SSH: `docker save IMAGE | ssh HOST docker load`. An image named in the `tug/`
+//! namespace of Docker Hub (where Tug's images are built locally, `tug/tug-proxy`) is never
+//! pulled: this project does not own that namespace, and whoever does must not get code run on
+//! the servers; it is only sent from this machine.
 
 use std::time::Duration;
 
@@ -44,6 +47,11 @@ pub fn ensure(ctx: &Context, h: &str, wanted: &Wanted<'_>) -> FlowResult<Deliver
     }
     let pulled =
         ctx.when(Some(h), &format!("the {} {image} is not on the host", wanted.what), present.map(|p| !p), || {
+            if in_unowned_namespace(image) {
+                return Ok(Err(format!(
+                    "Tug never pulls {image}: the `tug/` namespace on Docker Hub is not this project's"
+                )));
+            }
             let out = ctx.execute_lenient(&host(h), &pull(image))?;
             Ok(out.success().then_some(()).ok_or(out.tail(1)))
         })?;
@@ -64,10 +72,38 @@ pub fn ensure(ctx: &Context, h: &str, wanted: &Wanted<'_>) -> FlowResult<Deliver
     Ok(Delivery::Present)
 }
 
+/// Whether `image` is in Docker Hub's `tug/` namespace (`tug/x`, `docker.io/tug/x`,
+/// `index.docker.io/tug/x`), which Tug's own images are named in and this project does not own.
+pub fn in_unowned_namespace(image: &str) -> bool {
+    let image = image.trim_matches('"');
+    let rest = ["docker.io/", "index.docker.io/", "registry-1.docker.io/"]
+        .iter()
+        .find_map(|p| image.strip_prefix(p))
+        .unwrap_or(image);
+    rest.starts_with("tug/")
+}
+
 /// [`ensure`], with an image that cannot be had an error.
 pub fn require(ctx: &Context, h: &str, wanted: &Wanted<'_>) -> FlowResult<()> {
     match ensure(ctx, h, wanted)? {
         Delivery::Present => Ok(()),
         Delivery::Unavailable(reason) => Err(FlowError::msg(reason)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_unowned_namespace;
+
+    #[test]
+    fn tug_images_on_docker_hub_are_never_pulled() {
+        for image in ["tug/tug-proxy:v1", "docker.io/tug/tug-db:0.1.0", "index.docker.io/tug/x"] {
+            assert!(in_unowned_namespace(image), "{image}");
+        }
+        for image in
+            ["basecamp/kamal-proxy:v0.9.0", "registry.example/tug/tug-proxy:v1", "tug-db-local:ab", "tugboat/x"]
+        {
+            assert!(!in_unowned_namespace(image), "{image}");
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! `tug db backup|list|verify|restore|download`, and the backup before every deploy.
 //!
 //! The work happens next to the data: `tug-db` runs on the database's host in a short-lived
-//! container from Tug's own image (`x-tug.db.image`) that mounts the app's volumes at the same
-//! paths as the app does, so nothing depends on the app's image. Each `tug-db` command ends
+//! container that mounts the app's volumes at the same paths as the app does, so nothing
+//! depends on the app's image. Its image is Tug's own helper image, made on the host from the
+//! running tug and never pulled ([`helper`]), or the one `x-tug.db.image` names. Each `tug-db` command ends
 //! with one summary line (`TUG-DB {json}`), parsed here.
 //!
 //! Configuration, all optional:
@@ -13,7 +14,7 @@
 //!     path: /rails/storage/production.sqlite3   # default: the SQLite file found in the volumes
 //!     backups: /rails/storage/backups           # default: `backups` in the volume holding it
 //!     keep: 10                                  # retention, per database
-//!     image: tug/tug-db:0.1.0                   # the image holding `tug-db`
+//!     image: registry.example/me/tug-db:1       # default: made on the host from this tug
 //!     host: 10.0.0.1                            # default: the primary role's first host
 //!     before_deploy: true                       # back up before every deploy
 //!     copy_to: [10.0.0.2]                       # servers that get a verified copy of each backup
@@ -24,6 +25,7 @@
 //! `tug-db receive` on the other server, which verifies the copy before putting it in place and
 //! keeps the newest `keep` there too); the servers need no SSH access to each other.
 
+pub mod helper;
 mod place;
 
 use std::path::{Path, PathBuf};
@@ -34,13 +36,13 @@ use tug_commands::Command;
 use tug_commands::db::{Backup, receive, ssh_pipe};
 use tug_exec::{RunOptions, Target};
 
-pub use self::place::{Place, Volume, default_image, locate, volumes};
-use self::place::{db_host, image, require, tool_image};
+pub use self::place::{Place, Volume, locate, volumes};
+use self::place::{db_host, require};
 use crate::events::{Event, LOCAL};
 use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
 use crate::flows::step::{Fact, host};
-use crate::flows::{app, audit, image_delivery, lock};
+use crate::flows::{app, audit, lock};
 
 /// How long a backup or restore may take on the server.
 const TOOL_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -93,7 +95,7 @@ fn take_backup(
 /// place (and applies retention).
 fn copy_off(ctx: &Context, place: &Place, file: &str) -> FlowResult<()> {
     for target in &place.copy_to {
-        image_delivery::require(ctx, target, &tool_image(&place.image))?;
+        helper::ensure(ctx, target)?;
         ctx.phase(format!("Copy {file} from {} to {target}:{}, verified there...", place.host, place.copy_dir));
         let receive = receive(&place.image, &place.copy_dir, place.keep);
         let out = ctx.stream(target, &ssh_from(ctx, &place.host, &place.tool().send(file)), &receive, TOOL_TIMEOUT)?;
@@ -111,11 +113,10 @@ pub fn backup(ctx: &Context) -> FlowResult<()> {
 }
 
 /// The backup before a deploy of `version`: taken when the app keeps a SQLite database on a
-/// volume (and `x-tug.db.before_deploy` is not false). The tool's image is sent to the host
-/// when it is missing there and cannot be pulled. A first deploy, with no database yet, takes
-/// none; an image that cannot be had at all (not on the host, not pullable, not on this
-/// machine) is a warning, not a failed deploy; a failed backup (the integrity check, say)
-/// stops the deploy.
+/// volume (and `x-tug.db.before_deploy` is not false), with the tool's image made (or, for
+/// `x-tug.db.image`, pulled or sent) on the host first. A first deploy, with no database yet,
+/// takes none. Anything else that prevents the backup stops the deploy before any server
+/// changes what it serves: `--skip-backup` deploys without one.
 pub fn before_deploy(ctx: &Context, version: &str) -> FlowResult<()> {
     let s = &ctx.config.x_tug.db;
     let sqlite_volume =
@@ -124,18 +125,22 @@ pub fn before_deploy(ctx: &Context, version: &str) -> FlowResult<()> {
         return Ok(());
     }
     ctx.phase(format!("Back up the SQLite database before deploying {version} (skip with --skip-backup)..."));
-    let h = db_host(ctx, s)?;
-    if let image_delivery::Delivery::Unavailable(reason) = image_delivery::ensure(ctx, &h, &tool_image(&image(s)))? {
-        ctx.warn(None, format!("no backup before this deploy: {reason}; or pass --skip-backup"));
-        return Ok(());
-    }
-    match locate(ctx)? {
-        Some(place) => take_backup(ctx, &place, "pre-deploy", Some(version), true).map(|_| ()),
-        None => {
-            ctx.phase("No SQLite database in the app's volumes yet; no backup needed");
-            Ok(())
+    let taken = (|| {
+        let h = db_host(ctx, s)?;
+        helper::ensure(ctx, &h)?;
+        match locate(ctx)? {
+            Some(place) => take_backup(ctx, &place, "pre-deploy", Some(version), true).map(|_| ()),
+            None => {
+                ctx.phase("No SQLite database in the app's volumes yet; no backup needed");
+                Ok(())
+            }
         }
-    }
+    })();
+    taken.map_err(|e| {
+        let why = e.to_string();
+        let line = format!("no backup before deploying {version}, so nothing was deployed: {why} (pass --skip-backup to deploy without a backup)");
+        if e.is_invalid_input() { FlowError::Invalid(line) } else { FlowError::msg(line) }
+    })
 }
 
 /// `db list`: the backups on the database's host, newest first.

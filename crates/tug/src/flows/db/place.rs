@@ -1,5 +1,6 @@
 //! Where the database is: the app's volumes, the host holding them, the SQLite file in them
-//! (`x-tug.db.path`, else asked of `tug-db find` on the host), and the tool's image there.
+//! (`x-tug.db.path`, else asked of `tug-db find` on the host), and the tool's image there
+//! ([`super::helper`]).
 
 use std::path::Path;
 
@@ -7,20 +8,10 @@ use serde_json::Value;
 use tug_commands::db::TugDb;
 use tug_config::x_tug::DbSettings;
 
+use super::helper;
 use crate::flows::context::Context;
 use crate::flows::error::{FlowError, FlowResult};
-use crate::flows::image_delivery;
 use crate::flows::step::{Fact, host};
-
-/// The image holding `tug-db`, unless `x-tug.db.image` names another.
-pub fn default_image() -> String {
-    format!("tug/tug-db:{}", env!("CARGO_PKG_VERSION"))
-}
-
-/// The image holding `tug-db` for this configuration.
-pub fn image(s: &DbSettings) -> String {
-    s.image.clone().unwrap_or_else(default_image)
-}
 
 /// A volume of the app: the spec as written and the path it is mounted at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +111,7 @@ pub fn locate(ctx: &Context) -> FlowResult<Option<Place>> {
     let h = db_host(ctx, s)?;
     let mut place = Place {
         host: h.clone(),
-        image: image(s),
+        image: helper::image_name(ctx)?,
         volumes: vols.clone(),
         path: String::new(),
         backups: String::new(),
@@ -191,20 +182,12 @@ fn find(ctx: &Context, place: &Place, vols: &[Volume]) -> FlowResult<Option<Stri
     Ok(Some(first))
 }
 
-/// The tool's image, for [`image_delivery`].
-pub fn tool_image(image: &str) -> image_delivery::Wanted<'_> {
-    image_delivery::Wanted {
-        image,
-        what: "tug-db image",
-        build_hint: "build it with `crates/tug-db/image/build`, or set x-tug.db.image",
-    }
-}
-
-/// The database, with the tool's image on its host (sent there when it cannot be pulled).
+/// The database, with the tool's image on its host (made there, or for `x-tug.db.image`
+/// pulled or sent).
 pub fn require(ctx: &Context) -> FlowResult<Place> {
     let s = &ctx.config.x_tug.db;
     if !volumes(ctx.config).is_empty() {
-        image_delivery::require(ctx, &db_host(ctx, s)?, &tool_image(&image(s)))?;
+        helper::ensure(ctx, &db_host(ctx, s)?)?;
     }
     locate(ctx)?.ok_or_else(|| {
         FlowError::Invalid("no SQLite database found: the app has no volume holding one (set x-tug.db.path to the database's path inside a volume)".into())
@@ -233,7 +216,7 @@ mod tests {
         let cmd = place().tool().verify("/rails/storage/backups/x $(id).zst");
         assert_eq!(
             cmd.to_redacted(),
-            "docker run --rm --network none --volume \"app_storage:/rails/storage\" \"tug/tug-db:1\" tug-db \"verify\" \"/rails/storage/backups/x \\$(id).zst\""
+            "docker run --rm --pull never --network none --volume \"app_storage:/rails/storage\" \"tug/tug-db:1\" tug-db \"verify\" \"/rails/storage/backups/x \\$(id).zst\""
         );
         assert_eq!(place().backup_path("a.zst"), "/rails/storage/backups/a.zst");
         assert_eq!(place().backup_path("/x/a.zst"), "/x/a.zst");

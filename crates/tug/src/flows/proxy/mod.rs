@@ -86,15 +86,12 @@ pub fn ensure_image(ctx: &Context, h: &str, proxy: &ProxyCommands) -> FlowResult
             _ => return Ok(()),
         },
     };
-    image_delivery::require(
-        ctx,
-        h,
-        &image_delivery::Wanted {
-            image: &image,
-            what: "proxy image",
-            build_hint: "for tug-proxy: `crates/tug-proxy/image/build`",
-        },
-    )
+    image_delivery::require(ctx, h, &proxy_image(&image))
+}
+
+/// The proxy's image, for [`image_delivery`].
+fn proxy_image(image: &str) -> image_delivery::Wanted<'_> {
+    image_delivery::Wanted { image, what: "proxy image", build_hint: "for tug-proxy: `crates/tug-proxy/image/build`" }
 }
 
 /// `proxy reboot [--rolling]`: a new kamal-proxy container, host group by host group.
@@ -107,6 +104,11 @@ pub fn reboot(ctx: &Context, rolling: bool) -> FlowResult<()> {
             hooks::run(ctx, "pre-proxy-reboot", false, &[("hosts", &list)])?;
             ctx.on_hosts(&group, |h| {
                 let proxy = ProxyCommands::new(ctx.config, h);
+                // `docker run` would pull an image of Docker Hub's `tug/` namespace that is not
+                // on the host: it is sent from here first, before the old proxy stops.
+                if let Some(image) = proxy.configured_image().filter(|i| image_delivery::in_unowned_namespace(i)) {
+                    image_delivery::require(ctx, h, &proxy_image(&image))?;
+                }
                 audit::record(ctx, h, "Rebooted proxy", None)?;
                 registry::login_on(ctx, h, None)?;
                 ctx.execute_lenient(&host(h), &proxy.stop())?;

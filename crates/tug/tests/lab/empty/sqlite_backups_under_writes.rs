@@ -1,8 +1,8 @@
 //! Lab scenario: the example app's SQLite database, backed up and restored with `tug db` on a
 //! fresh primary while the app keeps taking writes through the proxy.
 //!
-//! - The first `setup` (no database yet) takes no backup and does not fail; it sends the tug-db
-//!   image to the primary over SSH (it is not there and cannot be pulled).
+//! - The first `setup` (no database yet) takes no backup and does not fail; it makes Tug's helper
+//!   image (`tug-db-local:<hash>`) on the primary from the tug binary (nothing is pulled).
 //! - A `tug db backup` taken under continuous writes holds every row acknowledged before it began;
 //!   `download` brings a verified, byte-identical copy here.
 //! - A backup with flipped bytes is caught by `verify` and refused by `restore` (the app keeps
@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 use crate::session;
 use crate::support::{Project, Run, get, repo_root, request};
 
-const TOOL_IMAGE: &str = concat!("tug/tug-db:", env!("CARGO_PKG_VERSION"));
+/// Tug's helper images: made on the server from the tug binary, named after their content.
+const TOOL_REPOSITORY: &str = "tug-db-local";
 /// Where the copies go on the second server.
 const COPY_DIR: &str = "/var/backups/zen_miner";
 
@@ -142,28 +143,24 @@ fn sqlite_backups_under_writes() {
     let ip1 = p.lab.servers[0].clone();
     // A fresh database host: no data from earlier scenarios (volumes outlive `remove`), no tool image.
     for name in &p.lab.server_names {
-        p.ssh(name, &format!("docker volume rm -f zen_miner_storage >/dev/null; docker image rm -f {TOOL_IMAGE} >/dev/null 2>&1; rm -rf {COPY_DIR}"));
+        p.ssh(name, &format!("docker volume rm -f zen_miner_storage >/dev/null; docker images -q {TOOL_REPOSITORY} | xargs -r docker image rm -f >/dev/null 2>&1; rm -rf {COPY_DIR}"));
     }
     p.edit("config/deploy.lab.yml", "retain_containers: 3\n", "retain_containers: 3\n\nx-tug:\n  db:\n    keep: 3\n");
 
-    // The first setup: nothing to back up yet, and it does not fail; the tool image is sent.
+    // The first setup: nothing to back up yet, and it does not fail; the tool image is made there.
     let setup = p.tug(&["setup", "--version", "v1"]).ok();
     p.assert_serving("v1");
     let out = setup.all();
-    assert!(out.contains(&format!("Sending the tug-db image {TOOL_IMAGE} to {ip1} over SSH")), "{out}");
+    assert!(out.contains(&format!("Make the tug-db image {TOOL_REPOSITORY}:")), "{out}");
+    assert!(out.contains(&format!(" on {ip1} from this tug")), "{out}");
+    assert!(!out.contains("docker pull"), "nothing is pulled:\n{out}");
     assert!(out.contains("No SQLite database in the app's volumes yet; no backup needed"), "{out}");
-    let local_id = String::from_utf8(
-        Command::new("docker")
-            .args(["image", "inspect", TOOL_IMAGE, "--format", "{{.Id}}"])
-            .output()
-            .expect("docker")
-            .stdout,
-    )
-    .expect("utf8");
-    assert_eq!(
-        p.ssh(&s1, &format!("docker image inspect {TOOL_IMAGE} --format '{{{{.Id}}}}'")).trim(),
-        local_id.trim(),
-        "{s1} holds this machine's tug-db image"
+    let tool_image =
+        p.ssh(&s1, &format!("docker images {TOOL_REPOSITORY} --format '{{{{.Repository}}}}:{{{{.Tag}}}}'"));
+    let tool_image = tool_image.trim().to_string();
+    assert!(
+        tool_image.starts_with(&format!("{TOOL_REPOSITORY}:")) && !tool_image.contains('\n'),
+        "one helper image on {s1}: {tool_image:?}"
     );
     let volume = p.ssh(&s1, "docker volume inspect zen_miner_storage --format '{{.Mountpoint}}'").trim().to_string();
     let db_file = format!("{volume}/production.sqlite3");
@@ -309,7 +306,9 @@ fn sqlite_backups_under_writes() {
     let verified = p.ssh(
         &s2,
         &format!(
-            "docker run --rm --network none -v {COPY_DIR}:{COPY_DIR} {TOOL_IMAGE} tug-db verify {COPY_DIR}/{copied}"
+            "docker run --rm --pull never --network none -v {COPY_DIR}:{COPY_DIR} \
+             $(docker images {TOOL_REPOSITORY} --format '{{{{.Repository}}}}:{{{{.Tag}}}}' | head -n 1) \
+             tug-db verify {COPY_DIR}/{copied}"
         ),
     );
     assert!(verified.contains("integrity ok"), "{verified}");
@@ -343,7 +342,7 @@ fn sqlite_backups_under_writes() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    p.ssh(&s1, &format!("docker ps -q --filter ancestor={TOOL_IMAGE} | xargs -r docker kill >/dev/null"));
+    p.ssh(&s1, &format!("docker ps -q --filter ancestor={tool_image} | xargs -r docker kill >/dev/null"));
     let status = child.wait().expect("tug");
     assert!(!status.success(), "the killed backup fails");
     let files = p.ssh(&s1, &format!("ls -A {backups}"));
