@@ -43,4 +43,10 @@ pub enum ExecError {
         /// What went wrong.
         message: String,
     },
+    /// The run's private SSH directory or config file could not be made.
+    #[error("{message}")]
+    RunDir {
+        /// What went wrong and where.
+        message: String,
+    },
 }

@@ -135,22 +135,20 @@ impl SshOptions {
         t
     }
 
-    /// Writes [`SshOptions::config_file`] (and the control directory); every `ssh` this run
-    /// starts reads it.
-    pub fn write_config(&self) -> std::io::Result<PathBuf> {
-        std::fs::create_dir_all(&self.control_dir)?;
+    /// Writes [`SshOptions::config_file`]; every `ssh` this run starts reads it. The control
+    /// directory must be private to this user ([`crate::run_dir::check_private`]): a file
+    /// another user could have placed or could replace would choose what every `ssh` runs.
+    pub fn write_config(&self) -> Result<PathBuf, ExecError> {
+        let fail = |message: String| ExecError::RunDir { message };
+        crate::run_dir::check_private(&self.control_dir).map_err(|e| fail(e.0))?;
         let path = self.config_file();
-        let text = self.config_text();
-        if std::fs::read_to_string(&path).is_ok_and(|t| t == text) {
-            return Ok(path);
-        }
         // Written beside and renamed: an ssh starting meanwhile reads the old file or the new
-        // one, never half of one.
+        // one, never half of one. Always written afresh: nothing found here is kept.
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let partial = self.control_dir.join(format!(".ssh_config.{}.{n}", std::process::id()));
-        std::fs::write(&partial, text)?;
-        std::fs::rename(&partial, &path)?;
+        let written = std::fs::write(&partial, self.config_text()).and_then(|()| std::fs::rename(&partial, &path));
+        written.map_err(|e| fail(format!("{}: {e}", path.display())))?;
         Ok(path)
     }
 
@@ -181,6 +179,7 @@ impl SshOptions {
 pub struct SshRunner {
     options: SshOptions,
     masters: Arc<Masters>,
+    unusable: Option<String>,
 }
 
 /// The hosts this run opened a master connection to, closed (`ssh -O exit`) on drop so that no
@@ -215,12 +214,19 @@ impl Drop for Masters {
 }
 
 impl SshRunner {
-    /// A runner with these options.
+    /// A runner with these options. When the config file cannot be written, every command
+    /// fails with the reason (offline plans, which run nothing, still work).
     pub fn new(options: SshOptions) -> Self {
-        // A failure shows in the first command (`ssh` names the file it cannot read).
-        let _ = options.write_config();
+        let unusable = options.write_config().err().map(|e| e.to_string());
         let masters = Arc::new(Masters { args: options.args(), hosts: Mutex::new(BTreeSet::new()) });
-        SshRunner { options, masters }
+        SshRunner { options, masters, unusable }
+    }
+
+    fn usable(&self) -> Result<(), ExecError> {
+        match &self.unusable {
+            Some(message) => Err(ExecError::RunDir { message: message.clone() }),
+            None => Ok(()),
+        }
     }
 
     fn process(&self, host: &str, remote: &str) -> Process {
@@ -248,6 +254,7 @@ impl Runner for SshRunner {
         let Target::Host(host) = target else {
             return crate::LocalRunner.run(target, command, options);
         };
+        self.usable()?;
         let out = run_process(
             self.process(host, &command.to_remote_shell()),
             None,
@@ -259,6 +266,7 @@ impl Runner for SshRunner {
     }
 
     fn stream(&self, host: &str, local: &Command, remote: &Command, timeout: Duration) -> Result<Output, ExecError> {
+        self.usable()?;
         // Local stdout goes straight into ssh's stdin (no buffering of the whole stream here).
         let shown = format!("{} | ssh {host} {}", local.to_redacted(), remote.to_redacted());
         let mut source = Process::new("sh");
@@ -301,6 +309,7 @@ impl Runner for SshRunner {
     }
 
     fn upload(&self, host: &str, upload: &Upload) -> Result<(), ExecError> {
+        self.usable()?;
         // Content goes through stdin, never the command line (no secret in a process list).
         let path = single_quote(&upload.remote_path);
         let remote = format!(
@@ -391,7 +400,8 @@ mod tests {
         let second = dir.path().join("second");
         std::fs::write(&first, "Host web1\n  ConnectTimeout 5\n  HostName 10.0.0.1\n").expect("write");
         std::fs::write(&second, "Host web1\n  ServerAliveCountMax 9\n").expect("write");
-        let mut o = SshOptions::new(dir.path().join("control"));
+        let control = crate::run_dir::RunDir::create_in(dir.path()).expect("run dir");
+        let mut o = SshOptions::new(control.path());
         o.config_files = Some(vec![first.display().to_string(), second.display().to_string()]);
         o.write_config().expect("config written");
         let resolved = |host: &str| {
@@ -414,5 +424,41 @@ mod tests {
             other.lines().any(|l| l == "connecttimeout 30") && other.lines().any(|l| l == "serveralivecountmax 3"),
             "{other}"
         );
+    }
+
+    /// The old code made the directory when missing and kept an `ssh_config` it found there
+    /// when the text matched: another user who made the directory first chose what ssh ran.
+    #[test]
+    #[cfg(unix)]
+    fn the_config_is_never_written_into_a_directory_others_can_use() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = tempfile::tempdir().expect("tempdir");
+        let shared = base.path().join("tug-ssh-1234");
+        std::fs::create_dir(&shared).expect("mkdir");
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        let o = SshOptions::new(&shared);
+        std::fs::write(o.config_file(), o.config_text()).expect("plant");
+        let e = o.write_config().expect_err("a world-writable directory is refused");
+        assert!(e.to_string().contains("only its owner may use it"), "{e}");
+
+        let missing = SshOptions::new(base.path().join("missing"));
+        assert!(missing.write_config().is_err(), "a directory is never made here: only RunDir makes one");
+        assert!(!base.path().join("missing").exists());
+
+        let runner = SshRunner::new(o);
+        let e = runner
+            .run(&Target::Host("web1".into()), &Command::new(["true"]), &RunOptions::default())
+            .expect_err("no ssh runs with an unsafe config");
+        assert!(matches!(e, ExecError::RunDir { .. }), "{e}");
+    }
+
+    #[test]
+    fn the_config_file_is_written_afresh_in_a_private_directory() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let dir = crate::run_dir::RunDir::create_in(base.path()).expect("run dir");
+        let o = SshOptions::new(dir.path());
+        std::fs::write(o.config_file(), "Match exec \"touch /tmp/x\"\n").expect("stale");
+        let path = o.write_config().expect("written");
+        assert_eq!(std::fs::read_to_string(path).expect("read"), o.config_text());
     }
 }

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    let _run_dir = tug_exec::run_dir::FinishOnDrop;
     let env = tug::world::Environment::system();
     let outcome = tug::cli::args()
         .and_then(|argv| tug::cli::parse_with_aliases(&argv, &env.root))
