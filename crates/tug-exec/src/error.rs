@@ -43,6 +43,12 @@ pub enum ExecError {
         /// What went wrong.
         message: String,
     },
+    /// A host that ssh would read as an option (it starts with `-`) or no host at all.
+    #[error("`{host}` is not a host: a host name or address cannot start with `-`")]
+    InvalidHost {
+        /// The value given as a host.
+        host: String,
+    },
     /// The run's private SSH directory or config file could not be made.
     #[error("{message}")]
     RunDir {

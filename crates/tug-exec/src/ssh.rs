@@ -229,7 +229,8 @@ impl SshRunner {
         }
     }
 
-    fn process(&self, host: &str, remote: &str) -> Process {
+    fn process(&self, host: &str, remote: &str) -> Result<Process, ExecError> {
+        Self::valid_host(host)?;
         if let Ok(mut h) = self.masters.hosts.lock()
             && !h.contains(host)
         {
@@ -237,7 +238,16 @@ impl SshRunner {
         }
         let mut p = Process::new("ssh");
         p.args(self.options.args()).arg(host).arg("--").arg(remote);
-        p
+        Ok(p)
+    }
+
+    /// ssh reads a destination starting with `-` as an option (`-oProxyCommand=…`); the config
+    /// refuses such hosts, and this runner never passes one on either.
+    fn valid_host(host: &str) -> Result<(), ExecError> {
+        if host.is_empty() || host.starts_with('-') {
+            return Err(ExecError::InvalidHost { host: host.into() });
+        }
+        Ok(())
     }
 
     /// ssh exits 255 when the connection itself failed.
@@ -256,7 +266,7 @@ impl Runner for SshRunner {
         };
         self.usable()?;
         let out = run_process(
-            self.process(host, &command.to_remote_shell()),
+            self.process(host, &command.to_remote_shell())?,
             None,
             host,
             &command.to_redacted(),
@@ -267,6 +277,7 @@ impl Runner for SshRunner {
 
     fn stream(&self, host: &str, local: &Command, remote: &Command, timeout: Duration) -> Result<Output, ExecError> {
         self.usable()?;
+        Self::valid_host(host)?;
         // Local stdout goes straight into ssh's stdin (no buffering of the whole stream here).
         let shown = format!("{} | ssh {host} {}", local.to_redacted(), remote.to_redacted());
         let mut source = Process::new("sh");
@@ -292,7 +303,7 @@ impl Runner for SshRunner {
             }
             buf
         });
-        let mut sink = self.process(host, &remote.to_remote_shell());
+        let mut sink = self.process(host, &remote.to_remote_shell())?;
         sink.stdin(Stdio::from(pipe));
         let out = run_process_with_stdin_set(sink, host, &shown, timeout);
         let local_status = child.wait().ok().and_then(|s| s.code());
@@ -317,7 +328,7 @@ impl Runner for SshRunner {
             mode = upload.mode
         );
         let out = run_process(
-            self.process(host, &remote),
+            self.process(host, &remote)?,
             Some(upload.content.clone()),
             host,
             &remote,
@@ -450,6 +461,18 @@ mod tests {
             .run(&Target::Host("web1".into()), &Command::new(["true"]), &RunOptions::default())
             .expect_err("no ssh runs with an unsafe config");
         assert!(matches!(e, ExecError::RunDir { .. }), "{e}");
+    }
+
+    #[test]
+    fn a_host_ssh_would_read_as_an_option_is_refused() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let dir = crate::run_dir::RunDir::create_in(base.path()).expect("run dir");
+        let runner = SshRunner::new(SshOptions::new(dir.path()));
+        let marker = base.path().join("owned");
+        let host = format!("-oProxyCommand=touch {}", marker.display());
+        let e = runner.run(&Target::Host(host), &Command::new(["true"]), &RunOptions::default()).expect_err("refused");
+        assert!(matches!(e, ExecError::InvalidHost { .. }), "{e}");
+        assert!(!marker.exists());
     }
 
     #[test]
