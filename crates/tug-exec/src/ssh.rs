@@ -38,8 +38,12 @@ pub struct SshOptions {
     pub extra_options: Vec<String>,
     /// How long to wait for a connection.
     pub connect_timeout: Duration,
-    /// Where the control sockets live.
+    /// Where the control sockets live: a directory private to this run
+    /// ([`crate::run_dir`]).
     pub control_dir: PathBuf,
+    /// Why no such directory could be made ([`SshOptions::for_this_run`]): every command then
+    /// fails with it.
+    pub control_dir_error: Option<String>,
     /// `sshkit.pool_idle_timeout`: how long a master stays after its last use (within this
     /// run: the runner closes its masters when it is dropped).
     pub persist: Duration,
@@ -66,9 +70,18 @@ impl SshOptions {
             extra_options: Vec::new(),
             connect_timeout: Duration::from_secs(30),
             control_dir: control_dir.into(),
+            control_dir_error: None,
             persist: Duration::from_secs(900),
             keepalive: Duration::from_secs(5),
             keepalive_count: 3,
+        }
+    }
+
+    /// [`SshOptions::new`] in the run's private directory ([`crate::run_dir::this_run`]).
+    pub fn for_this_run() -> Self {
+        match crate::run_dir::this_run() {
+            Ok(dir) => SshOptions::new(dir),
+            Err(e) => SshOptions { control_dir_error: Some(e.to_string()), ..SshOptions::new(PathBuf::new()) },
         }
     }
 
@@ -140,6 +153,9 @@ impl SshOptions {
     /// another user could have placed or could replace would choose what every `ssh` runs.
     pub fn write_config(&self) -> Result<PathBuf, ExecError> {
         let fail = |message: String| ExecError::RunDir { message };
+        if let Some(e) = &self.control_dir_error {
+            return Err(fail(e.clone()));
+        }
         crate::run_dir::check_private(&self.control_dir).map_err(|e| fail(e.0))?;
         let path = self.config_file();
         // Written beside and renamed: an ssh starting meanwhile reads the old file or the new
@@ -461,6 +477,18 @@ mod tests {
             .run(&Target::Host("web1".into()), &Command::new(["true"]), &RunOptions::default())
             .expect_err("no ssh runs with an unsafe config");
         assert!(matches!(e, ExecError::RunDir { .. }), "{e}");
+    }
+
+    #[test]
+    fn without_a_private_directory_every_command_fails_with_the_reason() {
+        let o = SshOptions {
+            control_dir_error: Some("no private directory for SSH's control sockets: tried /x (too long)".into()),
+            ..SshOptions::new(PathBuf::new())
+        };
+        let runner = SshRunner::new(o);
+        let e = runner.run(&Target::Host("web1".into()), &Command::new(["true"]), &RunOptions::default());
+        let e = e.expect_err("refused");
+        assert!(e.to_string().contains("tried /x (too long)"), "{e}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub fn control_directory() -> std::path::PathBuf {
 
 /// The options for `config`, with the control sockets in a directory of this run.
 pub fn ssh_options(config: &tug_config::Config) -> SshOptions {
-    let mut o = SshOptions::new(control_directory());
+    let mut o = SshOptions::for_this_run();
     o.user = config.ssh.user();
     o.port = config.ssh.port();
     o.proxy_jump = config.ssh.proxy_jump();
