@@ -19,6 +19,9 @@ const SOCKET_NAME_LEN: usize = 1 + 40 + 17;
 /// Random characters in the directory's name (`tug-` and these).
 const RANDOM_LEN: usize = 12;
 
+/// The file holding the process id of the run that made the directory.
+const OWNER_FILE: &str = "pid";
+
 /// Why no private directory could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("no private directory for SSH's control sockets: {0}")]
@@ -76,6 +79,9 @@ impl RunDir {
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
         let dir = builder.tempdir_in(base).map_err(|e| RunDirError(format!("{}: {e}", base.display())))?;
         check_private(dir.path())?;
+        // Who made it, so that a later run can remove it if this one is killed (SIGKILL).
+        let _ = std::fs::write(dir.path().join(OWNER_FILE), std::process::id().to_string());
+        sweep_stale(base, dir.path());
         Ok(RunDir { dir: Some(dir) })
     }
 
@@ -166,6 +172,38 @@ fn check_owner(path: &Path) -> Result<(), String> {
 #[cfg(not(unix))]
 fn check_owner(_path: &Path) -> Result<(), String> {
     Ok(())
+}
+
+/// Removes the directories in `base` left by runs that were killed before they could remove
+/// their own: this user's, named like ours, whose process is gone.
+fn sweep_stale(base: &Path, ours: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let named_like_ours =
+            name.to_str().is_some_and(|n| n.len() == "tug-".len() + RANDOM_LEN && n.starts_with("tug-"));
+        if path == ours || !named_like_ours || check_private(&path).is_err() {
+            continue;
+        }
+        let owner = std::fs::read_to_string(path.join(OWNER_FILE)).ok().and_then(|p| p.trim().parse::<u32>().ok());
+        if owner.is_some_and(|pid| !process_alive(pid)) {
+            stop_masters(&path);
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else { return true };
+    // EPERM: it exists but belongs to someone else; only "no such process" counts as gone.
+    !matches!(rustix::process::test_kill_process(pid), Err(e) if e == rustix::io::Errno::SRCH)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 /// `ssh -O exit` for every control socket in `dir`: the socket's own path as `ControlPath`
@@ -328,6 +366,28 @@ mod tests {
         if rustix::process::geteuid().as_raw() != 0 {
             assert!(check_private(Path::new("/")).is_err());
         }
+    }
+
+    /// A run killed with SIGKILL cannot remove its directory; the next run in the same base
+    /// does, and leaves alone those of live runs, those without an owner, and other files.
+    #[test]
+    #[cfg(unix)]
+    fn directories_of_killed_runs_are_removed_by_the_next_run() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let mut dead = std::process::Command::new("true").spawn().expect("spawn");
+        let dead_pid = dead.id();
+        dead.wait().expect("wait");
+        let killed = RunDir::create_in(base.path()).expect("run dir");
+        let killed_path = killed.path().to_path_buf();
+        std::fs::write(killed_path.join(OWNER_FILE), dead_pid.to_string()).expect("owner");
+        std::mem::forget(killed);
+        let alive = RunDir::create_in(base.path()).expect("run dir");
+        let unowned = base.path().join("tug-aaaaaaaaaaaa");
+        std::fs::create_dir(&unowned).expect("mkdir");
+        let _next = RunDir::create_in(base.path()).expect("next run");
+        assert!(!killed_path.exists(), "a dead run's directory is removed");
+        assert!(alive.path().exists(), "a live run's directory stays");
+        assert!(unowned.exists(), "a directory without an owner file stays");
     }
 
     #[test]
