@@ -390,6 +390,30 @@ mod tests {
         assert!(unowned.exists(), "a directory without an owner file stays");
     }
 
+    /// Closing asks the master behind every socket to exit (`ssh -O exit` connects to it)
+    /// before the directory goes.
+    #[test]
+    #[cfg(unix)]
+    fn closing_asks_each_master_to_exit_before_removing_the_directory() {
+        if Process::new("ssh").arg("-V").output().is_err() {
+            panic!("the OpenSSH client is needed (apt-get install openssh-client)");
+        }
+        let base = tempfile::tempdir().expect("tempdir");
+        let mut d = RunDir::create_in(base.path()).expect("run dir");
+        let socket = d.path().join("0123456789abcdef0123456789abcdef01234567");
+        let listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let reached = listener.accept().is_ok();
+            let _ = tx.send(reached);
+        });
+        let path = d.path().to_path_buf();
+        d.close();
+        let reached = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap_or(false);
+        assert!(reached, "ssh -O exit reached the master's socket");
+        assert!(!path.exists());
+    }
+
     #[test]
     fn a_base_too_long_for_socket_paths_is_refused_clearly() {
         let long = PathBuf::from(format!("/{}", "d".repeat(60)));
