@@ -48,12 +48,13 @@ fn hosts_that_ssh_could_read_as_options_are_refused() {
 #[test]
 fn accessory_names_and_hosts_are_checked_too() {
     let e = errors(
-        "servers:\n  - 1.2.3.4\naccessories:\n  \"db`id`\":\n    image: mysql:8\n    host: 1.2.3.4\n  cache:\n    image: redis:7\n    host: \"a b\"\n",
+        "servers:\n  - 1.2.3.4\naccessories:\n  \"db`id`\":\n    image: mysql:8\n    host: 1.2.3.4\n  cache:\n    image: redis:7\n    host: \"a b\"\n  queue:\n    service: \"q;id\"\n    image: redis:7\n    host: 1.2.3.4\n",
     );
     let messages: Vec<&str> = e.iter().map(|e| e.0.as_str()).collect();
-    assert_eq!(messages.len(), 2, "{e:?}");
+    assert_eq!(messages.len(), 3, "{e:?}");
     assert!(messages[0].starts_with("invalid accessory name \"db`id`\""), "{e:?}");
     assert!(messages[1].starts_with("invalid host \"a b\""), "{e:?}");
+    assert!(messages[2].starts_with("invalid accessory service name \"q;id\""), "{e:?}");
 }
 
 #[test]

@@ -103,6 +103,10 @@ pub(super) fn ensure_safe_names(c: &mut Checker, config: &Config, opts: &LoadOpt
     for (name, accessory) in raw.get("accessories").and_then(Node::as_map).unwrap_or(&[]) {
         check_name(c, "accessories", "accessory", name);
         let ctx = format!("accessories/{}", name.to_ruby_s());
+        // `service:` replaces `<service>-<name>` as the container's name.
+        if let Some(service) = accessory.get("service").filter(|s| s.is_present()) {
+            check_name(c, &ctx, "accessory service", service);
+        }
         if let Some(h) = accessory.get("host").filter(|h| h.is_present()) {
             check_host(c, &ctx, h, &h.to_ruby_s());
         }
