@@ -1,4 +1,5 @@
-//! The app version: `--version`, else `$VERSION`, else the git commit (Kamal's rules).
+//! The app version: `--version`, else `$VERSION`, else the git commit (Kamal's rules), and
+//! the grammar every version must meet before it reaches a command.
 
 use std::path::Path;
 use std::process::Command;
@@ -9,10 +10,10 @@ use crate::error::ConfigError;
 /// (no `builder.context`): a clone ignores uncommitted changes, so no suffix is added.
 pub fn resolve(declared: Option<&str>, root: &Path, builds_from_clone: bool) -> Result<String, ConfigError> {
     if let Some(v) = declared.filter(|v| !v.trim().is_empty()) {
-        return Ok(v.to_string());
+        return checked(v, "`--version`");
     }
     if let Ok(v) = std::env::var("VERSION") {
-        return Ok(v);
+        return checked(&v, "`VERSION` in the environment");
     }
     let git = |args: &[&str]| {
         Command::new("git")
@@ -33,9 +34,62 @@ pub fn resolve(declared: Option<&str>, root: &Path, builds_from_clone: bool) -> 
     };
     let dirty = git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
     if dirty && !builds_from_clone {
-        return Ok(format!("{sha}_uncommitted_{}", random_hex16()));
+        return checked(&format!("{sha}_uncommitted_{}", random_hex16()), "git");
     }
-    Ok(sha)
+    checked(&sha, "git")
+}
+
+/// The longest Docker tag.
+pub const MAX_TAG_LEN: usize = 128;
+
+/// Why `version` is not a Docker tag (`[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`), also refusing `..`
+/// (versions name files and directories too). `None` when it is one. Such a version needs no
+/// quoting in a shell, a path or a container name, and cannot be read as an option.
+pub fn tag_problem(version: &str) -> Option<String> {
+    let Some(first) = version.chars().next() else {
+        return Some("it is empty".into());
+    };
+    if version.len() > MAX_TAG_LEN {
+        return Some(format!("it is {} characters long; a Docker tag has at most {MAX_TAG_LEN}", version.len()));
+    }
+    if !(first.is_ascii_alphanumeric() || first == '_') {
+        return Some(format!(
+            "it starts with `{}`; a Docker tag starts with a letter, digit or `_`",
+            first.escape_default()
+        ));
+    }
+    if let Some(bad) = version.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))) {
+        return Some(format!("`{}` is not allowed in a Docker tag", bad.escape_default()));
+    }
+    if version.contains("..") {
+        return Some("`..` is not allowed (the version names files on servers)".into());
+    }
+    None
+}
+
+/// What a version may hold, for error messages.
+pub const TAG_RULE: &str =
+    "letters, digits, `_`, `.` and `-`, starting with a letter, digit or `_`, at most 128 characters, no `..`";
+
+/// `version` when it is a valid tag ([`tag_problem`]); else an error naming where it came from.
+pub fn checked(version: &str, from: &str) -> Result<String, ConfigError> {
+    match tag_problem(version) {
+        None => Ok(version.to_string()),
+        Some(why) => {
+            let mut e = ConfigError::new(format!("invalid version {:?} from {from}: {why}", version));
+            e.help = Some(format!("a version is a Docker tag: {TAG_RULE}"));
+            Err(e)
+        }
+    }
+}
+
+/// For command-line parsers (`--version V`, `rollback V`): the version, or what is wrong and
+/// what is allowed.
+pub fn parse_tag(version: &str) -> Result<String, String> {
+    match tag_problem(version) {
+        None => Ok(version.to_string()),
+        Some(why) => Err(format!("{why}; a version is a Docker tag: {TAG_RULE}")),
+    }
 }
 
 /// 16 hex digits that differ per run (Kamal uses `SecureRandom.hex(8)`); not a secret.
@@ -110,6 +164,59 @@ mod tests {
         assert!(!gem_version_gt("2.12", "2.12.0"));
         assert!(!gem_version_gt("2.12.0.beta1", "2.12.0"));
         assert!(!gem_version_gt("1.3.0", "2.12.0"));
+    }
+}
+
+#[cfg(test)]
+mod tag_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn versions_that_could_reach_a_shell_are_refused() {
+        for bad in [
+            "v1;touch${IFS}/tmp/x",
+            "v1$(id)",
+            "v1`id`",
+            "v 1",
+            "v1\nrm",
+            "..",
+            "v1..2",
+            "-v1",
+            ".v1",
+            "",
+            "v1/2",
+            "v1'",
+            "é",
+            &"a".repeat(129),
+        ] {
+            let why = tag_problem(bad);
+            assert!(why.is_some(), "{bad:?} accepted");
+            let e = parse_tag(bad).expect_err("refused");
+            assert!(e.contains("a version is a Docker tag: letters, digits"), "{e}");
+        }
+        for ok in ["v1", "1.2.3", "_x", "a-b_c.d", "0123456789abcdef0123456789abcdef01234567", &"a".repeat(128)] {
+            assert_eq!(tag_problem(ok), None, "{ok}");
+        }
+        let e = checked("v1;x", "`--version`").expect_err("refused");
+        assert!(e.message.contains("invalid version \"v1;x\" from `--version`: `;` is not allowed"), "{}", e.message);
+    }
+
+    proptest! {
+        /// An accepted version is one shell word that needs no quoting and is no option.
+        #[test]
+        fn accepted_versions_need_no_quoting(s in "\\PC{0,140}") {
+            if tag_problem(&s).is_none() {
+                prop_assert_eq!(shell_words::quote(&s).into_owned(), s.clone());
+                prop_assert!(!s.starts_with('-') && s.len() <= MAX_TAG_LEN);
+            }
+        }
+
+        #[test]
+        fn tag_shaped_versions_are_accepted(s in "[A-Za-z0-9_][A-Za-z0-9_-]{0,127}") {
+            prop_assert_eq!(tag_problem(&s), None);
+            prop_assert_eq!(shell_words::split(&s).expect("one word"), vec![s.clone()]);
+        }
     }
 }
 

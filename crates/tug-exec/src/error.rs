@@ -43,4 +43,16 @@ pub enum ExecError {
         /// What went wrong.
         message: String,
     },
+    /// A host that ssh would read as an option (it starts with `-`) or no host at all.
+    #[error("`{host}` is not a host: a host name or address cannot start with `-`")]
+    InvalidHost {
+        /// The value given as a host.
+        host: String,
+    },
+    /// The run's private SSH directory or config file could not be made.
+    #[error("{message}")]
+    RunDir {
+        /// What went wrong and where.
+        message: String,
+    },
 }

@@ -14,6 +14,7 @@ pub mod fanout;
 pub mod local;
 pub mod output;
 pub mod record;
+pub mod run_dir;
 pub mod runner;
 pub mod ssh;
 

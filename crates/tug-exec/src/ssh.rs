@@ -38,8 +38,12 @@ pub struct SshOptions {
     pub extra_options: Vec<String>,
     /// How long to wait for a connection.
     pub connect_timeout: Duration,
-    /// Where the control sockets live.
+    /// Where the control sockets live: a directory private to this run
+    /// ([`crate::run_dir`]).
     pub control_dir: PathBuf,
+    /// Why no such directory could be made ([`SshOptions::for_this_run`]): every command then
+    /// fails with it.
+    pub control_dir_error: Option<String>,
     /// `sshkit.pool_idle_timeout`: how long a master stays after its last use (within this
     /// run: the runner closes its masters when it is dropped).
     pub persist: Duration,
@@ -66,9 +70,18 @@ impl SshOptions {
             extra_options: Vec::new(),
             connect_timeout: Duration::from_secs(30),
             control_dir: control_dir.into(),
+            control_dir_error: None,
             persist: Duration::from_secs(900),
             keepalive: Duration::from_secs(5),
             keepalive_count: 3,
+        }
+    }
+
+    /// [`SshOptions::new`] in the run's private directory ([`crate::run_dir::this_run`]).
+    pub fn for_this_run() -> Self {
+        match crate::run_dir::this_run() {
+            Ok(dir) => SshOptions::new(dir),
+            Err(e) => SshOptions { control_dir_error: Some(e.to_string()), ..SshOptions::new(PathBuf::new()) },
         }
     }
 
@@ -135,22 +148,23 @@ impl SshOptions {
         t
     }
 
-    /// Writes [`SshOptions::config_file`] (and the control directory); every `ssh` this run
-    /// starts reads it.
-    pub fn write_config(&self) -> std::io::Result<PathBuf> {
-        std::fs::create_dir_all(&self.control_dir)?;
-        let path = self.config_file();
-        let text = self.config_text();
-        if std::fs::read_to_string(&path).is_ok_and(|t| t == text) {
-            return Ok(path);
+    /// Writes [`SshOptions::config_file`]; every `ssh` this run starts reads it. The control
+    /// directory must be private to this user ([`crate::run_dir::check_private`]): a file
+    /// another user could have placed or could replace would choose what every `ssh` runs.
+    pub fn write_config(&self) -> Result<PathBuf, ExecError> {
+        let fail = |message: String| ExecError::RunDir { message };
+        if let Some(e) = &self.control_dir_error {
+            return Err(fail(e.clone()));
         }
+        crate::run_dir::check_private(&self.control_dir).map_err(|e| fail(e.0))?;
+        let path = self.config_file();
         // Written beside and renamed: an ssh starting meanwhile reads the old file or the new
-        // one, never half of one.
+        // one, never half of one. Always written afresh: nothing found here is kept.
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let partial = self.control_dir.join(format!(".ssh_config.{}.{n}", std::process::id()));
-        std::fs::write(&partial, text)?;
-        std::fs::rename(&partial, &path)?;
+        let written = std::fs::write(&partial, self.config_text()).and_then(|()| std::fs::rename(&partial, &path));
+        written.map_err(|e| fail(format!("{}: {e}", path.display())))?;
         Ok(path)
     }
 
@@ -181,6 +195,7 @@ impl SshOptions {
 pub struct SshRunner {
     options: SshOptions,
     masters: Arc<Masters>,
+    unusable: Option<String>,
 }
 
 /// The hosts this run opened a master connection to, closed (`ssh -O exit`) on drop so that no
@@ -215,15 +230,23 @@ impl Drop for Masters {
 }
 
 impl SshRunner {
-    /// A runner with these options.
+    /// A runner with these options. When the config file cannot be written, every command
+    /// fails with the reason (offline plans, which run nothing, still work).
     pub fn new(options: SshOptions) -> Self {
-        // A failure shows in the first command (`ssh` names the file it cannot read).
-        let _ = options.write_config();
+        let unusable = options.write_config().err().map(|e| e.to_string());
         let masters = Arc::new(Masters { args: options.args(), hosts: Mutex::new(BTreeSet::new()) });
-        SshRunner { options, masters }
+        SshRunner { options, masters, unusable }
     }
 
-    fn process(&self, host: &str, remote: &str) -> Process {
+    fn usable(&self) -> Result<(), ExecError> {
+        match &self.unusable {
+            Some(message) => Err(ExecError::RunDir { message: message.clone() }),
+            None => Ok(()),
+        }
+    }
+
+    fn process(&self, host: &str, remote: &str) -> Result<Process, ExecError> {
+        Self::valid_host(host)?;
         if let Ok(mut h) = self.masters.hosts.lock()
             && !h.contains(host)
         {
@@ -231,7 +254,16 @@ impl SshRunner {
         }
         let mut p = Process::new("ssh");
         p.args(self.options.args()).arg(host).arg("--").arg(remote);
-        p
+        Ok(p)
+    }
+
+    /// ssh reads a destination starting with `-` as an option (`-oProxyCommand=…`); the config
+    /// refuses such hosts, and this runner never passes one on either.
+    fn valid_host(host: &str) -> Result<(), ExecError> {
+        if host.is_empty() || host.starts_with('-') {
+            return Err(ExecError::InvalidHost { host: host.into() });
+        }
+        Ok(())
     }
 
     /// ssh exits 255 when the connection itself failed.
@@ -248,8 +280,9 @@ impl Runner for SshRunner {
         let Target::Host(host) = target else {
             return crate::LocalRunner.run(target, command, options);
         };
+        self.usable()?;
         let out = run_process(
-            self.process(host, &command.to_remote_shell()),
+            self.process(host, &command.to_remote_shell())?,
             None,
             host,
             &command.to_redacted(),
@@ -259,6 +292,8 @@ impl Runner for SshRunner {
     }
 
     fn stream(&self, host: &str, local: &Command, remote: &Command, timeout: Duration) -> Result<Output, ExecError> {
+        self.usable()?;
+        Self::valid_host(host)?;
         // Local stdout goes straight into ssh's stdin (no buffering of the whole stream here).
         let shown = format!("{} | ssh {host} {}", local.to_redacted(), remote.to_redacted());
         let mut source = Process::new("sh");
@@ -284,7 +319,7 @@ impl Runner for SshRunner {
             }
             buf
         });
-        let mut sink = self.process(host, &remote.to_remote_shell());
+        let mut sink = self.process(host, &remote.to_remote_shell())?;
         sink.stdin(Stdio::from(pipe));
         let out = run_process_with_stdin_set(sink, host, &shown, timeout);
         let local_status = child.wait().ok().and_then(|s| s.code());
@@ -301,6 +336,7 @@ impl Runner for SshRunner {
     }
 
     fn upload(&self, host: &str, upload: &Upload) -> Result<(), ExecError> {
+        self.usable()?;
         // Content goes through stdin, never the command line (no secret in a process list).
         let path = single_quote(&upload.remote_path);
         let remote = format!(
@@ -308,7 +344,7 @@ impl Runner for SshRunner {
             mode = upload.mode
         );
         let out = run_process(
-            self.process(host, &remote),
+            self.process(host, &remote)?,
             Some(upload.content.clone()),
             host,
             &remote,
@@ -391,7 +427,8 @@ mod tests {
         let second = dir.path().join("second");
         std::fs::write(&first, "Host web1\n  ConnectTimeout 5\n  HostName 10.0.0.1\n").expect("write");
         std::fs::write(&second, "Host web1\n  ServerAliveCountMax 9\n").expect("write");
-        let mut o = SshOptions::new(dir.path().join("control"));
+        let control = crate::run_dir::RunDir::create_in(dir.path()).expect("run dir");
+        let mut o = SshOptions::new(control.path());
         o.config_files = Some(vec![first.display().to_string(), second.display().to_string()]);
         o.write_config().expect("config written");
         let resolved = |host: &str| {
@@ -414,5 +451,65 @@ mod tests {
             other.lines().any(|l| l == "connecttimeout 30") && other.lines().any(|l| l == "serveralivecountmax 3"),
             "{other}"
         );
+    }
+
+    /// The old code made the directory when missing and kept an `ssh_config` it found there
+    /// when the text matched: another user who made the directory first chose what ssh ran.
+    #[test]
+    #[cfg(unix)]
+    fn the_config_is_never_written_into_a_directory_others_can_use() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = tempfile::tempdir().expect("tempdir");
+        let shared = base.path().join("tug-ssh-1234");
+        std::fs::create_dir(&shared).expect("mkdir");
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        let o = SshOptions::new(&shared);
+        std::fs::write(o.config_file(), o.config_text()).expect("plant");
+        let e = o.write_config().expect_err("a world-writable directory is refused");
+        assert!(e.to_string().contains("only its owner may use it"), "{e}");
+
+        let missing = SshOptions::new(base.path().join("missing"));
+        assert!(missing.write_config().is_err(), "a directory is never made here: only RunDir makes one");
+        assert!(!base.path().join("missing").exists());
+
+        let runner = SshRunner::new(o);
+        let e = runner
+            .run(&Target::Host("web1".into()), &Command::new(["true"]), &RunOptions::default())
+            .expect_err("no ssh runs with an unsafe config");
+        assert!(matches!(e, ExecError::RunDir { .. }), "{e}");
+    }
+
+    #[test]
+    fn without_a_private_directory_every_command_fails_with_the_reason() {
+        let o = SshOptions {
+            control_dir_error: Some("no private directory for SSH's control sockets: tried /x (too long)".into()),
+            ..SshOptions::new(PathBuf::new())
+        };
+        let runner = SshRunner::new(o);
+        let e = runner.run(&Target::Host("web1".into()), &Command::new(["true"]), &RunOptions::default());
+        let e = e.expect_err("refused");
+        assert!(e.to_string().contains("tried /x (too long)"), "{e}");
+    }
+
+    #[test]
+    fn a_host_ssh_would_read_as_an_option_is_refused() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let dir = crate::run_dir::RunDir::create_in(base.path()).expect("run dir");
+        let runner = SshRunner::new(SshOptions::new(dir.path()));
+        let marker = base.path().join("owned");
+        let host = format!("-oProxyCommand=touch {}", marker.display());
+        let e = runner.run(&Target::Host(host), &Command::new(["true"]), &RunOptions::default()).expect_err("refused");
+        assert!(matches!(e, ExecError::InvalidHost { .. }), "{e}");
+        assert!(!marker.exists());
+    }
+
+    #[test]
+    fn the_config_file_is_written_afresh_in_a_private_directory() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let dir = crate::run_dir::RunDir::create_in(base.path()).expect("run dir");
+        let o = SshOptions::new(dir.path());
+        std::fs::write(o.config_file(), "Match exec \"touch /tmp/x\"\n").expect("stale");
+        let path = o.write_config().expect("written");
+        assert_eq!(std::fs::read_to_string(path).expect("read"), o.config_text());
     }
 }

@@ -7,6 +7,7 @@ fn main() -> ExitCode {
     if tug::helper_image::runs_as_tool(std::env::args_os().next().as_deref()) {
         return tug_db::cli::main_with(std::env::args_os());
     }
+    let _run_dir = tug_exec::run_dir::FinishOnDrop;
     let env = tug::world::Environment::system();
     let argv = tug::cli::args();
     let json = argv.as_ref().is_ok_and(|a| tug::diagnostics::wants_json(a));

@@ -4,14 +4,16 @@
 use tug_config::ssh::ConfigFiles;
 use tug_exec::ssh::SshOptions;
 
-/// This run's directory for the control sockets and the SSH config file.
+/// This run's private directory for the control sockets and the SSH config file (made on first
+/// use, removed at exit: [`tug_exec::run_dir`]). Empty when it could not be made: the runner
+/// then refuses every command with the reason.
 pub fn control_directory() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("tug-ssh-{}", std::process::id() % 100_000))
+    tug_exec::run_dir::this_run().unwrap_or_default()
 }
 
 /// The options for `config`, with the control sockets in a directory of this run.
 pub fn ssh_options(config: &tug_config::Config) -> SshOptions {
-    let mut o = SshOptions::new(control_directory());
+    let mut o = SshOptions::for_this_run();
     o.user = config.ssh.user();
     o.port = config.ssh.port();
     o.proxy_jump = config.ssh.proxy_jump();
@@ -25,7 +27,8 @@ pub fn ssh_options(config: &tug_config::Config) -> SshOptions {
         ConfigFiles::Files(files) => Some(files),
     };
     o.persist = std::time::Duration::from_secs(u64::try_from(config.sshkit.pool_idle_timeout()).unwrap_or(900).max(1));
-    // Every ssh of the run reads it (a failure shows in the first one: ssh names the file).
+    // Every ssh of the run reads it (a failure shows in the first command: the runner and ssh
+    // name the reason).
     let _ = o.write_config();
     o
 }

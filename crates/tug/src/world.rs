@@ -154,7 +154,7 @@ pub struct Inputs {
     pub lock_user: String,
     /// The deploying machine's Docker architecture (`amd64`/`arm64`).
     pub local_arch: String,
-    /// The temporary directory builds clone into (`$TMPDIR`).
+    /// Where builds clone into: `~/.cache/tug` (private to the user), else `$TMPDIR`.
     pub tmp_dir: String,
     /// `KAMAL_LOCK=true` in the environment: a parent Tug (or Kamal) holds the lock.
     pub lock_inherited: bool,
@@ -222,7 +222,8 @@ impl Environment {
                 performer,
                 lock_user,
                 local_arch: local_arch.into(),
-                tmp_dir: std::env::temp_dir().display().to_string().trim_end_matches('/').to_string(),
+                // Git clones of builds: in the user's own directory, not the shared temp dir.
+                tmp_dir: tug_exec::run_dir::user_cache_dir().display().to_string().trim_end_matches('/').to_string(),
                 lock_inherited: std::env::var("KAMAL_LOCK").is_ok_and(|v| v == "true"),
                 tool: Arc::new(crate::helper_image::RunningTool::default()),
             },

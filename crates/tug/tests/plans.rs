@@ -66,7 +66,7 @@ impl Project {
             stderr.push_str(&tug::diagnostics::render(&e, tug::diagnostics::Style::PLAIN));
         }
         let root = self.dir.path().display().to_string();
-        // The run's SSH config lives in a directory named after the process.
+        // The run's SSH config lives in a private directory with a random name.
         let ssh_config = tug::ssh_options::control_directory().join("ssh_config").display().to_string();
         let clean = |s: String| {
             let s = s.replace(&root, "[ROOT]").replace(&ssh_config, "[SSH_CONFIG]");

@@ -23,6 +23,7 @@ const CHECKS: &[Check] = &[
     ensure_kamal_version,
     ensure_retain_containers,
     ensure_service_name,
+    super::names::ensure_safe_names,
     ensure_no_traefik_hooks,
     ensure_role_proxies,
     ensure_one_host_for_ssl,

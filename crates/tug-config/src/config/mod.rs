@@ -1,6 +1,7 @@
 //! The root of a loaded configuration, and Kamal's checks that span sections.
 
 mod cross_checks;
+pub mod names;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -134,7 +134,7 @@ pub struct MaintenanceArgs {
 #[derive(Debug, Clone, Args)]
 pub struct RemoveContainerArgs {
     /// The version whose container to remove
-    #[arg(value_name = "VERSION")]
+    #[arg(value_name = "VERSION", value_parser = tug_config::version::parse_tag)]
     pub target_version: String,
 }
 

@@ -40,7 +40,7 @@ pub struct RestoreArgs {
     pub file: Option<String>,
 
     /// Restore the backup taken just before this version was deployed
-    #[arg(long, value_name = "VERSION", conflicts_with = "file")]
+    #[arg(long, value_name = "VERSION", value_parser = tug_config::version::parse_tag, conflicts_with = "file")]
     pub before_deploy: Option<String>,
 }
 

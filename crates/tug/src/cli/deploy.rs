@@ -37,7 +37,7 @@ impl DeployArgs {
 #[derive(Debug, Clone, Args)]
 pub struct RollbackArgs {
     /// The app version to return to (Kamal requires it; Tug will offer the previous one)
-    #[arg(value_name = "VERSION")]
+    #[arg(value_name = "VERSION", value_parser = tug_config::version::parse_tag)]
     pub target_version: Option<String>,
 }
 

@@ -19,7 +19,7 @@ pub struct GlobalArgs {
     pub quiet: bool,
 
     /// Act on this app version instead of the one derived from git
-    #[arg(long = "version", value_name = "VERSION", global = true, help_heading = GLOBAL)]
+    #[arg(long = "version", value_name = "VERSION", value_parser = tug_config::version::parse_tag, global = true, help_heading = GLOBAL)]
     pub app_version: Option<String>,
 
     /// Act only on the primary host
@@ -46,7 +46,7 @@ pub struct GlobalArgs {
     pub config_file: PathBuf,
 
     /// Merge the destination's file over the configuration (staging reads deploy.staging.yml)
-    #[arg(short, long, value_name = "DESTINATION", global = true, help_heading = GLOBAL)]
+    #[arg(short, long, value_name = "DESTINATION", value_parser = tug_config::config::names::parse_destination, global = true, help_heading = GLOBAL)]
     pub destination: Option<String>,
 
     /// Run no hooks

@@ -123,7 +123,7 @@ pub struct BootConfigArgs {
     pub repository: Option<String>,
 
     /// Version of the proxy image
-    #[arg(long, value_name = "VERSION")]
+    #[arg(long, value_name = "VERSION", value_parser = tug_config::version::parse_tag)]
     pub image_version: Option<String>,
 
     /// Port for Prometheus metrics

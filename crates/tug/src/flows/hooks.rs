@@ -76,25 +76,15 @@ fn path_with_shims() -> Option<String> {
     std::env::join_paths(parts).ok()?.into_string().ok()
 }
 
-/// Makes (or reuses) `<tmp>/tug-hook-bin-<hash of this binary's path>/{kamal,tug}`.
+/// Makes `bin/{kamal,tug}` in the run's private directory (a shared temp dir would let another
+/// user replace the links between runs).
 #[cfg(unix)]
 fn make_shims() -> Option<std::path::PathBuf> {
-    use std::hash::{Hash, Hasher};
     let exe = std::env::current_exe().ok()?;
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    exe.hash(&mut hasher);
-    let dir = std::env::temp_dir().join(format!("tug-hook-bin-{:016x}", hasher.finish()));
-    std::fs::create_dir_all(&dir).ok()?;
+    let dir = tug_exec::run_dir::this_run().ok()?.join("bin");
+    std::fs::create_dir(&dir).ok()?;
     for name in ["kamal", "tug"] {
-        let link = dir.join(name);
-        if std::fs::read_link(&link).ok().as_deref() == Some(exe.as_path()) {
-            continue;
-        }
-        // Made beside the link and renamed over it, so concurrent runs never see no link.
-        let tmp = dir.join(format!(".{name}.{}", std::process::id()));
-        let _ = std::fs::remove_file(&tmp);
-        std::os::unix::fs::symlink(&exe, &tmp).ok()?;
-        std::fs::rename(&tmp, &link).ok()?;
+        std::os::unix::fs::symlink(&exe, dir.join(name)).ok()?;
     }
     Some(dir)
 }
